@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * context.h — the genlab context: everything a computation hangs off.
+ *
+ * A context owns the compute backend, the step arena (where every temporary
+ * tensor of a training step lives), the autograd tape, the random-number
+ * state and the last error. There is no global mutable state: two contexts in
+ * one process are independent. A context is used by one thread at a time;
+ * kernels parallelise internally.
+ *
+ * Error model ("sticky" errors): ops return a tensor pointer, or NULL on
+ * failure after recording a status and a message on the context. An op given
+ * a NULL input returns NULL at once and keeps the first error, so a long
+ * chain of ops is written without checks and tested once at the end:
+ *
+ *     genlab_tensor *h = genlab_relu(ctx, genlab_linear(ctx, x, w, b));
+ *     if (!h) return genlab_ctx_status(ctx);     // first failure's code
+ *
+ * genlab_ctx_errmsg() then names the op and the offending shapes or values.
+ * The error stays until genlab_ctx_clear_error().
+ */
+#ifndef GENLAB_CONTEXT_H
+#define GENLAB_CONTEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct genlab_ctx genlab_ctx;
+
+/* Options for genlab_ctx_create. Zero-initialise, then set what you need. */
+typedef struct genlab_ctx_options {
+    uint64_t    seed;          /* RNG seed; results depend only on it (and the backend) */
+    int         n_threads;     /* kernel threads; 0 = OpenMP default */
+    size_t      arena_bytes;   /* first arena chunk; 0 = 64 MiB. Grows as needed. */
+    const char *backend;       /* backend name; NULL = "cpu" */
+} genlab_ctx_options;
+
+/* genlab_ctx_create — make a context.
+ * opt:  options, or NULL for defaults (seed 0).
+ * out:  OUT: the new context, to be freed with genlab_ctx_destroy.
+ * Returns GL_OK, GL_ERR_NOMEM, or GL_ERR_UNSUPPORTED for an unknown backend. */
+genlab_status genlab_ctx_create(const genlab_ctx_options *opt, genlab_ctx **out);
+
+/* genlab_ctx_destroy — free the context, its arena and its tape. NULL is a no-op.
+ * Persistent tensors (genlab_tensor_new_persistent) must be freed before. */
+void genlab_ctx_destroy(genlab_ctx *ctx);
+
+/* genlab_ctx_status — the sticky status: GL_OK or the first error since the
+ * last genlab_ctx_clear_error. */
+genlab_status genlab_ctx_status(const genlab_ctx *ctx);
+
+/* genlab_ctx_errmsg — the message of the sticky error ("" when GL_OK).
+ * Owned by the context; valid until the next call that sets or clears it. */
+const char *genlab_ctx_errmsg(const genlab_ctx *ctx);
+
+/* genlab_ctx_clear_error — forget the sticky error (e.g. after reporting it). */
+void genlab_ctx_clear_error(genlab_ctx *ctx);
+
+/* genlab_errorf — record an error on ctx (printf-style message) unless one is
+ * already recorded, and return status. For library and plugin code:
+ *     return genlab_errorf(ctx, GL_ERR_SHAPE, "linear: x %s vs w %s", a, b); */
+genlab_status genlab_errorf(genlab_ctx *ctx, genlab_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* genlab_ctx_step_begin — start a new step: frees every arena tensor and the
+ * autograd tape in O(1) (the arena's memory is kept, so a steady-state
+ * training loop does not call malloc). Pointers to arena tensors from the
+ * previous step become invalid. Persistent tensors are untouched. */
+void genlab_ctx_step_begin(genlab_ctx *ctx);
+
+/* genlab_ctx_arena_bytes — bytes in use in the arena / its high-water mark. */
+size_t genlab_ctx_arena_used(const genlab_ctx *ctx);
+size_t genlab_ctx_arena_peak(const genlab_ctx *ctx);
+
+/* genlab_ctx_backend_name — the name of the backend the context runs on. */
+const char *genlab_ctx_backend_name(const genlab_ctx *ctx);
+
+/* genlab_ctx_threads — number of threads kernels use. */
+int genlab_ctx_threads(const genlab_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GENLAB_CONTEXT_H */
