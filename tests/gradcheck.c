@@ -113,7 +113,7 @@ static bool compare(gc_state *st, int order, char *msg, size_t msg_size)
 {
     const gc_opts *o = st->o;
     double eps = o->eps > 0 ? o->eps : 1e-2;
-    double atol = o->atol > 0 ? o->atol : 2e-3, rtol = o->rtol > 0 ? o->rtol : 2e-2;
+    double atol = o->atol > 0 ? o->atol : 1e-3, rtol = o->rtol > 0 ? o->rtol : 5e-3;
     int max_checks = o->max_checks > 0 ? o->max_checks : 64;
     float *an[GC_MAX_INPUTS] = {0};
     bool ok = true;
