@@ -12,7 +12,12 @@ typedef struct gl_cpu_state {
     int    threads;
     float *scratch;        /* conv workspace (im2col columns), grown on demand */
     size_t scratch_bytes;
+    size_t conv_ws_max;    /* cap on the conv workspace in bytes (batch chunking);
+                            * 0 = GL_CONV_WS_DEFAULT. Tests lower it. */
 } gl_cpu_state;
+
+/* Default cap on the conv workspace: bounds memory while keeping GEMMs big. */
+#define GL_CONV_WS_DEFAULT ((size_t)64 << 20)
 
 /* gl_cpu_scratch — a workspace of at least bytes, kept across calls (NULL on OOM). */
 float *gl_cpu_scratch(gl_cpu_state *st, size_t bytes);

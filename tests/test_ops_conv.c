@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_ops_conv.c — the convolution ops (conv2d, conv_transpose2d,
+ * conv2d_weight) and the CPU kernels under them.
+ *
+ * Groups of cases:
+ *   values     the three ops (hence the three kernels) against a direct-loop
+ *              reference written here, over a table of geometries that
+ *              reaches every kernel path: batched and per-image GEMMs, the
+ *              1x1 direct path, groups, depthwise, dilation, truncated
+ *              outputs, and batch chunking (forced by a small workspace cap,
+ *              and once at the default cap with > 64 MiB of columns);
+ *   gradcheck  first- and second-order gradient checks of the three ops;
+ *   errors     one row per invalid call, with the message it must give;
+ *   threads    1 and 2 threads give the same bytes.
+ * Not here: speed (bench/bench_conv.c).
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "gradcheck.h"
+#include "internal.h"
+#include "testutil.h"
+
+/* ---- helpers ---- */
+
+/* an arena tensor uniform in [-1, 1) from a small LCG (independent of the engine) */
+static genlab_tensor *rand_tensor(genlab_ctx *ctx, const int64_t *shape, unsigned seed)
+{
+    int64_t n = shape[0] * shape[1] * shape[2] * shape[3];
+    float *buf = malloc((size_t)n * sizeof *buf + 1);
+    ck_assert_ptr_nonnull(buf);
+    unsigned s = seed * 2654435761u + 7u;
+    for (int64_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        buf[i] = (float)(s >> 8) * 0x1p-23f - 1.0f;
+    }
+    genlab_tensor *t = genlab_tensor_from(ctx, 4, shape, buf);
+    free(buf);
+    ck_assert_ptr_nonnull(t);
+    return t;
+}
+
+/* ---- values against a direct-loop reference ---- */
+
+typedef struct geom {
+    int64_t n, cin, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups;
+} geom;
+
+/* The reference: for gy of size (ho, wo) (at most the natural conv2d size),
+ * visit every (image, out channel, output position, kernel tap) term once and
+ * accumulate, in double, y = conv2d(x, w) and its adjoints gx (from gy) and
+ * gw (from x and gy), with the sum of the terms' magnitudes for the error
+ * bound. Arrays are as the ops lay them out (NCHW, weight (cout, cin/g, kh, kw)). */
+typedef struct ref_out {
+    double *y, *ya, *gx, *gxa, *gw, *gwa;   /* value and sum of |terms| */
+} ref_out;
+
+static void reference(const geom *g, int64_t ho, int64_t wo, const float *x, const float *w,
+                      const float *gy, ref_out *r)
+{
+    const int64_t cin_g = g->cin / g->groups, cout_g = g->cout / g->groups;
+    for (int64_t b = 0; b < g->n; b++)
+        for (int64_t co = 0; co < g->cout; co++)
+            for (int64_t oh = 0; oh < ho; oh++)
+                for (int64_t ow = 0; ow < wo; ow++) {
+                    const int64_t yi = ((b * g->cout + co) * ho + oh) * wo + ow;
+                    for (int64_t cg = 0; cg < cin_g; cg++)
+                        for (int64_t ki = 0; ki < g->kh; ki++)
+                            for (int64_t kj = 0; kj < g->kw; kj++) {
+                                const int64_t ih = oh * g->sh - g->ph + ki * g->dh;
+                                const int64_t iw = ow * g->sw - g->pw + kj * g->dw;
+                                if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
+                                    continue;
+                                const int64_t ci = co / cout_g * cin_g + cg;
+                                const int64_t xi = ((b * g->cin + ci) * g->h + ih) * g->w + iw;
+                                const int64_t wi = ((co * cin_g + cg) * g->kh + ki) * g->kw + kj;
+                                const double xv = x[xi], wv = w[wi], gv = gy[yi];
+                                r->y[yi] += xv * wv;
+                                r->ya[yi] += fabs(xv * wv);
+                                r->gx[xi] += gv * wv;
+                                r->gxa[xi] += fabs(gv * wv);
+                                r->gw[wi] += gv * xv;
+                                r->gwa[wi] += fabs(gv * xv);
+                            }
+                }
+}
+
+/* got vs want within the worst-case bound of a float sum of n products in
+ * any order: |err| <= gamma_{n+1} sum|terms|, gamma_k ~ k u; FLT_EPSILON is
+ * 2u, a factor 2 of margin. Any indexing error is far above it. */
+static void expect_close(const char *what, const char *name, const genlab_tensor *got,
+                         const double *want, const double *abs_sum, int64_t n_terms)
+{
+    ck_assert_ptr_nonnull(got);
+    const float *p = genlab_tensor_f32(got);
+    for (int64_t i = 0; i < genlab_tensor_numel(got); i++) {
+        double tol = (double)(n_terms + 1) * FLT_EPSILON * abs_sum[i];
+        ck_assert_msg(fabs(p[i] - want[i]) <= tol,
+                      "%s %s: element %lld is %.9g, reference %.9g (tolerance %.3g)", name, what,
+                      (long long)i, (double)p[i], want[i], tol);
+    }
+}
+
+typedef struct value_case {
+    const char *name;
+    geom        g;
+    bool        trunc;    /* gy one row and column short of conv2d's size: r >= stride */
+    size_t      ws_max;   /* workspace cap in bytes (0 = default) */
+} value_case;
+
+static const value_case values[] = {
+    /* name                             n  cin  h   w  cout kh kw sh sw ph pw dh dw grp  trunc ws */
+    {"3x3 s1 p1",                      {2,  3,  7,  6,  4, 3, 3, 1, 1, 1, 1, 1, 1, 1}, false, 0},
+    {"5x5 s2 p2 (DCGAN-32 D)",         {3,  3,  9,  9,  5, 5, 5, 2, 2, 2, 2, 1, 1, 1}, false, 0},
+    {"4x4 s2 p1, odd sizes",           {2,  4,  7,  9,  3, 4, 4, 2, 2, 1, 1, 1, 1, 1}, false, 0},
+    {"dilation 2",                     {2,  3,  9,  8,  4, 3, 3, 1, 1, 2, 2, 2, 2, 1}, false, 0},
+    {"groups 2, mixed s/p/d, 3x2",     {2,  4, 10,  9,  6, 3, 2, 2, 1, 1, 0, 2, 1, 2}, false, 0},
+    {"depthwise",                      {2,  5,  8,  8,  5, 3, 3, 1, 1, 1, 1, 1, 1, 5}, false, 0},
+    {"depthwise, multiplier 2",        {2,  3,  6,  6,  6, 3, 3, 2, 2, 1, 1, 1, 1, 3}, false, 0},
+    {"1x1, small plane (batched)",     {3,  6,  4,  5,  4, 1, 1, 1, 1, 0, 0, 1, 1, 1}, false, 0},
+    {"1x1 direct, per image",          {2,  6, 16, 18,  5, 1, 1, 1, 1, 0, 0, 1, 1, 1}, false, 0},
+    {"1x1 direct, per image, groups",  {2,  4, 16, 16,  6, 1, 1, 1, 1, 0, 0, 1, 1, 2}, false, 0},
+    {"1x1 stride 2",                   {2,  4,  8,  8,  3, 1, 1, 2, 2, 0, 0, 1, 1, 1}, false, 0},
+    {"1x1 padding 1",                  {2,  3,  5,  4,  2, 1, 1, 1, 1, 1, 1, 1, 1, 1}, false, 0},
+    {"3x5 kernel, per image, 20x17",   {2,  3, 20, 17,  4, 3, 5, 1, 1, 1, 2, 1, 1, 1}, false, 0},
+    {"kernel = input (1x1 output)",    {3,  4,  4,  4,  3, 4, 4, 1, 1, 0, 0, 1, 1, 1}, false, 0},
+    {"truncated: s1 d2, r = 1",        {2,  3,  8,  8,  4, 3, 3, 1, 1, 0, 0, 2, 2, 1}, true,  0},
+    {"truncated per image, groups",    {2,  4, 20, 20,  2, 3, 3, 1, 1, 1, 1, 2, 2, 2}, true,  0},
+    {"chunks of 2 of 7 (batched)",     {7,  3,  6,  6,  4, 3, 3, 2, 2, 1, 1, 1, 1, 1}, false, 2500},
+    {"chunks of 2 of 5 (per image)",   {5,  4, 16, 16,  4, 3, 3, 1, 1, 1, 1, 1, 1, 2}, false, 80000},
+    {"chunks of 1 (cap < one image)",  {3,  2,  5,  5,  3, 3, 3, 1, 1, 1, 1, 1, 1, 1}, false, 1},
+    {"1x1 direct, chunks of 1",        {3,  3, 16, 16,  2, 1, 1, 1, 1, 0, 0, 1, 1, 1}, false, 1},
+    /* 20 images x 3.7 MB of columns: two chunks of 10 under the 64 MiB default */
+    {"default cap: 2 chunks of 10",    {20, 64, 40, 40, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1}, false, 0},
+};
+
+static int64_t natural(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
+{
+    return (in + 2 * p - d * (k - 1) - 1) / s + 1;
+}
+
+START_TEST(test_values)
+{
+    const value_case *c = &values[_i];
+    const geom *g = &c->g;
+    genlab_ctx *ctx = tu_ctx(1);
+    ((gl_cpu_state *)ctx->be_state)->conv_ws_max = c->ws_max;
+    const int64_t ho_n = natural(g->h, g->kh, g->sh, g->ph, g->dh);
+    const int64_t wo_n = natural(g->w, g->kw, g->sw, g->pw, g->dw);
+    const int64_t ho = ho_n - c->trunc, wo = wo_n - c->trunc;
+    /* the output_padding that makes conv_transpose2d of gy come back to (h, w) */
+    const int op_h = (int)(g->h + 2 * g->ph - g->dh * (g->kh - 1) - 1 - (ho - 1) * g->sh);
+    const int op_w = (int)(g->w + 2 * g->pw - g->dw * (g->kw - 1) - 1 - (wo - 1) * g->sw);
+    const genlab_conv_opts conv = {{(int)g->sh, (int)g->sw}, {(int)g->ph, (int)g->pw},
+                                   {(int)g->dh, (int)g->dw}, {0, 0}, (int)g->groups};
+    genlab_conv_opts tr = conv;
+    tr.output_padding[0] = op_h;
+    tr.output_padding[1] = op_w;
+
+    genlab_tensor *x = rand_tensor(ctx, TU_SHAPE(g->n, g->cin, g->h, g->w), 1);
+    genlab_tensor *w = rand_tensor(ctx, TU_SHAPE(g->cout, g->cin / g->groups, g->kh, g->kw), 2);
+    genlab_tensor *gy = rand_tensor(ctx, TU_SHAPE(g->n, g->cout, ho, wo), 3);
+    genlab_tensor *y = genlab_conv2d(ctx, x, w, NULL, &conv);
+    genlab_tensor *gx = genlab_conv_transpose2d(ctx, gy, w, NULL, &tr);
+    genlab_tensor *gw = genlab_conv2d_weight(ctx, x, gy, (int)g->kh, (int)g->kw, &conv);
+    ck_assert_msg(y && gx && gw, "%s: %s", c->name, genlab_ctx_errmsg(ctx));
+    ck_assert_int_eq(genlab_tensor_dim(y, 2), ho_n);
+    ck_assert_int_eq(genlab_tensor_dim(gx, 2), g->h);
+    ck_assert_int_eq(genlab_tensor_dim(gx, 3), g->w);
+
+    const int64_t ny = g->n * g->cout * ho_n * wo_n, nx = genlab_tensor_numel(x);
+    const int64_t nw = genlab_tensor_numel(w);
+    double *buf = calloc((size_t)(2 * (ny + nx + nw)), sizeof *buf);
+    ck_assert_ptr_nonnull(buf);
+    ref_out r = {buf, buf + ny, buf + 2 * ny, buf + 2 * ny + nx, buf + 2 * (ny + nx),
+                 buf + 2 * (ny + nx) + nw};
+    reference(g, ho, wo, genlab_tensor_f32(x), genlab_tensor_f32(w), genlab_tensor_f32(gy), &r);
+    expect_close("conv_transpose2d", c->name, gx, r.gx, r.gxa, g->cout / g->groups * g->kh * g->kw);
+    expect_close("conv2d_weight", c->name, gw, r.gw, r.gwa, g->n * ho * wo);
+    if (c->trunc) {
+        /* conv2d itself has the natural size: redo the reference for it */
+        memset(buf, 0, (size_t)(2 * (ny + nx + nw)) * sizeof *buf);
+        genlab_tensor *gyn = genlab_full(ctx, 4, TU_SHAPE(g->n, g->cout, ho_n, wo_n), 0.0f);
+        reference(g, ho_n, wo_n, genlab_tensor_f32(x), genlab_tensor_f32(w),
+                  genlab_tensor_f32(gyn), &r);
+    }
+    expect_close("conv2d", c->name, y, r.y, r.ya, g->cin / g->groups * g->kh * g->kw);
+    free(buf);
+    genlab_ctx_destroy(ctx);
+}
+END_TEST
+
+/* ---- gradient checks ---- */
+
+typedef enum conv_kind { K_CONV, K_CONV_T, K_WEIGHT, K_TANH_CONV } conv_kind;
+
+typedef struct grad_case {
+    const char      *name;
+    conv_kind        kind;
+    int              n_in;           /* 2, or 3 with a bias */
+    int64_t          shape[3][4];    /* x, w (or gy for K_WEIGHT), b */
+    genlab_conv_opts opts;
+    int              kh, kw;         /* K_WEIGHT only */
+    double           eps;
+} grad_case;
+
+static genlab_tensor *f_conv(genlab_ctx *ctx, genlab_tensor **x, void *user)
+{
+    const grad_case *c = user;
+    genlab_tensor *b = c->n_in == 3 ? x[2] : NULL;
+    switch (c->kind) {
+    case K_CONV:      return genlab_conv2d(ctx, x[0], x[1], b, &c->opts);
+    case K_CONV_T:    return genlab_conv_transpose2d(ctx, x[0], x[1], b, &c->opts);
+    case K_WEIGHT:    return genlab_conv2d_weight(ctx, x[0], x[1], c->kh, c->kw, &c->opts);
+    case K_TANH_CONV: return genlab_tanh(ctx, genlab_conv2d(ctx, x[0], x[1], b, &c->opts));
+    }
+    return NULL;
+}
+
+/* The ops are bilinear, so central differences are exact up to rounding for
+ * any step: eps 0.05 keeps the rounding of L small against 2 eps. The tanh
+ * row is curved and takes the usual 1e-2. */
+#define OPTS(sh, sw, ph, pw, dh, dw, oph, opw, grp) {{sh, sw}, {ph, pw}, {dh, dw}, {oph, opw}, grp}
+static const grad_case grads[] = {
+    /* name                               kind        n  shapes: x, w|gy, b                          opts: s, p, d, output_padding, groups  kh kw eps */
+    {"conv2d 3x3 p1",                     K_CONV,     2, {{2, 3, 5, 5}, {4, 3, 3, 3}},        OPTS(1, 1, 1, 1, 1, 1, 0, 0, 1), 0, 0, 0.05},
+    {"conv2d s2 p1 + bias, 6x7",          K_CONV,     3, {{2, 3, 6, 7}, {4, 3, 3, 3}, {4}},   OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 0, 0, 0.05},
+    {"conv2d s2, backward needs r = 1",   K_CONV,     2, {{1, 2, 6, 6}, {3, 2, 3, 3}},        OPTS(2, 2, 0, 0, 1, 1, 0, 0, 1), 0, 0, 0.05},
+    {"conv2d groups 2, dil 2 + bias",     K_CONV,     3, {{2, 4, 7, 7}, {6, 2, 3, 3}, {6}},   OPTS(1, 1, 1, 1, 2, 2, 0, 0, 2), 0, 0, 0.05},
+    {"conv2d depthwise",                  K_CONV,     2, {{2, 3, 5, 5}, {3, 1, 3, 3}},        OPTS(1, 1, 1, 1, 1, 1, 0, 0, 3), 0, 0, 0.05},
+    {"conv2d 1x1",                        K_CONV,     3, {{2, 3, 4, 4}, {2, 3, 1, 1}, {2}},   OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1), 0, 0, 0.05},
+    {"conv_transpose2d k4 s2 p1 + bias",  K_CONV_T,   3, {{2, 4, 3, 3}, {4, 3, 4, 4}, {3}},   OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 0, 0, 0.05},
+    {"conv_transpose2d s2 p1 op 1",       K_CONV_T,   2, {{2, 3, 3, 3}, {3, 2, 3, 3}},        OPTS(2, 2, 1, 1, 1, 1, 1, 1, 1), 0, 0, 0.05},
+    {"conv_transpose2d groups 2, op (1,0)",K_CONV_T,  3, {{2, 4, 3, 4}, {4, 3, 3, 3}, {6}},   OPTS(2, 2, 1, 1, 1, 1, 1, 0, 2), 0, 0, 0.05},
+    {"conv_transpose2d s1 d2 op 1",       K_CONV_T,   2, {{1, 2, 4, 4}, {2, 3, 3, 3}},        OPTS(1, 1, 0, 0, 2, 2, 1, 1, 1), 0, 0, 0.05},
+    {"conv_transpose2d k2 from 1x1",      K_CONV_T,   2, {{3, 4, 1, 1}, {4, 2, 2, 2}},        OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1), 0, 0, 0.05},
+    {"conv2d_weight k3 s2 p1",            K_WEIGHT,   2, {{2, 3, 6, 6}, {2, 4, 3, 3}},        OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 3, 3, 0.05},
+    {"conv2d_weight groups 2",            K_WEIGHT,   2, {{2, 4, 5, 5}, {2, 2, 5, 5}},        OPTS(1, 1, 1, 1, 1, 1, 0, 0, 2), 3, 3, 0.05},
+    {"conv2d_weight r >= stride (d 2)",   K_WEIGHT,   2, {{1, 2, 7, 7}, {1, 3, 3, 3}},        OPTS(1, 1, 0, 0, 2, 2, 0, 0, 1), 3, 3, 0.05},
+    {"tanh(conv2d s2 + bias)",            K_TANH_CONV,3, {{2, 2, 5, 5}, {3, 2, 3, 3}, {3}},   OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 0, 0, 1e-2},
+};
+
+START_TEST(test_gradcheck)
+{
+    const grad_case *c = &grads[_i];
+    genlab_ctx *ctx = tu_ctx(7);
+    genlab_tensor *x[3] = {0};
+    for (int k = 0; k < c->n_in; k++) {
+        x[k] = gc_input(ctx, k == 2 ? 1 : 4, c->shape[k], -1.0f, 1.0f, 13u * (unsigned)_i + (unsigned)k);
+        ck_assert_ptr_nonnull(x[k]);
+    }
+    gc_opts o = {.eps = c->eps, .second = true};
+    char msg[512];
+    bool ok = gc_check(ctx, f_conv, (void *)c, c->n_in, x, &o, msg, sizeof msg);
+    for (int k = 0; k < c->n_in; k++)
+        genlab_tensor_free(x[k]);
+    genlab_ctx_destroy(ctx);
+    ck_assert_msg(ok, "%s: %s", c->name, msg);
+}
+END_TEST
+
+/* ---- errors: each names the op and the shapes ---- */
+
+typedef struct err_case {
+    const char   *want;     /* substring of the message */
+    genlab_status status;
+    int           kind;     /* 0 conv2d, 1 conv_transpose2d, 2 conv2d_weight (w = gy) */
+    int           xdim;
+    int64_t       x[4], w[4];
+    int64_t       b;        /* bias length, 0 = none */
+    genlab_conv_opts opts;
+} err_case;
+
+static const err_case errors[] = {
+    {"conv2d: x (2, 3, 8, 8) has 3 channels but w (4, 2, 3, 3) with groups 1 expects 2",
+     GL_ERR_SHAPE, 0, 4, {2, 3, 8, 8}, {4, 2, 3, 3}, 0, OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1)},
+    {"conv2d: groups 2 does not divide the 3 input channels of x (2, 3, 8, 8)",
+     GL_ERR_SHAPE, 0, 4, {2, 3, 8, 8}, {4, 1, 3, 3}, 0, OPTS(1, 1, 0, 0, 1, 1, 0, 0, 2)},
+    {"conv2d: groups 2 does not divide the 3 output channels of w (3, 2, 3, 3)",
+     GL_ERR_SHAPE, 0, 4, {2, 4, 8, 8}, {3, 2, 3, 3}, 0, OPTS(1, 1, 0, 0, 1, 1, 0, 0, 2)},
+    {"conv2d: kernel 7x7 (dilated 7x7) of w (1, 1, 7, 7) is bigger than the padded input 6x6 of x (1, 1, 4, 4)",
+     GL_ERR_SHAPE, 0, 4, {1, 1, 4, 4}, {1, 1, 7, 7}, 0, OPTS(1, 1, 1, 1, 1, 1, 0, 0, 1)},
+    {"conv2d: kernel 3x3 (dilated 7x7) of w (1, 1, 3, 3) is bigger than the padded input 5x5",
+     GL_ERR_SHAPE, 0, 4, {1, 1, 5, 5}, {1, 1, 3, 3}, 0, OPTS(1, 1, 0, 0, 3, 3, 0, 0, 1)},
+    {"conv2d: x must be (N, Cin, H, W), got (3, 8, 8)",
+     GL_ERR_SHAPE, 0, 3, {3, 8, 8}, {4, 3, 3, 3}, 0, OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1)},
+    {"conv2d: b (5) must be (4), one per output channel",
+     GL_ERR_SHAPE, 0, 4, {2, 3, 8, 8}, {4, 3, 3, 3}, 5, OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1)},
+    {"conv2d: output_padding (1, 0) is for conv_transpose2d only",
+     GL_ERR_INVALID, 0, 4, {2, 3, 8, 8}, {4, 3, 3, 3}, 0, OPTS(2, 2, 0, 0, 1, 1, 1, 0, 1)},
+    {"conv2d: invalid options stride (-1, 1)",
+     GL_ERR_INVALID, 0, 4, {2, 3, 8, 8}, {4, 3, 3, 3}, 0, OPTS(-1, 1, 0, 0, 1, 1, 0, 0, 1)},
+    {"conv2d: invalid options stride (1, 1), padding (0, -2)",
+     GL_ERR_INVALID, 0, 4, {2, 3, 8, 8}, {4, 3, 3, 3}, 0, OPTS(1, 1, 0, -2, 1, 1, 0, 0, 1)},
+    {"conv2d: w (4, 0, 3, 3) has an empty axis",
+     GL_ERR_SHAPE, 0, 4, {2, 3, 8, 8}, {4, 0, 3, 3}, 0, OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1)},
+    {"conv_transpose2d: x (2, 3, 4, 4) has 3 channels but w (4, 2, 3, 3) expects 4",
+     GL_ERR_SHAPE, 1, 4, {2, 3, 4, 4}, {4, 2, 3, 3}, 0, OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1)},
+    {"conv_transpose2d: groups 2 does not divide the 3 input channels of x (2, 3, 4, 4)",
+     GL_ERR_SHAPE, 1, 4, {2, 3, 4, 4}, {3, 2, 3, 3}, 0, OPTS(1, 1, 0, 0, 1, 1, 0, 0, 2)},
+    {"conv_transpose2d: output_padding (2, 0) must be smaller than either stride (2, 2) or dilation (1, 1)",
+     GL_ERR_INVALID, 1, 4, {2, 4, 4, 4}, {4, 2, 3, 3}, 0, OPTS(2, 2, 0, 0, 1, 1, 2, 0, 1)},
+    {"conv_transpose2d: output size -3x-3 is not positive for x (1, 2, 1, 1), w (2, 2, 3, 3)",
+     GL_ERR_SHAPE, 1, 4, {1, 2, 1, 1}, {2, 2, 3, 3}, 0, OPTS(1, 1, 3, 3, 1, 1, 0, 0, 1)},
+    {"conv_transpose2d: b (2) must be (6), one per output channel",
+     GL_ERR_SHAPE, 1, 4, {2, 4, 4, 4}, {4, 3, 3, 3}, 2, OPTS(1, 1, 0, 0, 1, 1, 0, 0, 2)},
+    {"conv2d_weight: gy (2, 4, 5, 5) is not the conv2d output of x (2, 3, 6, 6) for kernel 3x3",
+     GL_ERR_SHAPE, 2, 4, {2, 3, 6, 6}, {2, 4, 5, 5}, 0, OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1)},
+    {"conv2d_weight: gy (1, 4, 3, 3) is not the conv2d output of x (2, 3, 6, 6)",
+     GL_ERR_SHAPE, 2, 4, {2, 3, 6, 6}, {1, 4, 3, 3}, 0, OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1)},
+    {"conv2d_weight: groups 2 does not divide the 3 output channels of gy (2, 3, 3, 3)",
+     GL_ERR_SHAPE, 2, 4, {2, 4, 6, 6}, {2, 3, 3, 3}, 0, OPTS(2, 2, 1, 1, 1, 1, 0, 0, 2)},
+};
+
+START_TEST(test_errors)
+{
+    const err_case *e = &errors[_i];
+    genlab_ctx *ctx = tu_ctx(1);
+    genlab_tensor *x = genlab_full(ctx, e->xdim, e->x, 1.0f);
+    genlab_tensor *w = genlab_full(ctx, 4, e->w, 1.0f);
+    genlab_tensor *b = e->b ? genlab_full(ctx, 1, &e->b, 0.0f) : NULL;
+    genlab_tensor *y = e->kind == 0 ? genlab_conv2d(ctx, x, w, b, &e->opts)
+                     : e->kind == 1 ? genlab_conv_transpose2d(ctx, x, w, b, &e->opts)
+                                    : genlab_conv2d_weight(ctx, x, w, 3, 3, &e->opts);
+    ck_assert_ptr_null(y);
+    ck_assert_int_eq(genlab_ctx_status(ctx), e->status);
+    ck_assert_msg(strstr(genlab_ctx_errmsg(ctx), e->want) != NULL, "message '%s' lacks '%s'",
+                  genlab_ctx_errmsg(ctx), e->want);
+    genlab_ctx_destroy(ctx);
+}
+END_TEST
+
+/* a float32 check comes first, and a NULL input keeps the earlier error */
+START_TEST(test_error_dtype_and_null)
+{
+    genlab_ctx *ctx = tu_ctx(1);
+    genlab_tensor *w = genlab_full(ctx, 4, TU_SHAPE(2, 3, 3, 3), 1.0f);
+    genlab_tensor *xi = genlab_tensor_new(ctx, GL_I32, 4, TU_SHAPE(1, 3, 5, 5));
+    ck_assert_ptr_null(genlab_conv2d(ctx, xi, w, NULL, NULL));
+    ck_assert_int_eq(genlab_ctx_status(ctx), GL_ERR_DTYPE);
+    ck_assert_ptr_nonnull(strstr(genlab_ctx_errmsg(ctx), "conv2d: x must be float32"));
+    ck_assert_ptr_null(genlab_conv_transpose2d(ctx, NULL, w, NULL, NULL));
+    ck_assert_ptr_nonnull(strstr(genlab_ctx_errmsg(ctx), "conv2d: x must be float32"));
+    genlab_ctx_destroy(ctx);
+}
+END_TEST
+
+/* ---- thread-count independence ----
+ * The copies write each element from one thread in a fixed order, and
+ * OpenBLAS splits a GEMM's M and N (never K) between its threads, so every
+ * output element is summed in the same order on 1 and 2 threads. The shapes
+ * are big enough for OpenBLAS to use both threads and for the copies to run
+ * in parallel. */
+
+typedef struct thread_case {
+    const char *name;
+    geom        g;
+} thread_case;
+
+static const thread_case thread_cases[] = {
+    /* name                        n   cin  h   w  cout kh kw sh sw ph pw dh dw grp */
+    {"batched 4x4 s2 (8x8 -> 4x4)", {16, 64, 8, 8, 64, 4, 4, 2, 2, 1, 1, 1, 1, 1}},
+    {"per image 3x3 (16x16)",       {8, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}},
+    {"1x1 direct (16x16), groups",  {8, 64, 16, 16, 64, 1, 1, 1, 1, 0, 0, 1, 1, 2}},
+};
+
+/* conv2d, conv_transpose2d and conv2d_weight outputs, concatenated, on t threads */
+static float *run_on_threads(const geom *g, int threads, int64_t *n_out)
+{
+    genlab_ctx_options o = {.seed = 5, .n_threads = threads};
+    genlab_ctx *ctx = NULL;
+    ck_assert_int_eq(genlab_ctx_create(&o, &ctx), GL_OK);
+    const genlab_conv_opts opts = {{(int)g->sh, (int)g->sw}, {(int)g->ph, (int)g->pw},
+                                   {(int)g->dh, (int)g->dw}, {0, 0}, (int)g->groups};
+    genlab_tensor *x = rand_tensor(ctx, TU_SHAPE(g->n, g->cin, g->h, g->w), 1);
+    genlab_tensor *w = rand_tensor(ctx, TU_SHAPE(g->cout, g->cin / g->groups, g->kh, g->kw), 2);
+    genlab_tensor *y = genlab_conv2d(ctx, x, w, NULL, &opts);
+    ck_assert_ptr_nonnull(y);
+    genlab_tensor *gy = rand_tensor(ctx, TU_SHAPE(g->n, g->cout, genlab_tensor_dim(y, 2),
+                                                  genlab_tensor_dim(y, 3)), 3);
+    genlab_tensor *outs[3] = {y, genlab_conv_transpose2d(ctx, gy, w, NULL, &opts),
+                              genlab_conv2d_weight(ctx, x, gy, (int)g->kh, (int)g->kw, &opts)};
+    *n_out = 0;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_ptr_nonnull(outs[i]);
+        *n_out += genlab_tensor_numel(outs[i]);
+    }
+    float *all = malloc((size_t)*n_out * sizeof *all), *p = all;
+    ck_assert_ptr_nonnull(all);
+    for (int i = 0; i < 3; i++) {
+        memcpy(p, genlab_tensor_f32(outs[i]), (size_t)genlab_tensor_numel(outs[i]) * sizeof *p);
+        p += genlab_tensor_numel(outs[i]);
+    }
+    genlab_ctx_destroy(ctx);
+    return all;
+}
+
+START_TEST(test_threads)
+{
+    const thread_case *c = &thread_cases[_i];
+    int64_t n1, n2;
+    float *one = run_on_threads(&c->g, 1, &n1);
+    float *two = run_on_threads(&c->g, 2, &n2);
+    ck_assert_int_eq(n1, n2);
+    int64_t first = -1;
+    for (int64_t i = 0; i < n1 && first < 0; i++)
+        if (memcmp(&one[i], &two[i], sizeof one[i]) != 0)
+            first = i;
+    float a = first >= 0 ? one[first] : 0, b = first >= 0 ? two[first] : 0;
+    free(one);
+    free(two);
+    ck_assert_msg(first < 0, "%s: element %lld differs: %.9g (1 thread) vs %.9g (2 threads)",
+                  c->name, (long long)first, (double)a, (double)b);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("ops_conv");
+    TCase *tc = tcase_create("values");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_values, 0, (int)(sizeof values / sizeof values[0]));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("gradcheck");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_gradcheck, 0, (int)(sizeof grads / sizeof grads[0]));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("errors");
+    tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof errors / sizeof errors[0]));
+    tcase_add_test(tc, test_error_dtype_and_null);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("threads");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_threads, 0, (int)(sizeof thread_cases / sizeof thread_cases[0]));
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return tu_run(suite()); }
