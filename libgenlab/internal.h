@@ -108,6 +108,13 @@ genlab_tensor *gl_new_like(genlab_ctx *ctx, const genlab_tensor *t);
 /* gl_view — a tensor header sharing x's data with a new shape (same numel). */
 genlab_tensor *gl_view(genlab_ctx *ctx, genlab_tensor *x, int ndim, const int64_t *shape);
 
+/* gl_tensor_wrap — a persistent tensor header over memory owned by someone
+ * else (owns_data = false): genlab_tensor_free frees the header only. data
+ * may be NULL and set later (parameter blocks carve their views this way:
+ * nn_params.c). Returns NULL with a sticky error on a bad shape or no memory. */
+genlab_tensor *gl_tensor_wrap(genlab_ctx *ctx, genlab_dtype dtype, int ndim,
+                              const int64_t *shape, void *data);
+
 /* gl_check_f32 — sticky error unless t is float32 (names op and argument). */
 bool gl_check_f32(genlab_ctx *ctx, const char *op, const char *arg, const genlab_tensor *t);
 

@@ -118,6 +118,25 @@ genlab_tensor *genlab_tensor_new_persistent(genlab_ctx *ctx, genlab_dtype dtype,
     return t;
 }
 
+genlab_tensor *gl_tensor_wrap(genlab_ctx *ctx, genlab_dtype dtype, int ndim,
+                              const int64_t *shape, void *data)
+{
+    if (!ctx || ctx->status != GL_OK)
+        return NULL;
+    int64_t n = shape_numel(ctx, ndim, shape);
+    if (n < 0)
+        return NULL;
+    genlab_tensor *t = malloc(sizeof *t);
+    if (!t) {
+        genlab_errorf(ctx, GL_ERR_NOMEM, "tensor: out of memory for a tensor header");
+        return NULL;
+    }
+    header_init(t, ctx, dtype, ndim, shape, n);
+    t->data = data;
+    t->persistent = true;   /* freed with genlab_tensor_free, which leaves data alone */
+    return t;
+}
+
 void genlab_tensor_free(genlab_tensor *t)
 {
     if (!t || !t->persistent)

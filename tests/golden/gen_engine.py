@@ -3,8 +3,8 @@
 """gen_engine.py — PyTorch reference values for genlab's engine parity tests.
 
 Writes engine.bin (see glgd.py) with inputs, outputs and gradients of
-linear, conv2d, conv_transpose2d, batch_norm (train and eval), group_norm,
-and two optimizer steps each of Adam, AdamW and SGD (Nesterov momentum).
+linear, conv2d, conv_transpose2d, batch_norm (train and eval) and group_norm.
+(Optimizer steps have their own reference: gen_optim.py.)
 For each op the scalar differentiated is sum(y * gy) for a stored gy, so
 input gradients are vector-Jacobian products with gy.
 
@@ -80,25 +80,4 @@ x, g, bb = leaf(2, 6, 4, 4, scale=3.0), leaf(6), leaf(6)
 record("gn", [("x", x), ("gamma", g), ("beta", bb)], F.group_norm(x, 3, g, bb, eps=1e-5))
 
 
-# optimizers: two steps from the same start with two gradients
-def optim_case(name, make):
-    p0 = torch.randn(10)
-    g1, g2 = torch.randn(10), torch.randn(10)
-    p = p0.clone().requires_grad_(True)
-    opt = make([p])
-    out.add(f"{name}.p0", p0)
-    out.add(f"{name}.g1", g1)
-    out.add(f"{name}.g2", g2)
-    for i, g in enumerate((g1, g2), 1):
-        p.grad = g.clone()
-        opt.step()
-        out.add(f"{name}.p{i}", p)
-
-
-optim_case("adam", lambda ps: torch.optim.Adam(ps, lr=2e-4, betas=(0.5, 0.999), eps=1e-8,
-                                               weight_decay=0.01))
-optim_case("adamw", lambda ps: torch.optim.AdamW(ps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                                                 weight_decay=0.1))
-optim_case("sgd", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True,
-                                             weight_decay=1e-3))
 out.close()

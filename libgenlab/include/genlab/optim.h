@@ -1,8 +1,181 @@
 /* SPDX-License-Identifier: MIT
  *
- * optim.h — optimizers (placeholder until the optimizer module lands).
+ * optim.h — optimizers, learning-rate schedules, gradient clipping and an
+ * exponential moving average of the parameters.
+ *
+ * Everything here walks the flat blocks of a finalized genlab_params
+ * (nn.h): an optimizer step is one loop over genlab_params_numel floats,
+ * with its state (momentum, Adam moments) in flat blocks of the same size
+ * and layout, so checkpoints save and restore it with one copy per block.
+ * The update rules reproduce torch.optim of PyTorch 1.13 (SGD, Adam, AdamW,
+ * the default single-tensor path) and torch.nn.utils.clip_grad_norm_.
+ *
+ * The loops run on host memory (the CPU backend) with OpenMP; each element
+ * is updated independently, so results do not depend on the thread count.
+ * (A non-CPU backend will need an optimizer-step kernel in its vtable.)
+ * Thread-safety: one thread at a time per optimizer / EMA, as the context.
+ * Not here: the parameters themselves (nn.h), checkpoint files.
+ *
+ * Sections: optimizers, learning-rate schedules, gradient clipping, EMA.
  */
 #ifndef GENLAB_OPTIM_H
 #define GENLAB_OPTIM_H
-#include "tensor.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nn.h"
+
+#ifdef __cplusplus
+extern "C" {
 #endif
+
+/* ---- optimizers ---- */
+
+typedef enum genlab_optim_kind {
+    GL_OPTIM_SGD   = 0,  /* torch.optim.SGD (dampening 0) */
+    GL_OPTIM_ADAM  = 1,  /* torch.optim.Adam (weight decay as L2 on the gradient) */
+    GL_OPTIM_ADAMW = 2   /* torch.optim.AdamW (decoupled weight decay) */
+} genlab_optim_kind;
+
+/* Hyperparameters. Take genlab_optim_defaults(kind) and change what you need;
+ * fields a kind does not use are ignored. Each is validated by
+ * genlab_optim_create, with a message naming the key. */
+typedef struct genlab_optim_options {
+    genlab_optim_kind kind;
+    double lr;            /* "lr" >= 0 */
+    double momentum;      /* "momentum" >= 0 (SGD) */
+    bool   nesterov;      /* "nesterov" (SGD; needs momentum > 0) */
+    double beta1, beta2;  /* "beta1", "beta2" in [0, 1) (Adam, AdamW) */
+    double eps;           /* "eps" > 0 (Adam, AdamW) */
+    double weight_decay;  /* "weight_decay" >= 0 */
+} genlab_optim_options;
+
+/* genlab_optim_defaults — PyTorch's defaults for kind: Adam lr 1e-3, betas
+ * (0.9, 0.999), eps 1e-8, weight_decay 0; AdamW the same with weight_decay
+ * 1e-2; SGD momentum 0, no nesterov, weight_decay 0 and lr 1e-2 (PyTorch has
+ * no default lr for SGD). An unknown kind gives the Adam values with that kind. */
+genlab_optim_options genlab_optim_defaults(genlab_optim_kind kind);
+
+typedef struct genlab_optim genlab_optim;
+
+/* genlab_optim_create — an optimizer over all parameters of p (finalized,
+ * and it must outlive the optimizer). State blocks start at zero, step 0.
+ * out: OUT: the optimizer, freed with genlab_optim_destroy.
+ * Returns GL_OK; GL_ERR_INVALID naming the key of a bad hyperparameter
+ * ("adam: beta2 = 1 is outside [0, 1)"); GL_ERR_STATE when p is not
+ * finalized; GL_ERR_NOMEM. Errors are also recorded on ctx. */
+genlab_status genlab_optim_create(genlab_ctx *ctx, genlab_params *p,
+                                  const genlab_optim_options *opts, genlab_optim **out);
+
+/* genlab_optim_destroy — free the optimizer and its state. NULL is a no-op. */
+void genlab_optim_destroy(genlab_optim *o);
+
+/* genlab_optim_step — one update of every parameter from the gradient block
+ * (which it does not clear: call genlab_params_zero_grad). Increments the
+ * step count first, as PyTorch, so Adam's bias correction of the first step
+ * uses t = 1. Returns GL_OK, or the sticky status of ctx if one is set (a
+ * failed forward or backward), in which case nothing changes. */
+genlab_status genlab_optim_step(genlab_ctx *ctx, genlab_optim *o);
+
+/* genlab_optim_set_lr — the learning rate of the following steps (feed it
+ * genlab_lr_at). GL_ERR_INVALID unless lr is finite and >= 0. */
+genlab_status genlab_optim_set_lr(genlab_ctx *ctx, genlab_optim *o, double lr);
+double        genlab_optim_lr(const genlab_optim *o);
+
+/* The optimizer's state, for checkpoints: buffers[i] has numel floats laid
+ * out like the parameter block (entry k belongs to parameter element k). */
+typedef struct genlab_optim_state {
+    int64_t     step;         /* steps taken */
+    int64_t     numel;        /* floats in each buffer (= genlab_params_numel) */
+    int         n_buffers;    /* 0 (SGD without momentum), 1 (SGD), 2 (Adam, AdamW) */
+    const char *names[2];     /* PyTorch's state keys: "momentum_buffer"; "exp_avg", "exp_avg_sq" */
+    float      *buffers[2];   /* owned by the optimizer; write into them to restore */
+} genlab_optim_state;
+
+/* genlab_optim_get_state — fill *out (pointers stay valid until destroy). */
+void genlab_optim_get_state(genlab_optim *o, genlab_optim_state *out);
+
+/* genlab_optim_set_step — restore the step count (after loading buffers).
+ * GL_ERR_INVALID when step < 0. */
+genlab_status genlab_optim_set_step(genlab_ctx *ctx, genlab_optim *o, int64_t step);
+
+/* ---- learning-rate schedules ---- */
+
+typedef enum genlab_lr_kind {
+    GL_LR_CONSTANT = 0,  /* base_lr after warm-up */
+    GL_LR_LINEAR   = 1,  /* base_lr -> final_lr linearly between warm-up end and total_steps */
+    GL_LR_COSINE   = 2   /* cosine from base_lr to final_lr (eta_min), as CosineAnnealingLR */
+} genlab_lr_kind;
+
+/* A schedule over 0-based step numbers. With warmup_steps = W > 0, steps
+ * 0..W-1 ramp linearly: lr = base_lr * (step + 1) / W. Decay then runs over
+ * D = total_steps - W steps: with t = step - W (clamped to D),
+ *   linear: base_lr + (final_lr - base_lr) * t / D
+ *   cosine: final_lr + (base_lr - final_lr) * (1 + cos(pi * t / D)) / 2
+ * and stays at final_lr from step total_steps on. */
+typedef struct genlab_lr_schedule {
+    genlab_lr_kind kind;
+    double         base_lr;       /* >= 0 */
+    double         final_lr;      /* >= 0; unused by CONSTANT */
+    int64_t        warmup_steps;  /* >= 0 */
+    int64_t        total_steps;   /* > warmup_steps for LINEAR and COSINE; unused by CONSTANT */
+} genlab_lr_schedule;
+
+/* genlab_lr_schedule_check — GL_OK, or GL_ERR_INVALID with a message naming
+ * the bad field. */
+genlab_status genlab_lr_schedule_check(genlab_ctx *ctx, const genlab_lr_schedule *s);
+
+/* genlab_lr_at — the learning rate of step (negative steps count as 0).
+ * A pure function; NAN for a schedule that genlab_lr_schedule_check refuses. */
+double genlab_lr_at(const genlab_lr_schedule *s, int64_t step);
+
+/* ---- gradient clipping ---- */
+
+/* genlab_clip_grad_norm — torch.nn.utils.clip_grad_norm_ (L2) over the whole
+ * gradient block: computes the total norm; if max_norm / (norm + 1e-6) < 1,
+ * multiplies every gradient by it.
+ * total_norm: OUT (may be NULL): the norm before clipping.
+ * Returns GL_OK; GL_ERR_INVALID unless max_norm is finite and > 0;
+ * GL_ERR_NUMERIC (gradients untouched) when the norm is NaN or infinite. */
+genlab_status genlab_clip_grad_norm(genlab_ctx *ctx, genlab_params *p, double max_norm,
+                                    float *total_norm);
+
+/* ---- exponential moving average of the parameters ---- */
+
+typedef struct genlab_ema genlab_ema;
+
+/* genlab_ema_create — a shadow block holding a copy of p's parameters now.
+ * Buffers (BatchNorm statistics) are not averaged: the model's own are used.
+ * decay in [0, 1]. out: OUT, freed with genlab_ema_destroy (before p). */
+genlab_status genlab_ema_create(genlab_ctx *ctx, genlab_params *p, double decay,
+                                genlab_ema **out);
+void          genlab_ema_destroy(genlab_ema *e);
+
+/* genlab_ema_update — shadow = decay * shadow + (1 - decay) * params; call
+ * after each optimizer step. GL_ERR_STATE while swapped in. */
+genlab_status genlab_ema_update(genlab_ctx *ctx, genlab_ema *e);
+
+/* genlab_ema_swap — exchange the shadow and the live parameters, e.g. to
+ * evaluate or sample with the averaged weights; a second call swaps back.
+ * genlab_ema_swapped tells which side is live. */
+genlab_status genlab_ema_swap(genlab_ctx *ctx, genlab_ema *e);
+bool          genlab_ema_swapped(const genlab_ema *e);
+
+/* genlab_ema_copy_to — write the averaged weights into another params object
+ * with the same layout (same parameter count and sizes), e.g. a separate
+ * evaluation copy of the generator. GL_ERR_SHAPE on a layout mismatch. */
+genlab_status genlab_ema_copy_to(genlab_ctx *ctx, const genlab_ema *e, genlab_params *dst);
+
+/* For checkpoints: the shadow block (numel floats, owned by e; it holds the
+ * live training weights while swapped, so save un-swapped), its size and the
+ * number of updates so far (restorable). */
+float        *genlab_ema_shadow(genlab_ema *e);
+int64_t       genlab_ema_numel(const genlab_ema *e);
+int64_t       genlab_ema_updates(const genlab_ema *e);
+void          genlab_ema_set_updates(genlab_ema *e, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GENLAB_OPTIM_H */
