@@ -206,11 +206,6 @@ END_TEST
 
 /* ---- errors: each names the op and the shapes ---- */
 
-typedef struct err_case {
-    const char *want;                       /* substring of the message */
-    genlab_status status;
-    genlab_tensor *(*f)(genlab_ctx *ctx);
-} err_case;
 
 static genlab_tensor *e_bcast(genlab_ctx *c)
 { return genlab_add(c, genlab_full(c, 2, TU_SHAPE(2, 3), 1), genlab_full(c, 2, TU_SHAPE(4, 3), 1)); }
@@ -235,7 +230,7 @@ static genlab_tensor *e_sticky(genlab_ctx *c)
     return genlab_exp(c, genlab_add(c, bad, genlab_full(c, 1, TU_SHAPE(3), 1)));
 }
 
-static const err_case errors[] = {
+static const tu_err_case errors[] = {
     {"add: shapes (2, 3) and (4, 3) do not broadcast", GL_ERR_SHAPE,   e_bcast},
     {"matmul: a (2, 3) and b (4, 3) do not multiply",  GL_ERR_SHAPE,   e_matmul},
     {"reshape: cannot view (2, 3) as (4, -1)",         GL_ERR_SHAPE,   e_reshape},
@@ -249,15 +244,7 @@ static const err_case errors[] = {
 
 START_TEST(test_errors)
 {
-    const err_case *e = &errors[_i];
-    genlab_ctx *ctx = tu_ctx(1);
-    ck_assert_ptr_null(e->f(ctx));
-    ck_assert_int_eq(genlab_ctx_status(ctx), e->status);
-    ck_assert_msg(strstr(genlab_ctx_errmsg(ctx), e->want) != NULL, "message '%s' lacks '%s'",
-                  genlab_ctx_errmsg(ctx), e->want);
-    genlab_ctx_clear_error(ctx);
-    ck_assert_int_eq(genlab_ctx_status(ctx), GL_OK);
-    genlab_ctx_destroy(ctx);
+    tu_check_error(&errors[_i]);
 }
 END_TEST
 

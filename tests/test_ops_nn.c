@@ -489,11 +489,6 @@ END_TEST
 
 /* ---- errors: each names the op, the argument and the shapes or values ---- */
 
-typedef struct err_case {
-    const char *want;                       /* substring of the message */
-    genlab_status status;
-    genlab_tensor *(*f)(genlab_ctx *ctx);
-} err_case;
 
 static genlab_tensor *ones(genlab_ctx *c, int ndim, const int64_t *shape) { return genlab_full(c, ndim, shape, 1.0f); }
 static genlab_tensor *labels3(genlab_ctx *c, int32_t a, int32_t b, int32_t d)
@@ -563,7 +558,7 @@ static genlab_tensor *e_sticky(genlab_ctx *c)
     return genlab_mse_loss(c, genlab_layer_norm(c, bad, 1, NULL, NULL, 1e-5f), ones(c, 2, TU_SHAPE(2, 3)), GL_REDUCE_MEAN);
 }
 
-static const err_case errors[] = {
+static const tu_err_case errors[] = {
     {"batch_norm: x (3) must have at least 2 dimensions (N, C, ...)",          GL_ERR_SHAPE,   e_bn_1d},
     {"batch_norm: gamma (4) must have shape (3) for x (2, 3)",                 GL_ERR_SHAPE,   e_bn_gamma},
     {"batch_norm: running_mean (1, 3) must have shape (3) for x (2, 3)",       GL_ERR_SHAPE,   e_bn_running},
@@ -596,13 +591,7 @@ static const err_case errors[] = {
 
 START_TEST(test_errors)
 {
-    const err_case *e = &errors[_i];
-    genlab_ctx *ctx = tu_ctx(1);
-    ck_assert_ptr_null(e->f(ctx));
-    ck_assert_int_eq(genlab_ctx_status(ctx), e->status);
-    ck_assert_msg(strstr(genlab_ctx_errmsg(ctx), e->want) != NULL, "message '%s' lacks '%s'",
-                  genlab_ctx_errmsg(ctx), e->want);
-    genlab_ctx_destroy(ctx);
+    tu_check_error(&errors[_i]);
 }
 END_TEST
 
