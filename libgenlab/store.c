@@ -945,7 +945,7 @@ genlab_status genlab_store_set_metric_flush(genlab_store *s, size_t rows, double
 
 /* ---- scores and artifacts ---- */
 
-genlab_status genlab_store_score_add(genlab_store *s, int64_t run_id, const genlab_score *sc,
+genlab_status genlab_store_score_add(genlab_store *s, int64_t run_id, const genlab_score_row *sc,
                                      int64_t *out_id)
 {
     static const char fn[] = "genlab_store_score_add";

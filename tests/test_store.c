@@ -13,7 +13,6 @@
  * reports, merge, errors.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -30,25 +29,16 @@
 /* ---- helpers ---- */
 
 typedef struct tu_dir {
-    char path[64];
+    char path[256];
 } tu_dir;
 
-static void tu_mkdir(tu_dir *d)
-{
-    snprintf(d->path, sizeof d->path, "/tmp/genlab-store-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(d->path));
-}
+static void tu_mkdir(tu_dir *d) { tu_tmpdir(d->path, sizeof d->path); }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
-
+/* some tests make the directory read-only: give the owner back write access */
 static void tu_rmdir(tu_dir *d)
 {
     chmod(d->path, 0700);
-    nftw(d->path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    tu_rmtree(d->path);
 }
 
 /* tu_file — d->path/name into buf */
@@ -56,14 +46,6 @@ static const char *tu_file(const tu_dir *d, const char *name, char *buf, size_t 
 {
     snprintf(buf, n, "%s/%s", d->path, name);
     return buf;
-}
-
-static void tu_write(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
 }
 
 /* tu_open — a store that must open */
@@ -297,7 +279,7 @@ static void make_file(mk_kind k, const char *db)
         break;
     case MK_FOREIGN: tu_exec(db, "CREATE TABLE accounts (id INTEGER)"); break;
     case MK_TEXT:    tu_write(db, "this is not a database, only text long enough to matter\n"
-                                  "0123456789012345678901234567890123456789012345678901234\n");
+                                  "0123456789012345678901234567890123456789012345678901234\n", (size_t)-1);
                      break;
     case MK_EMPTY:   tu_exec(db, "PRAGMA user_version = 0"); break;
     case MK_NODIR:
@@ -416,7 +398,7 @@ START_TEST(test_run_lifecycle)
     /* a read-only store refuses every write with GL_ERR_STATE */
     s = tu_open(db, true);
     genlab_param_row p = {"k", "v", "string"};
-    genlab_score sc = {.metric = "fid"};
+    genlab_score_row sc = {.metric = "fid"};
     ck_assert_int_eq(genlab_store_run_begin(s, &info, NULL, NULL), GL_ERR_STATE);
     ck_assert_int_eq(genlab_store_run_params(s, id, &p, 1), GL_ERR_STATE);
     ck_assert_int_eq(genlab_store_metric(s, id, 0, "loss", 1.0), GL_ERR_STATE);
@@ -738,7 +720,7 @@ static void report_run(genlab_store *s, const char *trainer, const char *lr, int
     snprintf(seed_text, sizeof seed_text, "%d", seed);
     genlab_param_row p[] = {{"optim.lr", lr, "float"}, {"seed", seed_text, "int"}};
     ck_assert_int_eq(genlab_store_run_params(s, id, p, 2), GL_OK);
-    genlab_score sc = {.step = 1000, .metric = metric, .value = other,
+    genlab_score_row sc = {.step = 1000, .metric = metric, .value = other,
                        .higher_is_better = higher, .n_samples = n_samples,
                        .feature_extractor = "inception-v3-tf", .ref_stats_id = "cifar10-train",
                        .seed = seed, .protocol_json = "{\"resize\": \"bilinear\"}"};
@@ -797,8 +779,8 @@ START_TEST(test_reports)
     ck_assert_str_eq(col(c, 0, "status"), "completed");
 
     /* the user's directory comes first; a report cannot write either */
-    tu_write(tu_file(&user, "runs.sql", path, sizeof path), "SELECT 'user' AS origin;");
-    tu_write(tu_file(&user, "evil.sql", path, sizeof path), "SELECT 1; DELETE FROM runs;");
+    tu_write(tu_file(&user, "runs.sql", path, sizeof path), "SELECT 'user' AS origin;", (size_t)-1);
+    tu_write(tu_file(&user, "evil.sql", path, sizeof path), "SELECT 1; DELETE FROM runs;", (size_t)-1);
     const char *dirs[] = {user.path, GL_TOP_SRCDIR "/db/reports", NULL};
     memset(c, 0, sizeof *c);
     ck_assert_int_eq(genlab_store_report(s, "runs", dirs, collect_row, c), GL_OK);
@@ -831,7 +813,7 @@ static void merge_run(genlab_store *s, const char *trainer, const char *parent, 
     ck_assert_int_eq(genlab_store_run_params(s, id, p, 2), GL_OK);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(genlab_store_metric(s, id, i, "loss", i), GL_OK);
-    genlab_score sc = {.metric = "fid", .value = 3, .n_samples = 10};
+    genlab_score_row sc = {.metric = "fid", .value = 3, .n_samples = 10};
     ck_assert_int_eq(genlab_store_score_add(s, id, &sc, NULL), GL_OK);
     ck_assert_int_eq(genlab_store_artifact_add(s, id, "grid", artifact, NULL, NULL), GL_OK);
     ck_assert_int_eq(genlab_store_run_end(s, id, GL_RUN_COMPLETED, GL_OK, NULL), GL_OK);
@@ -869,7 +851,7 @@ START_TEST(test_merge)
     tu_file(&d, "b.db", b, sizeof b);
     tu_file(&d, "out.db", out, sizeof out);
     tu_file(&d, "out2.db", out2, sizeof out2);
-    tu_write(tu_file(&d, "grid.png", art, sizeof art), "png");
+    tu_write(tu_file(&d, "grid.png", art, sizeof art), "png", (size_t)-1);
     /* machine A: a1 and its resume a2; machine B: b1 and b2, a resume of a1
      * (its parent lives in A's database) */
     genlab_store *s = tu_open(a, false);
@@ -1062,7 +1044,7 @@ START_TEST(test_artifact_sha256)
             memset(text, 'a', len);
             text[len] = '\0';
         }
-        tu_write(f, text);
+        tu_write(f, text, (size_t)-1);
         free(text);
         int64_t aid;
         ck_assert_int_eq(genlab_store_artifact_add(s, id, "checkpoint", f, &aid, hex), GL_OK);

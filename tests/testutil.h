@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT
  *
- * testutil.h — helpers shared by the Check suites: a context per test, and
- * the suite runner main() that prints Check's summary and sets the exit code.
+ * testutil.h — helpers shared by the Check suites: a context per test,
+ * temporary files and directories, and the suite runner main() that prints
+ * Check's summary and sets the exit code.
  */
 #ifndef GENLAB_TESTUTIL_H
 #define GENLAB_TESTUTIL_H
 
 #include <check.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "genlab/genlab.h"
 
@@ -44,6 +49,69 @@ static inline void tu_check_error(const tu_err_case *e)
     genlab_ctx_clear_error(ctx);
     ck_assert_int_eq(genlab_ctx_status(ctx), GL_OK);
     genlab_ctx_destroy(ctx);
+}
+
+/* tu_tmpdir — a new empty directory under $TMPDIR (or /tmp) into buf;
+ * fails the test if it cannot be made. Remove it with tu_rmtree. */
+static inline const char *tu_tmpdir(char *buf, size_t size)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(buf, size, "%s/genlab-test-XXXXXX", base && *base ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(buf));
+    return buf;
+}
+
+/* tu_write — write size bytes of data (or the string data when size is
+ * (size_t)-1) to path, replacing it. */
+static inline void tu_write(const char *path, const void *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    if (size == (size_t)-1)
+        size = strlen(data);
+    ck_assert_uint_eq(fwrite(data, 1, size, f), size);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* tu_copy — copy the file src to dst. */
+static inline void tu_copy(const char *src, const char *dst)
+{
+    FILE *f = fopen(src, "rb");
+    ck_assert_msg(f != NULL, "cannot read %s", src);
+    char *buf = NULL;
+    size_t size = 0, cap = 0, n;
+    do {
+        if (size == cap)
+            ck_assert_ptr_nonnull(buf = realloc(buf, cap = cap ? 2 * cap : 65536));
+        n = fread(buf + size, 1, cap - size, f);
+        size += n;
+    } while (n > 0);
+    fclose(f);
+    tu_write(dst, buf, size);
+    free(buf);
+}
+
+/* tu_rmtree — remove dir and everything in it (files, links, fifos,
+ * directories, recursively; links are removed, not followed). */
+static inline void tu_rmtree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            tu_rmtree(path);
+        else
+            unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
 }
 
 /* tu_run — run one suite; returns the process exit status. */

@@ -5,8 +5,9 @@
  * genlab is a research harness for deep generative models of images. This
  * header pulls in the engine: contexts and errors (context.h), tensors
  * (tensor.h), ops (ops.h), autograd (autograd.h), random numbers (rng.h),
- * layers (nn.h), optimizers (optim.h), the backend interface (backend.h) and
- * the experiment store (store.h).
+ * layers (nn.h), optimizers (optim.h), the backend interface (backend.h),
+ * the experiment store (store.h), the plugin ABI (plugin.h), plugin loading
+ * (registry.h) and typed configuration (config.h).
  * Anything not declared in these headers is not part of the API.
  */
 #ifndef GENLAB_GENLAB_H
@@ -24,6 +25,9 @@
 #include "nn.h"
 #include "optim.h"
 #include "store.h"
+#include "plugin.h"
+#include "registry.h"
+#include "config.h"
 
 /* genlab_version — the library's version string (may differ from the header's). */
 const char *genlab_version(void);

@@ -177,7 +177,7 @@ genlab_status genlab_store_set_metric_flush(genlab_store *store, size_t rows, do
 /* ---- scores and artifacts ---- */
 
 /* One evaluation result and its protocol. Strings may be NULL except metric. */
-typedef struct genlab_score {
+typedef struct genlab_score_row {
     int64_t     step;
     const char *metric;             /* "fid", "is", ... */
     double      value;
@@ -191,11 +191,11 @@ typedef struct genlab_score {
     int64_t     n_splits;           /* 0: NULL */
     int64_t     seed;               /* sampling seed */
     const char *protocol_json;      /* the full protocol, JSON */
-} genlab_score;
+} genlab_score_row;
 
 /* genlab_store_score_add — insert one score of run_id. out_id may be NULL. */
 genlab_status genlab_store_score_add(genlab_store *store, int64_t run_id,
-                                     const genlab_score *score, int64_t *out_id);
+                                     const genlab_score_row *score, int64_t *out_id);
 
 /* genlab_store_artifact_add — hash the file at path (SHA-256, nettle) and
  * record it as an artifact of run_id.
