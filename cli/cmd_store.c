@@ -324,7 +324,7 @@ static const cli_help query_help = {
         "examples:\n"
         "  genlab query 'SELECT trainer, count(*) FROM runs GROUP BY trainer'\n"
         "  genlab query --format csv \\\n"
-        "      'SELECT step, value FROM metrics WHERE run_id = 3 AND key = \"loss\"'\n",
+        "      \"SELECT step, value FROM metrics WHERE run_id = 3 AND key = 'loss_g'\"\n",
 };
 
 int cmd_query(int argc, char **argv)
@@ -496,7 +496,10 @@ static const cli_help db_help = {
         "Works on store files as a whole.\n"
         "\n"
         "subcommands:\n"
-        "  merge     fold the runs of other stores into one (genlab db merge --help)\n",
+        "  merge     fold the runs of other stores into one (genlab db merge --help)\n"
+        "\n"
+        "example:\n"
+        "  genlab db merge all.db node1.db node2.db\n",
 };
 
 static const cli_help merge_help = {

@@ -48,17 +48,23 @@ static void usage(FILE *out)
                  "The store commands use ./genlab.db unless --db FILE or GENLAB_DB says otherwise.\n");
 }
 
+static const cli_help version_help = {
+    .command = "version",
+    .synopsis = "genlab version",
+    .body = "Prints the version of genlab and its library (the same as genlab --version).\n"
+            "\n"
+            "example:\n"
+            "  genlab version\n",
+};
+
 static int cmd_version(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: genlab version\n\nPrints the version of genlab and its library.\n");
-        return CLI_EXIT_OK;
-    }
-    if (argc > 1) {
-        fprintf(stderr, "genlab version: unexpected argument '%s'\nusage: genlab version\n",
-                argv[1]);
-        return CLI_EXIT_USAGE;
-    }
+    const cli_option opts[] = {{NULL, NULL}};
+    int npos, rc = cli_parse(&version_help, argc, argv, opts, &npos);
+    if (rc >= 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(&version_help, "unexpected argument '%s'", argv[1]);
     printf("genlab %s\n", genlab_version());
     return CLI_EXIT_OK;
 }
