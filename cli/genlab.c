@@ -1,134 +1,102 @@
 /* SPDX-License-Identifier: MIT
  *
- * genlab.c — the genlab command: parses arguments and calls libgenlab.
- * It is the only place that prints to the user and chooses exit codes:
- * 0 success, 1 a run failed, 2 bad usage.
+ * genlab.c — the genlab program's entry point: the table of commands, the
+ * top-level --help and --version, and dispatch. The commands live in
+ * cmd_<group>.c (cli.h declares them); this file holds no command logic.
+ *
+ * The program is the only place that prints to the user and chooses exit
+ * codes: 0 success, 1 a runtime failure (a run that failed, a missing
+ * database, an SQL error), 2 bad usage.
  */
-#include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "cli.h"
 #include "genlab/genlab.h"
-#include "selftest.h"
+
+static int cmd_version(int argc, char **argv);
+
+/* The commands, in the order --help lists them. train and plugins (the
+ * plugin loader and typed configuration) get their rows here when they
+ * land, with their handlers in cmd_train.c and cmd_plugins.c. */
+static const struct command {
+    const char *name;
+    cli_handler run;
+    const char *summary;
+} commands[] = {
+    {"runs", cmd_runs, "list the runs in the experiment store"},
+    {"show", cmd_show, "show one run: parameters, last metrics, scores, artifacts"},
+    {"query", cmd_query, "run a read-only SQL query on the store"},
+    {"report", cmd_report, "run a named report (an SQL file) on the store"},
+    {"db", cmd_db, "manage store files (merge)"},
+    {"selftest", cmd_selftest, "train two small networks end to end; report loss and speed"},
+    {"version", cmd_version, "print the library version"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: genlab [--help] [--version] COMMAND [ARGS]\n"
-            "\n"
-            "genlab trains and compares deep generative models of images.\n"
-            "\n"
-            "commands:\n"
-            "  selftest    train two small networks end to end and report loss and speed\n"
-            "  version     print the library version\n"
-            "\n"
-            "'genlab COMMAND --help' describes a command.\n");
+    fprintf(out, "usage: genlab [--help] [--version] COMMAND [ARGS]\n"
+                 "\n"
+                 "genlab trains and compares deep generative models of images.\n"
+                 "\n"
+                 "commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n"
+                 "'genlab COMMAND --help' describes a command; 'man genlab' has them all.\n"
+                 "The store commands use ./genlab.db unless --db FILE or GENLAB_DB says otherwise.\n");
 }
 
-static void selftest_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: genlab selftest [--seed N] [--threads N] [--steps N]\n"
+static const cli_help version_help = {
+    .command = "version",
+    .synopsis = "genlab version",
+    .body = "Prints the version of genlab and its library (the same as genlab --version).\n"
             "\n"
-            "Trains a 2-8-1 MLP on XOR and a small conv net (conv, batch norm, pooling,\n"
-            "group norm, linear) that over-fits one batch of 32 random images, and\n"
-            "reports losses, ms/step and images/s. Exit status 0 when both converge.\n"
-            "\n"
-            "  --seed N      random seed (default 1)\n"
-            "  --threads N   kernel threads (default: all cores)\n"
-            "  --steps N     conv-net training steps (default 150)\n");
-}
+            "example:\n"
+            "  genlab version\n",
+};
 
-/* parse a non-negative integer option value; false with a message if bad */
-static bool parse_count(const char *opt, const char *text, long long max, long long *out)
+static int cmd_version(int argc, char **argv)
 {
-    char *end;
-    errno = 0;
-    long long v = strtoll(text ? text : "", &end, 10);
-    if (!text || *text == '\0' || *end != '\0' || errno || v < 0 || v > max) {
-        fprintf(stderr, "genlab selftest: %s needs an integer in [0, %lld], got '%s'\n", opt, max,
-                text ? text : "");
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-/* a one-line progress bar on a terminal, a line every 25 steps otherwise */
-static void progress(int step, int total, double loss, void *user)
-{
-    bool tty = *(bool *)user;
-    if (tty) {
-        int width = 30, done = total ? step * width / total : width;
-        fprintf(stderr, "\r  convnet [%.*s%*s] %d/%d loss %.4f", done,
-                "##############################", width - done, "", step, total, loss);
-        if (step == total)
-            fputc('\n', stderr);
-    } else if (step % 25 == 0 || step == total) {
-        fprintf(stderr, "  convnet step %d/%d loss %.4f\n", step, total, loss);
-    }
-}
-
-static int cmd_selftest(int argc, char **argv)
-{
-    long long seed = 1, threads = 0, steps = 150;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            selftest_usage(stdout);
-            return 0;
-        }
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        long long *dst = !strcmp(a, "--seed") ? &seed : !strcmp(a, "--threads") ? &threads
-                         : !strcmp(a, "--steps") ? &steps : NULL;
-        long long max = dst == &threads ? 1024 : dst == &steps ? 1000000 : INT64_MAX;
-        if (!dst)
-            fprintf(stderr, "genlab selftest: unknown option '%s'\n", a);
-        if (!dst || !parse_count(a, val, max, dst)) {
-            selftest_usage(stderr);
-            return 2;
-        }
-        i++;
-    }
-    char err[512];
-    selftest_result r;
-    printf("genlab %s selftest (seed %lld)\n", genlab_version(), seed);
-    if (selftest_xor((uint64_t)seed, (int)threads, 2000, &r, err, sizeof err) != GL_OK) {
-        fprintf(stderr, "genlab selftest: xor: %s\n", err);
-        return 1;
-    }
-    bool xor_ok = r.final_loss < 0.01;
-    printf("xor      %s: loss %.4f -> %.4f in %d Adam steps, %.3f ms/step\n",
-           xor_ok ? "ok" : "FAILED", r.first_loss, r.final_loss, r.steps, r.ms_per_step);
-    bool tty = isatty(STDERR_FILENO);
-    if (selftest_convnet((uint64_t)seed, (int)threads, (int)steps, &r, progress, &tty, err,
-                         sizeof err) != GL_OK) {
-        fprintf(stderr, "genlab selftest: convnet: %s\n", err);
-        return 1;
-    }
-    bool conv_ok = r.final_loss < 0.05;
-    printf("convnet  %s: loss %.4f -> %.4f in %d steps, %.2f ms/step, %.0f images/s, "
-           "%" PRId64 " parameters\n",
-           conv_ok ? "ok" : "FAILED", r.first_loss, r.final_loss, r.steps, r.ms_per_step,
-           r.ms_per_step > 0 ? 32 * 1000.0 / r.ms_per_step : 0.0, r.n_params);
-    return xor_ok && conv_ok ? 0 : 1;
+    const cli_option opts[] = {{NULL, NULL}};
+    int npos, rc = cli_parse(&version_help, argc, argv, opts, &npos);
+    if (rc >= 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(&version_help, "unexpected argument '%s'", argv[1]);
+    printf("genlab %s\n", genlab_version());
+    return CLI_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
     }
-    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-        printf("genlab %s\n", genlab_version());
-        return 0;
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+        usage(stdout);
+        return CLI_EXIT_OK;
     }
-    if (!strcmp(argv[1], "selftest"))
-        return cmd_selftest(argc - 1, argv + 1);
-    fprintf(stderr, "genlab: unknown command '%s' (see genlab --help)\n", argv[1]);
-    return 2;
+    if (!strcmp(name, "--version"))
+        name = "version";
+    const struct command *cmd = NULL;
+    for (size_t i = 0; i < N_COMMANDS && !cmd; i++)
+        if (!strcmp(name, commands[i].name))
+            cmd = &commands[i];
+    if (!cmd) {
+        fprintf(stderr, "genlab: unknown %s '%s'\n", name[0] == '-' ? "option" : "command", name);
+        fprintf(stderr, "usage: genlab [--help] [--version] COMMAND [ARGS]\n"
+                        "Try 'genlab --help' for the list of commands.\n");
+        return CLI_EXIT_USAGE;
+    }
+    int rc = cmd->run(argc - 1, argv + 1);
+    /* a full disk or a closed pipe must not pass for success */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "genlab %s: error writing the output\n", name);
+        return CLI_EXIT_FAILURE;
+    }
+    return rc;
 }

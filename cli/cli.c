@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * cli.c — help and usage errors, option parsing and store opening shared
+ * by the genlab commands (see cli.h for the rules they follow).
+ *
+ * Sections: help and usage errors, options, the store.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* ---- help and usage errors ---- */
+
+/* print the synopsis, "usage: " on its first line and aligned after */
+static void print_synopsis(const cli_help *help, FILE *out)
+{
+    const char *s = help->synopsis;
+    for (bool first = true; *s; first = false) {
+        size_t n = strcspn(s, "\n");
+        fprintf(out, "%s%.*s\n", first ? "usage: " : "       ", (int)n, s);
+        s += n + (s[n] == '\n');
+    }
+}
+
+void cli_help_print(const cli_help *help, FILE *out)
+{
+    print_synopsis(help, out);
+    fprintf(out, "\n%s", help->body);
+    if (help->more)
+        help->more(out);
+}
+
+static void vreport(const cli_help *help, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "genlab %s: ", help->command);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage_error(const cli_help *help, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(help, fmt, ap);
+    va_end(ap);
+    print_synopsis(help, stderr);
+    fprintf(stderr, "Try 'genlab %s --help' for more information.\n", help->command);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_fail(const cli_help *help, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(help, fmt, ap);
+    va_end(ap);
+    return CLI_EXIT_FAILURE;
+}
+
+/* ---- options ---- */
+
+int cli_parse(const cli_help *help, int argc, char **argv, const cli_option *opts, int *npos)
+{
+    int n = 0;
+    bool options_done = false;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (options_done || a[0] != '-' || a[1] == '\0') {   /* "-" alone is an argument */
+            argv[1 + n++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            options_done = true;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            cli_help_print(help, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (a[1] != '-')
+            return cli_usage_error(help, "unknown option '%s'", a);
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const cli_option *o = opts;
+        while (o->name && !(strlen(o->name) == len && !strncmp(o->name, name, len)))
+            o++;
+        if (!o->name)
+            return cli_usage_error(help, "unknown option '--%.*s'", (int)len, name);
+        if (eq) {
+            *o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *o->value = argv[++i];
+        } else {
+            return cli_usage_error(help, "option '--%s' needs a value", o->name);
+        }
+    }
+    *npos = n;
+    return -1;
+}
+
+bool cli_parse_int(const cli_help *help, const char *opt, const char *text, long long min,
+                   long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || errno || v < min || v > max) {
+        cli_usage_error(help, "%s needs an integer in [%lld, %lld], got '%s'", opt, min, max,
+                        text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* ---- the store ---- */
+
+const char *cli_db_path(const char *db_option)
+{
+    if (db_option)
+        return db_option;
+    const char *env = getenv("GENLAB_DB");
+    return env && *env ? env : "genlab.db";
+}
+
+genlab_store *cli_store_open(const cli_help *help, const char *path, bool read_only)
+{
+    if (read_only && access(path, F_OK) != 0) {
+        cli_fail(help, "no database at '%s' (%s); give one with --db FILE or GENLAB_DB", path,
+                 strerror(errno));
+        return NULL;
+    }
+    genlab_store *store = NULL;
+    if (genlab_store_open(path, read_only, &store) != GL_OK) {
+        cli_fail(help, "%s", genlab_store_errmsg(store));
+        genlab_store_close(store);
+        return NULL;
+    }
+    return store;
+}

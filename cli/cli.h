@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * cli.h — what the genlab program's commands share: their entry points (the
+ * dispatch table in genlab.c lists them), option parsing with the program's
+ * usage rules, and locating and opening the experiment store.
+ *
+ * It is not a general argument library: options are long ("--db FILE" or
+ * "--db=FILE"), "-h" is the only short one, "--" ends the options, and
+ * options and arguments may come in any order. The exit codes are the
+ * program's: 0 success, 1 a runtime failure, 2 bad usage.
+ *
+ * Sections: commands, help and usage errors, options, the store.
+ */
+#ifndef GENLAB_CLI_H
+#define GENLAB_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "genlab/store.h"
+
+/* ---- commands ---- */
+
+/* A command's entry point: argv[0] is the command's name, the rest its
+ * arguments. Returns the process exit status. */
+typedef int (*cli_handler)(int argc, char **argv);
+
+int cmd_runs(int argc, char **argv);       /* cmd_store.c */
+int cmd_show(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);   /* cmd_selftest.c */
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
+
+/* ---- help and usage errors ---- */
+
+/* A command's help. */
+typedef struct cli_help {
+    const char *command;   /* as typed after "genlab", e.g. "db merge" */
+    const char *synopsis;  /* usage lines after "usage: ", '\n'-separated */
+    const char *body;      /* description, options with defaults, examples */
+    /* (optional) NULL, or prints more help after body (e.g. the reports
+     * that exist now) */
+    void (*more)(FILE *out);
+} cli_help;
+
+/* cli_help_print — the full help ("usage: ..." then the body) on out. */
+void cli_help_print(const cli_help *help, FILE *out);
+
+/* cli_usage_error — print "genlab CMD: <message>", the synopsis and a
+ * pointer to --help on stderr. Returns CLI_EXIT_USAGE. */
+int cli_usage_error(const cli_help *help, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* cli_fail — print "genlab CMD: <message>" on stderr. Returns
+ * CLI_EXIT_FAILURE. */
+int cli_fail(const cli_help *help, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- options ---- */
+
+/* One option of a command; every option takes a value. */
+typedef struct cli_option {
+    const char  *name;     /* without the dashes: "db" for --db */
+    const char **value;    /* OUT: the option's value (points into argv);
+                              a repeated option keeps the last one */
+} cli_option;
+
+/* cli_parse — parse argv[1..argc-1] (argv[0] is the command's name) against
+ * opts (terminated by an entry whose name is NULL). Arguments that are not
+ * options are moved, in order, to the front of argv + 1; their count goes
+ * to *npos. --help and -h print the help on stdout.
+ * Returns -1 to go on, or the exit status to return now: CLI_EXIT_OK after
+ * --help, CLI_EXIT_USAGE after an unknown option or a missing value (the
+ * error is printed). */
+int cli_parse(const cli_help *help, int argc, char **argv, const cli_option *opts, int *npos);
+
+/* cli_parse_int — a decimal integer in [min, max] given as option opt;
+ * prints a usage error and returns false when text is anything else. */
+bool cli_parse_int(const cli_help *help, const char *opt, const char *text, long long min,
+                   long long max, long long *out);
+
+/* ---- the store ---- */
+
+/* cli_db_path — the database a command works on: the --db value when
+ * given (non-NULL), else $GENLAB_DB when set and non-empty, else
+ * "genlab.db" in the current directory. */
+const char *cli_db_path(const char *db_option);
+
+/* cli_store_open — open the store at path for the command of help.
+ * read_only: a read command; a missing file is then an error naming the path
+ * (a read-write open would create it).
+ * Returns the handle, or NULL after printing why (the caller exits with
+ * CLI_EXIT_FAILURE). Close it with genlab_store_close. */
+genlab_store *cli_store_open(const cli_help *help, const char *path, bool read_only);
+
+#endif /* GENLAB_CLI_H */

@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * cmd_store.c — the commands on the experiment store: runs, show, query,
+ * report and db (merge).
+ *
+ * Every SQL text these commands build or take from the user goes through
+ * genlab_store_query or genlab_store_report, that is through the store's
+ * read-only connection and its authorizer: a --where expression, a query or
+ * a report can at worst read. Values that end up inside SQL text (a run id,
+ * a uuid prefix) are checked to be digits or hex first. Writing (db merge)
+ * goes through the store API only.
+ *
+ * Sections: shared, runs, show, query, report, db.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+
+/* ---- shared ---- */
+
+#define DB_OPTION_HELP \
+    "  --db FILE        the store (default: $GENLAB_DB, else ./genlab.db)\n"
+#define FORMAT_OPTION_HELP \
+    "  --format FMT     table (default), csv, markdown or json\n"
+
+/* parse_format — --format's value, or a usage error */
+static bool parse_format(const cli_help *help, const char *name, cli_format *out)
+{
+    if (cli_format_parse(name, out))
+        return true;
+    cli_usage_error(help, "unknown format '%s' (choose one of " CLI_FORMAT_NAMES ")", name);
+    return false;
+}
+
+/* What print_rows runs: a query, or a report found on dirs. */
+typedef struct rows_source {
+    const char         *sql;
+    const char         *report;
+    const char *const  *dirs;
+    const char         *what;   /* prefix of an SQL error message, "" for none */
+    genlab_store_row_fn row;    /* NULL: cli_output_row; else one that passes
+                                   rows on to it (user: the cli_output) */
+} rows_source;
+
+/* print_rows — run src and print its rows on stdout in format fmt.
+ * nrows: OUT (may be NULL): rows printed. Returns an exit status (the
+ * error is printed). */
+static int print_rows(const cli_help *help, genlab_store *s, cli_format fmt,
+                      const rows_source *src, long long *nrows)
+{
+    cli_output *o = cli_output_new(stdout, fmt);
+    if (!o)
+        return cli_fail(help, "out of memory");
+    genlab_store_row_fn row = src->row ? src->row : cli_output_row;
+    genlab_status st = src->report ? genlab_store_report(s, src->report, src->dirs, row, o)
+                                   : genlab_store_query(s, src->sql, row, o);
+    int rc = CLI_EXIT_OK;
+    if (st != GL_OK && cli_output_error(o)[0])
+        rc = cli_fail(help, "%s", cli_output_error(o));
+    else if (st != GL_OK)
+        rc = cli_fail(help, "%s%s", src->what, genlab_store_errmsg(s));
+    else if (cli_output_finish(o) != 0)
+        rc = cli_fail(help, "%s", cli_output_error(o));
+    if (nrows)
+        *nrows = cli_output_rows(o);
+    cli_output_free(o);
+    return rc;
+}
+
+/* print_result — print_rows for a command with --format, saying so
+ * when a table would have no row at all (csv and markdown print nothing,
+ * json prints []) */
+static int print_result(const cli_help *help, genlab_store *s, cli_format fmt,
+                        const rows_source *src)
+{
+    long long n;
+    int rc = print_rows(help, s, fmt, src, &n);
+    if (rc == CLI_EXIT_OK && n == 0 && fmt == CLI_FORMAT_TABLE)
+        printf("(0 rows)\n");
+    return rc;
+}
+
+/* ---- runs ---- */
+
+static const cli_help runs_help = {
+    .command = "runs",
+    .synopsis = "genlab runs [--db FILE] [--where EXPR] [--format FMT]",
+    .body =
+        "Lists the runs in the store, newest first: id, uuid prefix, name, trainer,\n"
+        "status, start and end time (UTC), seed and key parameters: those whose value\n"
+        "differs between the listed runs (all of them when one run is listed).\n"
+        "\n"
+        "options:\n" DB_OPTION_HELP
+        "  --where EXPR     only runs for which the SQL expression EXPR is true; it\n"
+        "                   may use every column of the runs table (id, uuid, name,\n"
+        "                   trainer, status, started, ended, seed, host, config, ...)\n"
+        "                   and subqueries; it runs read-only\n" FORMAT_OPTION_HELP
+        "\n"
+        "examples:\n"
+        "  genlab runs --where \"trainer = 'gan' AND status = 'completed'\"\n"
+        "  genlab runs --where \"id IN (SELECT run_id FROM params\n"
+        "                             WHERE key = 'optim.lr' AND value = '2e-4')\"\n"
+        "  genlab runs --format csv > runs.csv\n",
+};
+
+int cmd_runs(int argc, char **argv)
+{
+    const char *db = NULL, *where = NULL, *format = "table";
+    const cli_option opts[] = {{"db", &db}, {"where", &where}, {"format", &format}, {NULL, NULL}};
+    int npos, rc = cli_parse(&runs_help, argc, argv, opts, &npos);
+    if (rc >= 0)
+        return rc;
+    cli_format fmt;
+    if (npos > 0)
+        return cli_usage_error(&runs_help, "unexpected argument '%s'", argv[1]);
+    if (!parse_format(&runs_help, format, &fmt))
+        return CLI_EXIT_USAGE;
+    /* the expression stands alone on its lines, so that a trailing "--"
+     * comment cannot swallow the closing parenthesis */
+    static const char head[] = "WITH sel AS (SELECT * FROM runs WHERE (\n";
+    static const char tail[] =
+        "\n)),\n"
+        "n AS (SELECT count(*) AS n FROM sel),\n"
+        "varying AS (SELECT p.key FROM params AS p JOIN sel ON sel.id = p.run_id\n"
+        "             GROUP BY p.key\n"
+        "            HAVING (SELECT n FROM n) = 1 OR count(DISTINCT p.value) > 1\n"
+        "                OR count(*) < (SELECT n FROM n))\n"
+        "SELECT sel.id, substr(sel.uuid, 1, 8) AS uuid, sel.name, sel.trainer, sel.status,\n"
+        "       sel.started, sel.ended, sel.seed,\n"
+        "       (SELECT group_concat(key || '=' || value, ' ')\n"
+        "          FROM (SELECT p.key, p.value FROM params AS p\n"
+        "                 WHERE p.run_id = sel.id AND p.key IN (SELECT key FROM varying)\n"
+        "                 ORDER BY p.key)) AS params\n"
+        "  FROM sel ORDER BY sel.id DESC";
+    const char *expr = where ? where : "1";
+    char *sql = malloc(sizeof head + strlen(expr) + sizeof tail);
+    if (!sql)
+        return cli_fail(&runs_help, "out of memory");
+    strcpy(stpcpy(stpcpy(sql, head), expr), tail);
+
+    char what[256] = "";
+    if (where)
+        snprintf(what, sizeof what, "in --where \"%.200s\": ", where);
+    genlab_store *s = cli_store_open(&runs_help, cli_db_path(db), true);
+    rc = s ? print_result(&runs_help, s, fmt, &(rows_source){.sql = sql, .what = what})
+           : CLI_EXIT_FAILURE;
+    genlab_store_close(s);
+    free(sql);
+    return rc;
+}
+
+/* ---- show ---- */
+
+static const cli_help show_help = {
+    .command = "show",
+    .synopsis = "genlab show [--db FILE] RUN",
+    .body =
+        "Shows one run: its row of the runs table, all its parameters, the last value\n"
+        "of each metric (with its step and how many points the curve has), its scores\n"
+        "with their evaluation protocols, and its artifacts.\n"
+        "\n"
+        "RUN is a run id (a number, as `genlab runs` lists), a uuid, or the first\n"
+        "characters of a uuid that only one run has. A number is taken as an id when\n"
+        "a run has that id, else as a uuid prefix.\n"
+        "\n"
+        "options:\n" DB_OPTION_HELP
+        "\n"
+        "examples:\n"
+        "  genlab show 12\n"
+        "  genlab show 3f2a9c\n",
+};
+
+/* the runs a RUN argument matches (the first few, for an ambiguity message) */
+typedef struct run_matches {
+    int  n;
+    long long id;           /* the first match */
+    char list[1024];        /* "  id uuid name\n" lines */
+} run_matches;
+
+static int collect_match(void *user, int ncol, const char *const *names,
+                         const char *const *values)
+{
+    (void)names;
+    run_matches *m = user;
+    if (m->n++ == 0)
+        m->id = atoll(values[0]);
+    size_t used = strlen(m->list);
+    snprintf(m->list + used, sizeof m->list - used, "  %s  %s  %s\n", values[0], values[1],
+             ncol > 2 && values[2] ? values[2] : "");
+    return 0;
+}
+
+/* resolve_run — the id of the run that text names; an exit status when
+ * none or several do (printed). */
+static int resolve_run(genlab_store *s, const char *text, long long *id)
+{
+    size_t len = strlen(text), digits = strspn(text, "0123456789");
+    char sql[256], prefix[40];
+    run_matches m = {0};
+    if (digits == len && len <= 18) {   /* 18 digits always fit an int64 */
+        snprintf(sql, sizeof sql, "SELECT id, uuid FROM runs WHERE id = %s", text);
+        if (genlab_store_query(s, sql, collect_match, &m) != GL_OK)
+            return cli_fail(&show_help, "%s", genlab_store_errmsg(s));
+        if (m.n == 1) {
+            *id = m.id;
+            return CLI_EXIT_OK;
+        }
+    }
+    for (size_t i = 0; i <= len && i < sizeof prefix; i++)   /* uuids are lower case */
+        prefix[i] = (char)(text[i] >= 'A' && text[i] <= 'F' ? text[i] - 'A' + 'a' : text[i]);
+    snprintf(sql, sizeof sql,
+             "SELECT id, uuid, name FROM runs WHERE substr(uuid, 1, %zu) = '%s' "
+             "ORDER BY id LIMIT 10",
+             len, prefix);
+    m = (run_matches){0};
+    if (genlab_store_query(s, sql, collect_match, &m) != GL_OK)
+        return cli_fail(&show_help, "%s", genlab_store_errmsg(s));
+    if (m.n == 0)
+        return cli_fail(&show_help, "no run has id or uuid prefix '%s' in %s", text,
+                        genlab_store_path(s));
+    if (m.n > 1) {
+        cli_fail(&show_help, "'%s' is ambiguous: it starts the uuids of %s%d runs; give more "
+                 "characters, or the id:", text, m.n == 10 ? "at least " : "", m.n);
+        fputs(m.list, stderr);
+        return CLI_EXIT_FAILURE;
+    }
+    *id = m.id;
+    return CLI_EXIT_OK;
+}
+
+/* the run's row turned into (field, value) rows: one wide row reads badly */
+static int transpose_row(void *output, int ncol, const char *const *names,
+                         const char *const *values)
+{
+    static const char *const head[] = {"field", "value"};
+    for (int j = 0; j < ncol; j++) {
+        const char *row[] = {names[j], values[j]};
+        if (cli_output_row(output, 2, head, row))
+            return 1;
+    }
+    return 0;
+}
+
+/* the sections of `show`; %lld is the run id */
+static const struct show_section {
+    const char *title;
+    const char *sql;
+    bool        transpose;
+} sections[] = {
+    {"run", "SELECT * FROM runs WHERE id = %lld", true},
+    {"parameters", "SELECT key, value, type FROM params WHERE run_id = %lld ORDER BY key", false},
+    {"metrics (last value of each)",
+     "SELECT key, step, value, points FROM (\n"
+     "    SELECT key, step, value, count(*) OVER (PARTITION BY key) AS points,\n"
+     "           row_number() OVER (PARTITION BY key ORDER BY step DESC, rowid DESC) AS rn\n"
+     "      FROM metrics WHERE run_id = %lld)\n"
+     " WHERE rn = 1 ORDER BY key", false},
+    {"scores",
+     "SELECT step, metric, value,\n"
+     "       CASE higher_is_better WHEN 1 THEN 'higher' ELSE 'lower' END AS better,\n"
+     "       n_samples, feature_extractor, substr(extractor_sha256, 1, 12) AS extractor,\n"
+     "       ref_stats_id, resize, ref_split, n_splits, seed, protocol\n"
+     "  FROM scores WHERE run_id = %lld ORDER BY metric, step, id", false},
+    {"artifacts",
+     "SELECT kind, path, sha256, bytes, created FROM artifacts WHERE run_id = %lld ORDER BY id",
+     false},
+};
+
+int cmd_show(int argc, char **argv)
+{
+    const char *db = NULL;
+    const cli_option opts[] = {{"db", &db}, {NULL, NULL}};
+    int npos, rc = cli_parse(&show_help, argc, argv, opts, &npos);
+    if (rc >= 0)
+        return rc;
+    if (npos != 1)
+        return cli_usage_error(&show_help, npos ? "too many arguments" : "missing RUN");
+    const char *run = argv[1];
+    size_t len = strlen(run);
+    if (len == 0 || len > 36 || strspn(run, "0123456789abcdefABCDEF-") != len)
+        return cli_usage_error(&show_help, "RUN '%s' is neither a run id nor a uuid (prefix)",
+                               run);
+    genlab_store *s = cli_store_open(&show_help, cli_db_path(db), true);
+    if (!s)
+        return CLI_EXIT_FAILURE;
+    long long id = 0;
+    rc = resolve_run(s, run, &id);
+    if (rc == CLI_EXIT_OK) {
+        for (size_t i = 0; rc == CLI_EXIT_OK && i < sizeof sections / sizeof sections[0]; i++) {
+            const struct show_section *sec = &sections[i];
+            char sql[512];
+            snprintf(sql, sizeof sql, sec->sql, id);
+            printf("%s%s:\n", i ? "\n" : "", sec->title);
+            long long n;
+            rc = print_rows(&show_help, s, CLI_FORMAT_TABLE,
+                            &(rows_source){.sql = sql, .what = "",
+                                           .row = sec->transpose ? transpose_row : NULL},
+                            &n);
+            if (rc == CLI_EXIT_OK && n == 0)
+                printf("(none)\n");
+        }
+    }
+    genlab_store_close(s);
+    return rc;
+}
+
+/* ---- query ---- */
+
+static const cli_help query_help = {
+    .command = "query",
+    .synopsis = "genlab query [--db FILE] [--format FMT] SQL",
+    .body =
+        "Runs SQL on the store and prints the rows. The SQL runs read-only: SELECT\n"
+        "statements (with WITH, joins, window functions) work; INSERT, UPDATE, DELETE,\n"
+        "CREATE, DROP, ATTACH, PRAGMA and transactions are refused (exit status 1).\n"
+        "Several statements separated by ';' run in order. The tables are runs,\n"
+        "params, metrics, scores and artifacts (see db/schema.sql).\n"
+        "\n"
+        "options:\n" DB_OPTION_HELP FORMAT_OPTION_HELP
+        "\n"
+        "examples:\n"
+        "  genlab query 'SELECT trainer, count(*) FROM runs GROUP BY trainer'\n"
+        "  genlab query --format csv \\\n"
+        "      \"SELECT step, value FROM metrics WHERE run_id = 3 AND key = 'loss_g'\"\n",
+};
+
+int cmd_query(int argc, char **argv)
+{
+    const char *db = NULL, *format = "table";
+    const cli_option opts[] = {{"db", &db}, {"format", &format}, {NULL, NULL}};
+    int npos, rc = cli_parse(&query_help, argc, argv, opts, &npos);
+    if (rc >= 0)
+        return rc;
+    cli_format fmt;
+    if (npos != 1)
+        return cli_usage_error(&query_help, npos ? "too many arguments (quote the SQL)"
+                                                 : "missing SQL");
+    if (!parse_format(&query_help, format, &fmt))
+        return CLI_EXIT_USAGE;
+    genlab_store *s = cli_store_open(&query_help, cli_db_path(db), true);
+    rc = s ? print_result(&query_help, s, fmt, &(rows_source){.sql = argv[1], .what = ""})
+           : CLI_EXIT_FAILURE;
+    genlab_store_close(s);
+    return rc;
+}
+
+/* ---- report ---- */
+
+static void report_more(FILE *out);
+
+static const cli_help report_help = {
+    .command = "report",
+    .synopsis = "genlab report [--db FILE] [--format FMT] NAME",
+    .body =
+        "Runs the report NAME: the SQL file NAME.sql from the user's report directory\n"
+        "($XDG_CONFIG_HOME/genlab/reports, else ~/.config/genlab/reports) or, when it\n"
+        "has none of that name, from genlab's installed reports. A report runs\n"
+        "read-only, like `genlab query`. To change a report, copy it to the user's\n"
+        "directory and edit it there.\n"
+        "\n"
+        "options:\n" DB_OPTION_HELP FORMAT_OPTION_HELP
+        "\n"
+        "examples:\n"
+        "  genlab report best_scores --format markdown\n"
+        "  genlab report runs --db sweep.db\n",
+    .more = report_more,
+};
+
+/* the user's report directory into buf; false when there is none */
+static bool user_report_dir(char *buf, size_t size)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/')   /* the XDG spec ignores a relative value */
+        snprintf(buf, size, "%s/genlab/reports", xdg);
+    else if (home && *home)
+        snprintf(buf, size, "%s/.config/genlab/reports", home);
+    else
+        return false;
+    return true;
+}
+
+/* The reports that exist: name and the directory it is taken from. */
+typedef struct report_entry {
+    char name[65];
+    const char *dir;
+} report_entry;
+
+enum { MAX_REPORTS = 256 };
+
+static int compare_entries(const void *a, const void *b)
+{
+    return strcmp(((const report_entry *)a)->name, ((const report_entry *)b)->name);
+}
+
+/* list_reports — the reports of dirs[0..ndir-1] (earlier directories win),
+ * sorted by name; returns how many (at most max) */
+static size_t list_reports(const char *const *dirs, size_t ndir, report_entry *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t d = 0; d < ndir; d++) {
+        DIR *dir = opendir(dirs[d]);
+        struct dirent *e;
+        while (dir && n < max && (e = readdir(dir))) {
+            size_t len = strlen(e->d_name);
+            /* the names genlab_store_report accepts: 1-64 of [A-Za-z0-9_-] */
+            if (len < 5 || len > 64 + 4 || strcmp(e->d_name + len - 4, ".sql") ||
+                strspn(e->d_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789_-") != len - 4)
+                continue;
+            bool seen = false;
+            for (size_t i = 0; i < n && !seen; i++)
+                seen = strlen(out[i].name) == len - 4 && !strncmp(out[i].name, e->d_name, len - 4);
+            if (seen)
+                continue;
+            snprintf(out[n].name, sizeof out[n].name, "%.*s", (int)(len - 4), e->d_name);
+            out[n++].dir = dirs[d];
+        }
+        if (dir)
+            closedir(dir);
+    }
+    qsort(out, n, sizeof *out, compare_entries);
+    return n;
+}
+
+/* the directories searched: the user's (if any) and the installed one */
+static size_t report_dirs(char *user, size_t size, const char *dirs[2])
+{
+    size_t n = 0;
+    if (user_report_dir(user, size))
+        dirs[n++] = user;
+    dirs[n++] = genlab_store_report_dir();
+    return n;
+}
+
+static void report_more(FILE *out)
+{
+    char user[4096];
+    const char *dirs[2];
+    size_t ndir = report_dirs(user, sizeof user, dirs);
+    report_entry entries[MAX_REPORTS];
+    size_t n = list_reports(dirs, ndir, entries, MAX_REPORTS);
+    fprintf(out, "\nreports available now:%s\n", n ? "" : " none");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "  %-20s %s/%s.sql\n", entries[i].name, entries[i].dir, entries[i].name);
+}
+
+int cmd_report(int argc, char **argv)
+{
+    const char *db = NULL, *format = "table";
+    const cli_option opts[] = {{"db", &db}, {"format", &format}, {NULL, NULL}};
+    int npos, rc = cli_parse(&report_help, argc, argv, opts, &npos);
+    if (rc >= 0)
+        return rc;
+    cli_format fmt;
+    if (npos != 1)
+        return cli_usage_error(&report_help, npos ? "too many arguments" : "missing NAME");
+    if (!parse_format(&report_help, format, &fmt))
+        return CLI_EXIT_USAGE;
+    const char *name = argv[1];
+    char user[4096];
+    const char *dirs[3] = {NULL, NULL, NULL};
+    size_t ndir = report_dirs(user, sizeof user, dirs);
+    report_entry entries[MAX_REPORTS];
+    size_t n = list_reports(dirs, ndir, entries, MAX_REPORTS);
+    bool known = false;
+    for (size_t i = 0; i < n && !known; i++)
+        known = !strcmp(entries[i].name, name);
+    if (!known) {
+        cli_fail(&report_help, "no report '%s' in %s%s%s", name, dirs[0], ndir > 1 ? " or " : "",
+                 ndir > 1 ? dirs[1] : "");
+        fprintf(stderr, "available reports:%s", n ? "" : " none");
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, " %s", entries[i].name);
+        fputc('\n', stderr);
+        return CLI_EXIT_FAILURE;
+    }
+    /* the installed directory is the store's own fallback: pass only the user's */
+    const char *user_dirs[2] = {ndir > 1 ? dirs[0] : NULL, NULL};
+    genlab_store *s = cli_store_open(&report_help, cli_db_path(db), true);
+    rc = s ? print_result(&report_help, s, fmt,
+                          &(rows_source){.report = name, .dirs = user_dirs, .what = ""})
+           : CLI_EXIT_FAILURE;
+    genlab_store_close(s);
+    return rc;
+}
+
+/* ---- db ---- */
+
+static const cli_help db_help = {
+    .command = "db",
+    .synopsis = "genlab db merge OUT IN...",
+    .body =
+        "Works on store files as a whole.\n"
+        "\n"
+        "subcommands:\n"
+        "  merge     fold the runs of other stores into one (genlab db merge --help)\n"
+        "\n"
+        "example:\n"
+        "  genlab db merge all.db node1.db node2.db\n",
+};
+
+static const cli_help merge_help = {
+    .command = "db merge",
+    .synopsis = "genlab db merge OUT IN...",
+    .body =
+        "Copies the runs of the stores IN... (with their parameters, metrics, scores\n"
+        "and artifact records) into the store OUT, which is created if missing. Runs\n"
+        "are matched by uuid: a run OUT already has is skipped, so merging the same\n"
+        "files again adds nothing. Each input is merged in one transaction; after a\n"
+        "failure the inputs before it stay merged. The inputs are only read.\n"
+        "\n"
+        "example (stores written on two machines):\n"
+        "  genlab db merge all.db node1.db node2.db\n",
+};
+
+static int db_merge(int argc, char **argv)
+{
+    const cli_option opts[] = {{NULL, NULL}};
+    int npos, rc = cli_parse(&merge_help, argc, argv, opts, &npos);
+    if (rc >= 0)
+        return rc;
+    if (npos < 2)
+        return cli_usage_error(&merge_help, npos ? "missing IN (the stores to merge)"
+                                                 : "missing OUT and IN");
+    const char *out = argv[1];
+    genlab_store *s = cli_store_open(&merge_help, out, false);
+    if (!s)
+        return CLI_EXIT_FAILURE;
+    rc = CLI_EXIT_OK;
+    genlab_merge_stats m;
+    size_t n_in = (size_t)npos - 1;
+    if (genlab_store_merge(s, (const char *const *)argv + 2, n_in, &m) != GL_OK) {
+        rc = cli_fail(&merge_help, "%s", genlab_store_errmsg(s));
+    } else {
+        printf("%s: %lld runs added, %lld skipped (already present) from %zu store%s "
+               "(rows copied: parameters %lld, metric points %lld, scores %lld, artifacts "
+               "%lld)\n",
+               out, (long long)m.runs_added, (long long)m.runs_skipped, n_in, n_in > 1 ? "s" : "",
+               (long long)m.params, (long long)m.metrics, (long long)m.scores,
+               (long long)m.artifacts);
+    }
+    if (genlab_store_close(s) != GL_OK && rc == CLI_EXIT_OK)
+        rc = cli_fail(&merge_help, "closing %s failed", out);
+    return rc;
+}
+
+int cmd_db(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error(&db_help, "missing subcommand");
+    if (!strcmp(argv[1], "merge"))
+        return db_merge(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        cli_help_print(&db_help, stdout);
+        return CLI_EXIT_OK;
+    }
+    return cli_usage_error(&db_help, "unknown %s '%s'", argv[1][0] == '-' ? "option" : "subcommand",
+                           argv[1]);
+}

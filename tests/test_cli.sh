@@ -1,0 +1,284 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# test_cli.sh — drives the built genlab program on small stores written by
+# tests/cli_fixture: runs in every format, --where, show, query, report,
+# db merge, help and usage errors, missing databases, progress output and
+# the man page. Prints one "ok N - ..." or "not ok N - ..." line per check
+# (with the command's output after a failure) and exits 1 if any failed.
+#
+# It is not a Check suite; its last line has the form of a Check summary so
+# that .ci/run counts its checks like the suites'.
+#
+# Environment: GENLAB, CLI_FIXTURE (the programs; default ./genlab and
+# ./tests/cli_fixture, as make check runs it from the build directory),
+# srcdir (the source tree, for the reports and the man page).
+#
+# Sections: harness, stores, runs, show, query, report, db merge, usage,
+# missing database, progress, man page.
+set -u
+
+# ---- harness ----
+
+srcdir=${srcdir:-.}
+GENLAB=${GENLAB:-./genlab}
+CLI_FIXTURE=${CLI_FIXTURE:-./tests/cli_fixture}
+case $GENLAB in /*) ;; *) GENLAB=$PWD/$GENLAB ;; esac
+case $CLI_FIXTURE in /*) ;; *) CLI_FIXTURE=$PWD/$CLI_FIXTURE ;; esac
+case $srcdir in /*) ;; *) srcdir=$PWD/$srcdir ;; esac
+unset GENLAB_DB
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/genlab-cli.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/out err=$tmp/err
+n=0 failed=0 rc=0
+
+# run CMD...: run it, stdout in $out, stderr in $err, exit status in $rc
+run() { "$@" >"$out" 2>"$err"; rc=$?; }
+
+# check DESC CMD...: a check that passes when CMD succeeds
+check() {
+    desc=$1; shift
+    n=$((n + 1))
+    if "$@"; then
+        echo "ok $n - $desc"
+    else
+        failed=$((failed + 1))
+        echo "not ok $n - $desc"
+        echo "#   failed: $*; last exit status $rc"
+        head -c 1500 "$out" | sed 's/^/#   stdout: /'
+        head -c 1500 "$err" | sed 's/^/#   stderr: /'
+    fi
+}
+
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+rc_is() { [ "$rc" -eq "$1" ]; }
+out_has() { grep -qF -- "$1" "$out"; }
+out_lacks() { ! grep -qF -- "$1" "$out"; }
+err_has() { grep -qF -- "$1" "$err"; }
+# exactly one line on stderr before the usage lines
+one_line_error() { [ "$(grep -c -v -e '^usage: ' -e '^       ' -e "^Try 'genlab" "$err")" -eq 1 ]; }
+have() { command -v "$1" >/dev/null 2>&1; }
+py() { python3 -c "$1" <"$out"; }
+
+# ---- stores ----
+
+db=$tmp/f.db
+"$CLI_FIXTURE" "$db" >"$tmp/uuids" || { echo "Bail out! cli_fixture failed"; exit 1; }
+uuid1=$(sed -n 1p "$tmp/uuids") uuid3=$(sed -n 3p "$tmp/uuids")
+# 64 runs: an ambiguous one-character prefix that is not also a run id (0 or
+# a-f). Eight of the 64 starting with one of those 7 characters force two to
+# share it; fewer than 8 has a chance of about 1e-7 (then the check skips).
+"$CLI_FIXTURE" --bare 64 "$tmp/bare.db" >"$tmp/bare_uuids" || { echo "Bail out! cli_fixture --bare failed"; exit 1; }
+dup=$(cut -c1 "$tmp/bare_uuids" | grep '[0a-f]' | sort | uniq -d | head -n 1)
+# the user's report directory: the shipped reports and one of the user's own
+mkdir -p "$tmp/config/genlab/reports"
+cp "$srcdir"/db/reports/*.sql "$tmp/config/genlab/reports/"
+echo "SELECT count(*) AS n_runs FROM runs;" >"$tmp/config/genlab/reports/mine.sql"
+XDG_CONFIG_HOME=$tmp/config; export XDG_CONFIG_HOME
+G=$GENLAB
+
+# ---- runs ----
+
+run $G runs --db "$db"
+check "runs: table exits 0" rc_is 0
+check "runs: table has a header, a rule and 4 runs" [ "$(wc -l <"$out")" -eq 6 ]
+check "runs: table shows the names as they are" out_has 'baseline, "v1"'
+
+run $G runs --db "$db" --format csv
+check "runs --format csv exits 0" rc_is 0
+check "csv: a value with a comma and quotes is quoted, quotes doubled" \
+    out_has ',"baseline, ""v1""",'
+check "csv: every line ends in CR LF" [ "$(grep -c "$(printf '\r')\$" "$out")" -eq 5 ]
+if have python3; then
+    check "csv: python's csv module reads the value back" py '
+import csv, sys
+rows = list(csv.reader(sys.stdin))
+assert rows[0][:3] == ["id", "uuid", "name"], rows[0]
+assert rows[4][2] == "baseline, \"v1\"", rows[4]
+assert len(rows) == 5'
+else
+    skip "csv: python's csv module reads the value back" "no python3"
+fi
+
+run $G runs --db "$db" --format markdown
+check "runs --format markdown exits 0" rc_is 0
+check "markdown: | inside a value is escaped" out_has 'pipe\|name'
+# every line has 10 unescaped pipes: 9 columns
+check "markdown: every line has the same cells" \
+    [ "$(sed 's/\\|//g' "$out" | awk -F'|' '{ print NF }' | sort -u)" = 11 ]
+check "markdown: the second line is the delimiter row" \
+    [ "$(sed -n 2p "$out" | tr -d '|: -')" = "" ]
+
+run $G runs --db "$db" --format json
+check "runs --format json exits 0" rc_is 0
+if have python3; then
+    check "json: parses, 4 objects, NULL as null, quotes intact" py '
+import json, sys
+d = json.load(sys.stdin)
+assert len(d) == 4 and [r["id"] for r in d] == ["4", "3", "2", "1"], d
+assert d[0]["name"] is None and d[3]["name"] == "baseline, \"v1\"", d'
+else
+    skip "json: parses, 4 objects, NULL as null, quotes intact" "no python3"
+fi
+
+run $G runs --db "$db" --where "trainer = 'vae'" --format csv
+check "--where filters runs" eval 'rc_is 0 && [ "$(wc -l <"$out")" -eq 2 ] && out_has "vae try"'
+run $G runs --db "$db" --where "trainer = 'gan' AND id <= 2"
+check "key params: those that differ are shown, shared ones are not" \
+    eval 'rc_is 0 && out_has "optim.lr=2e-4" && out_lacks "arch="'
+run $G runs --db "$db" --where "status = 'failed' -- a trailing comment"
+check "--where may end in an SQL comment" eval 'rc_is 0 && out_has "vae try"'
+run $G runs --db "$db" --where "nosuch = 1"
+check "--where with an unknown column: exit 1, SQLite's message" \
+    eval 'rc_is 1 && err_has "no such column: nosuch"'
+run $G runs --db "$db" --where "1)) SELECT 1; DELETE FROM runs; WITH sel AS (SELECT * FROM runs WHERE (1"
+check "--where cannot write: an injected DELETE is refused" eval 'rc_is 1 && err_has "refused"'
+run $G query --db "$db" "SELECT count(*) AS n FROM runs" --format csv
+check "... and every run is still there" out_has "4"
+run $G runs --db "$db" --where "id = 99"
+check "runs: no match prints (0 rows)" eval 'rc_is 0 && out_has "(0 rows)"'
+
+# ---- show ----
+
+run $G show --db "$db" 1
+check "show by id: the run, params, last metrics, scores, artifacts" \
+    eval 'rc_is 0 && out_has "$uuid1" && out_has "optim.lr" && out_has "loss_g" &&
+          out_has "31.25" && out_has "inception-v3-tf" && out_has "checkpoint"'
+check "show: the last value of a metric, with its step" grep -qE '^loss_g +20 +22\.0 +3$' "$out"
+run $G show --db "$db" "$(echo "$uuid3" | cut -c1-6)"
+check "show by uuid prefix" eval 'rc_is 0 && out_has "loss is NaN at step 5"'
+run $G show --db "$db" "$(echo "$uuid3" | cut -c1-8 | tr a-f A-F)"
+check "show: a prefix in upper case" eval 'rc_is 0 && out_has "$uuid3"'
+if [ -n "$dup" ]; then
+    run $G show --db "$tmp/bare.db" "$dup"
+    check "show: an ambiguous prefix fails and lists the runs" \
+        eval 'rc_is 1 && err_has "ambiguous" && [ "$(grep -c "^  [0-9]" "$err")" -ge 2 ]'
+else
+    skip "show: an ambiguous prefix fails and lists the runs" "no shared first character"
+fi
+run $G show --db "$db" 00000000-0000
+check "show: no such run: exit 1" eval 'rc_is 1 && err_has "no run has id or uuid prefix"'
+run $G show --db "$db" "x'; --"
+check "show: RUN that is no id or uuid is a usage error" rc_is 2
+
+# ---- query ----
+
+run $G query --db "$db" "SELECT name FROM runs WHERE id = 2" --format json
+check "query: SELECT" eval 'rc_is 0 && out_has "\"pipe|name\""'
+run $G query --db "$db" "INSERT INTO runs (uuid, trainer, started, host, pid, genlab_version) VALUES ('u', 't', 's', 'h', 1, 'v')"
+check "query: INSERT is refused with exit 1 and a message" \
+    eval 'rc_is 1 && err_has "refused" && err_has "read-only"'
+run $G query --db "$db" "SELECT count(*) FROM runs"
+check "... and nothing was written" out_has "4"
+run $G query --db "$db" "SELEC 1"
+check "query: an SQL error shows SQLite's message" eval 'rc_is 1 && err_has "syntax error"'
+run $G query --db "$db" "SELECT 1 AS a; SELECT 2 AS b, 3 AS c" --format csv
+check "query: two statements give two result sets" \
+    [ "$(tr -d '\r' <"$out" | tr '\n' ' ')" = "a 1  b,c 2,3 " ]
+
+# ---- report ----
+
+run $G report --db "$db" runs
+check "report runs" eval 'rc_is 0 && out_has "loss is NaN at step 5"'
+run $G report --db "$db" best_scores --format csv
+check "report best_scores: the best FID of the GAN" \
+    eval 'rc_is 0 && grep -q "^gan,fid,31.25," "$out"'
+run $G report --db "$db" mine
+check "report: the user's own report directory" eval 'rc_is 0 && grep -qE "^ +4$" "$out"'
+run $G report --db "$db" nosuch
+check "report: an unknown report lists the available ones" \
+    eval 'rc_is 1 && err_has "no report '"'nosuch'"'" && err_has "best_scores" && err_has "mine"'
+run $G report --help
+check "report --help lists the reports found" eval 'rc_is 0 && out_has "mine.sql"'
+
+# ---- db merge ----
+
+run $G db merge "$tmp/m.db" "$db" "$tmp/bare.db"
+check "db merge: all runs added" eval 'rc_is 0 && out_has "68 runs added, 0 skipped"'
+run $G db merge "$tmp/m.db" "$db" "$tmp/bare.db"
+check "db merge again: nothing added (idempotent)" eval 'rc_is 0 && out_has "0 runs added, 68 skipped"'
+run $G query --db "$tmp/m.db" "SELECT count(*) AS n FROM runs" --format csv
+check "... the merged store has 68 runs" grep -q "^68" "$out"
+run $G db merge "$tmp/m.db" "$tmp/absent.db"
+check "db merge: a missing input fails, named" eval 'rc_is 1 && err_has "absent.db"'
+
+# ---- usage ----
+
+for cmd in "" runs show query report db "db merge" selftest version; do
+    run $G $cmd --help
+    check "genlab $cmd --help exits 0 with a usage line" eval 'rc_is 0 && grep -q "^usage: genlab" "$out"'
+done
+for cmd in runs "show 1" "query x" "report runs" "db merge a b" selftest version db ""; do
+    run $G $cmd --bogus
+    check "genlab $cmd --bogus: exit 2, one-line error and usage on stderr" \
+        eval 'rc_is 2 && one_line_error && grep -q "^usage: genlab" "$err" && [ ! -s "$out" ]'
+done
+for cmd in show query report "db merge out.db" db "runs extra"; do
+    run $G $cmd
+    check "genlab $cmd (wrong arguments): exit 2 and usage" \
+        eval 'rc_is 2 && one_line_error && grep -q "^usage: genlab" "$err"'
+done
+run $G runs --db "$db" --format xml
+check "unknown format: exit 2" eval 'rc_is 2 && err_has "unknown format"'
+run $G runs --db
+check "option without its value: exit 2" eval 'rc_is 2 && err_has "needs a value"'
+run $G nosuchcommand
+check "unknown command: exit 2" eval 'rc_is 2 && err_has "unknown command"'
+
+# ---- missing database ----
+
+run $G runs --db "$tmp/none.db"
+check "missing --db file: exit 1, the path named" eval 'rc_is 1 && err_has "$tmp/none.db"'
+check "... and not created" [ ! -e "$tmp/none.db" ]
+mkdir "$tmp/empty"
+run sh -c "cd '$tmp/empty' && exec '$G' show 1"
+check "default ./genlab.db, named when missing" eval 'rc_is 1 && err_has "genlab.db"'
+run env GENLAB_DB="$tmp/env.db" $G query "SELECT 1"
+check "GENLAB_DB, named when missing" eval 'rc_is 1 && err_has "$tmp/env.db"'
+run env GENLAB_DB="$db" $G runs --format csv
+check "GENLAB_DB chooses the store" eval 'rc_is 0 && out_has "pipe|name"'
+if [ -w /dev/full ]; then
+    "$G" runs --db "$db" >/dev/full 2>"$err"; rc=$?
+    check "a write error is a failure" eval 'rc_is 1 && err_has "error writing"'
+fi
+
+# ---- progress ----
+
+run $G selftest --steps 30
+check "selftest progress off a terminal: a line every 25 steps and the last" \
+    eval 'grep -q "^convnet step 25/30 loss [0-9.]* [0-9.]* it/s ETA" "$err" &&
+          grep -q "^convnet step 30/30" "$err" && [ "$(grep -c "^convnet step" "$err")" -eq 3 ]'
+check "... and no terminal control characters" [ "$(tr -d '\n' <"$err" | tr -d '[:print:]' | wc -c)" -eq 0 ]
+if have script; then
+    t0=$(date +%s%N)
+    script -qec "'$G' selftest --steps 200" /dev/null >"$out" 2>"$err" </dev/null; rc=$?
+    t1=$(date +%s%N)
+    # redraws: each starts with a carriage return and ends clearing the line
+    redraws=$(grep -o "$(printf '\r')convnet \[[#-]*\] [0-9]*/200" "$out" | wc -l)
+    # at most 10 a second, plus the first and the last
+    bound=$(( (t1 - t0) / 100000000 + 2 ))
+    check "on a terminal: one line redrawn in place, bar and ETA" \
+        eval 'out_has "/200  loss" && out_has "it/s  ETA" && grep -q "200/200" "$out"'
+    check "on a terminal: at most 10 redraws a second ($redraws in $(( (t1 - t0) / 1000000 )) ms)" \
+        eval '[ "$redraws" -ge 2 ] && [ "$redraws" -le "$bound" ]'
+else
+    skip "on a terminal: one line redrawn in place" "no script(1)"
+fi
+
+# ---- man page ----
+
+if have man; then
+    MANWIDTH=80 man --warnings -l "$srcdir/doc/genlab.1" >"$out" 2>"$err"; rc=$?
+    check "man page renders without warnings" eval 'rc_is 0 && [ -s "$out" ] && [ ! -s "$err" ]'
+    for word in NAME SYNOPSIS DESCRIPTION COMMANDS ENVIRONMENT FILES "EXIT STATUS" EXAMPLES \
+                GENLAB_DB GENLAB_PLUGIN_PATH runs show query report "db merge" selftest train plugins; do
+        check "man page has $word" grep -q "$word" "$out"
+    done
+else
+    skip "man page renders without warnings" "no man(1)"
+fi
+
+# a Check-style summary line, read by .ci/run
+echo "$(( (n - failed) * 100 / n ))%: Checks: $n, Failures: $failed, Errors: 0"
+[ "$failed" -eq 0 ]
