@@ -6,10 +6,11 @@
  * Groups of cases:
  *   values     the three ops (hence the three kernels) against a direct-loop
  *              reference written here, over a table of geometries that
- *              reaches every kernel path: batched and per-image GEMMs, the
- *              1x1 direct path, groups, depthwise, dilation, truncated
- *              outputs, and batch chunking (forced by a small workspace cap,
- *              and once at the default cap with > 64 MiB of columns);
+ *              reaches every kernel path: batched GEMMs on columns, the
+ *              1x1 direct path, the dense path, groups, depthwise, dilation,
+ *              truncated outputs, taps that read only padding, and batch
+ *              chunking (forced by a small workspace cap, and at default
+ *              settings on a layer with megabytes of columns per image);
  *   gradcheck  first- and second-order gradient checks of the three ops;
  *   errors     one row per invalid call, with the message it must give;
  *   threads    1 and 2 threads give the same bytes.
@@ -124,18 +125,20 @@ static const value_case values[] = {
     {"1x1, small plane (batched)",     {3,  6,  4,  5,  4, 1, 1, 1, 1, 0, 0, 1, 1, 1}, false, 0},
     {"1x1 direct, per image",          {2,  6, 16, 18,  5, 1, 1, 1, 1, 0, 0, 1, 1, 1}, false, 0},
     {"1x1 direct, per image, groups",  {2,  4, 16, 16,  6, 1, 1, 1, 1, 0, 0, 1, 1, 2}, false, 0},
+    {"dense (kernel = input), groups", {3,  4,  3,  2,  6, 3, 2, 1, 1, 0, 0, 1, 1, 2}, false, 0},
+    {"all taps in padding (y = 0)",    {2,  1,  1,  1,  1, 1, 1, 4, 4, 2, 2, 1, 1, 1}, false, 0},
     {"1x1 stride 2",                   {2,  4,  8,  8,  3, 1, 1, 2, 2, 0, 0, 1, 1, 1}, false, 0},
     {"1x1 padding 1",                  {2,  3,  5,  4,  2, 1, 1, 1, 1, 1, 1, 1, 1, 1}, false, 0},
-    {"3x5 kernel, per image, 20x17",   {2,  3, 20, 17,  4, 3, 5, 1, 1, 1, 2, 1, 1, 1}, false, 0},
+    {"3x5 kernel, 20x17",              {2,  3, 20, 17,  4, 3, 5, 1, 1, 1, 2, 1, 1, 1}, false, 0},
     {"kernel = input (1x1 output)",    {3,  4,  4,  4,  3, 4, 4, 1, 1, 0, 0, 1, 1, 1}, false, 0},
     {"truncated: s1 d2, r = 1",        {2,  3,  8,  8,  4, 3, 3, 1, 1, 0, 0, 2, 2, 1}, true,  0},
-    {"truncated per image, groups",    {2,  4, 20, 20,  2, 3, 3, 1, 1, 1, 1, 2, 2, 2}, true,  0},
+    {"truncated 20x20, groups",        {2,  4, 20, 20,  2, 3, 3, 1, 1, 1, 1, 2, 2, 2}, true,  0},
     {"chunks of 2 of 7 (batched)",     {7,  3,  6,  6,  4, 3, 3, 2, 2, 1, 1, 1, 1, 1}, false, 2500},
-    {"chunks of 2 of 5 (per image)",   {5,  4, 16, 16,  4, 3, 3, 1, 1, 1, 1, 1, 1, 2}, false, 80000},
+    {"chunks of 2 of 5, groups",       {5,  4, 16, 16,  4, 3, 3, 1, 1, 1, 1, 1, 1, 2}, false, 90000},
     {"chunks of 1 (cap < one image)",  {3,  2,  5,  5,  3, 3, 3, 1, 1, 1, 1, 1, 1, 1}, false, 1},
     {"1x1 direct, chunks of 1",        {3,  3, 16, 16,  2, 1, 1, 1, 1, 0, 0, 1, 1, 1}, false, 1},
-    /* 20 images x 3.7 MB of columns: two chunks of 10 under the 64 MiB default */
-    {"default cap: 2 chunks of 10",    {20, 64, 40, 40, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1}, false, 0},
+    /* default settings: 3.7 MB of columns per image, over the 4 MiB chunk target */
+    {"default chunking: 1 image each", {5, 64, 40, 40,  2, 3, 3, 1, 1, 1, 1, 1, 1, 1}, false, 0},
 };
 
 static int64_t natural(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
@@ -314,6 +317,9 @@ static const err_case errors[] = {
      GL_ERR_SHAPE, 2, 4, {2, 3, 6, 6}, {1, 4, 3, 3}, 0, OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1)},
     {"conv2d_weight: groups 2 does not divide the 3 output channels of gy (2, 3, 3, 3)",
      GL_ERR_SHAPE, 2, 4, {2, 4, 6, 6}, {2, 3, 3, 3}, 0, OPTS(2, 2, 1, 1, 1, 1, 0, 0, 2)},
+    {"conv_transpose2d: input 1073741825x1073741825, output 2x2, kernel 1x1: too large",
+     GL_ERR_UNSUPPORTED, 1, 4, {1, 1, 2, 2}, {1, 1, 1, 1}, 0,
+     OPTS(1 << 30, 1 << 30, 0, 0, 1, 1, 0, 0, 1)},
 };
 
 START_TEST(test_errors)
