@@ -112,7 +112,8 @@ static void plan_make(const gl_cpu_state *st, const genlab_conv_desc *d, conv_pa
     p->per_image = p->mode == CONV_DIRECT && pass != CONV_BACKWARD_WEIGHT &&
                    p->p >= GL_CONV_DIRECT_MIN_P;
     /* see the file comment: 1 = OpenBLAS runs its own pthreads */
-    p->threads = openblas_get_parallel() == 1 ? 1 : st->threads;
+    p->threads = st->conv_copy_threads        ? st->conv_copy_threads
+                 : openblas_get_parallel() == 1 ? 1 : st->threads;
     const bool columns = p->mode != CONV_DENSE && !p->per_image;
     p->col_elems = columns ? d->cin * p->kk * p->p : 0;
     p->tmp_elems = columns ? d->cout * p->p : 0;
