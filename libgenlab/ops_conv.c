@@ -167,6 +167,27 @@ static int64_t big_size(int64_t ho, int64_t k, int64_t s, int64_t p, int64_t d, 
     return (ho - 1) * s - 2 * p + extent(k, d) + r;
 }
 
+/* The kernels address a plane (H*W) and one channel's columns (kh*kw*Ho*Wo
+ * per image) with int32 offsets; larger convolutions are refused (they would
+ * need gigabytes per plane anyway). Each size is checked before any product. */
+static bool check_sizes(genlab_ctx *ctx, const char *name, int64_t h, int64_t w, int64_t ho,
+                        int64_t wo, int64_t kh, int64_t kw)
+{
+    const int64_t dims[6] = {h, w, ho, wo, kh, kw};
+    bool ok = true;
+    for (int i = 0; i < 6; i++)
+        ok = ok && dims[i] < INT32_MAX;
+    ok = ok && h * w < INT32_MAX && kh * kw < INT32_MAX && ho * wo < INT32_MAX &&
+         kh * kw * (ho * wo) < INT32_MAX;
+    if (!ok)
+        genlab_errorf(ctx, GL_ERR_UNSUPPORTED,
+                      "%s: input %lldx%lld, output %lldx%lld, kernel %lldx%lld: too large "
+                      "(a plane or one channel's im2col columns reach 2^31 elements)",
+                      name, (long long)h, (long long)w, (long long)ho, (long long)wo,
+                      (long long)kh, (long long)kw);
+    return ok;
+}
+
 static genlab_conv_desc make_desc(const conv_geom *g, const genlab_tensor *big,
                                   const genlab_tensor *small)
 {
@@ -327,6 +348,8 @@ genlab_tensor *genlab_conv2d(genlab_ctx *ctx, genlab_tensor *x, genlab_tensor *w
         return NULL;
     }
     const int64_t ho = (hp - eh) / g.sh + 1, wo = (wp - ew) / g.sw + 1;
+    if (!check_sizes(ctx, name, x->shape[2], x->shape[3], ho, wo, g.kh, g.kw))
+        return NULL;
     return add_bias(ctx, conv_fwd(ctx, x, w, &g, ho, wo), b);
 }
 
@@ -362,6 +385,8 @@ genlab_tensor *genlab_conv_transpose2d(genlab_ctx *ctx, genlab_tensor *x, genlab
                       (long long)g.sw, (long long)g.dh, (long long)g.dw);
         return NULL;
     }
+    if (!check_sizes(ctx, name, 1, 1, x->shape[2], x->shape[3], g.kh, g.kw))
+        return NULL;
     const int64_t h = big_size(x->shape[2], g.kh, g.sh, g.ph, g.dh, op[0]);
     const int64_t wd = big_size(x->shape[3], g.kw, g.sw, g.pw, g.dw, op[1]);
     if (h < 1 || wd < 1) {
@@ -374,6 +399,8 @@ genlab_tensor *genlab_conv_transpose2d(genlab_ctx *ctx, genlab_tensor *x, genlab
                       (long long)g.dw);
         return NULL;
     }
+    if (!check_sizes(ctx, name, h, wd, x->shape[2], x->shape[3], g.kh, g.kw))
+        return NULL;
     return add_bias(ctx, conv_tr(ctx, x, w, &g, h, wd), b);
 }
 
@@ -393,6 +420,8 @@ genlab_tensor *genlab_conv2d_weight(genlab_ctx *ctx, genlab_tensor *x, genlab_te
         return NULL;
     g.kh = kh;
     g.kw = kw;
+    if (!check_sizes(ctx, name, x->shape[2], x->shape[3], gy->shape[2], gy->shape[3], kh, kw))
+        return NULL;
     char sx[GL_SHAPE_BUF], sg[GL_SHAPE_BUF];
     /* r of the file comment, per axis: the sizes must be a conv2d / conv_transpose2d pair */
     const int64_t rh = x->shape[2] - big_size(gy->shape[2], kh, g.sh, g.ph, g.dh, 0);

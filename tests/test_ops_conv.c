@@ -6,10 +6,11 @@
  * Groups of cases:
  *   values     the three ops (hence the three kernels) against a direct-loop
  *              reference written here, over a table of geometries that
- *              reaches every kernel path: batched and per-image GEMMs, the
- *              1x1 direct path, groups, depthwise, dilation, truncated
- *              outputs, and batch chunking (forced by a small workspace cap,
- *              and once at the default cap with > 64 MiB of columns);
+ *              reaches every kernel path: batched GEMMs on columns, the
+ *              1x1 direct path, the dense path, groups, depthwise, dilation,
+ *              truncated outputs, taps that read only padding, and batch
+ *              chunking (forced by a small workspace cap, and at default
+ *              settings on a layer with megabytes of columns per image);
  *   gradcheck  first- and second-order gradient checks of the three ops;
  *   errors     one row per invalid call, with the message it must give;
  *   threads    1 and 2 threads give the same bytes.
@@ -124,18 +125,20 @@ static const value_case values[] = {
     {"1x1, small plane (batched)",     {3,  6,  4,  5,  4, 1, 1, 1, 1, 0, 0, 1, 1, 1}, false, 0},
     {"1x1 direct, per image",          {2,  6, 16, 18,  5, 1, 1, 1, 1, 0, 0, 1, 1, 1}, false, 0},
     {"1x1 direct, per image, groups",  {2,  4, 16, 16,  6, 1, 1, 1, 1, 0, 0, 1, 1, 2}, false, 0},
+    {"dense (kernel = input), groups", {3,  4,  3,  2,  6, 3, 2, 1, 1, 0, 0, 1, 1, 2}, false, 0},
+    {"all taps in padding (y = 0)",    {2,  1,  1,  1,  1, 1, 1, 4, 4, 2, 2, 1, 1, 1}, false, 0},
     {"1x1 stride 2",                   {2,  4,  8,  8,  3, 1, 1, 2, 2, 0, 0, 1, 1, 1}, false, 0},
     {"1x1 padding 1",                  {2,  3,  5,  4,  2, 1, 1, 1, 1, 1, 1, 1, 1, 1}, false, 0},
-    {"3x5 kernel, per image, 20x17",   {2,  3, 20, 17,  4, 3, 5, 1, 1, 1, 2, 1, 1, 1}, false, 0},
+    {"3x5 kernel, 20x17",              {2,  3, 20, 17,  4, 3, 5, 1, 1, 1, 2, 1, 1, 1}, false, 0},
     {"kernel = input (1x1 output)",    {3,  4,  4,  4,  3, 4, 4, 1, 1, 0, 0, 1, 1, 1}, false, 0},
     {"truncated: s1 d2, r = 1",        {2,  3,  8,  8,  4, 3, 3, 1, 1, 0, 0, 2, 2, 1}, true,  0},
-    {"truncated per image, groups",    {2,  4, 20, 20,  2, 3, 3, 1, 1, 1, 1, 2, 2, 2}, true,  0},
+    {"truncated 20x20, groups",        {2,  4, 20, 20,  2, 3, 3, 1, 1, 1, 1, 2, 2, 2}, true,  0},
     {"chunks of 2 of 7 (batched)",     {7,  3,  6,  6,  4, 3, 3, 2, 2, 1, 1, 1, 1, 1}, false, 2500},
-    {"chunks of 2 of 5 (per image)",   {5,  4, 16, 16,  4, 3, 3, 1, 1, 1, 1, 1, 1, 2}, false, 80000},
+    {"chunks of 2 of 5, groups",       {5,  4, 16, 16,  4, 3, 3, 1, 1, 1, 1, 1, 1, 2}, false, 90000},
     {"chunks of 1 (cap < one image)",  {3,  2,  5,  5,  3, 3, 3, 1, 1, 1, 1, 1, 1, 1}, false, 1},
     {"1x1 direct, chunks of 1",        {3,  3, 16, 16,  2, 1, 1, 1, 1, 0, 0, 1, 1, 1}, false, 1},
-    /* 20 images x 3.7 MB of columns: two chunks of 10 under the 64 MiB default */
-    {"default cap: 2 chunks of 10",    {20, 64, 40, 40, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1}, false, 0},
+    /* default settings: 3.7 MB of columns per image, over the 4 MiB chunk target */
+    {"default chunking: 1 image each", {5, 64, 40, 40,  2, 3, 3, 1, 1, 1, 1, 1, 1, 1}, false, 0},
 };
 
 static int64_t natural(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
@@ -314,6 +317,9 @@ static const err_case errors[] = {
      GL_ERR_SHAPE, 2, 4, {2, 3, 6, 6}, {1, 4, 3, 3}, 0, OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1)},
     {"conv2d_weight: groups 2 does not divide the 3 output channels of gy (2, 3, 3, 3)",
      GL_ERR_SHAPE, 2, 4, {2, 4, 6, 6}, {2, 3, 3, 3}, 0, OPTS(2, 2, 1, 1, 1, 1, 0, 0, 2)},
+    {"conv_transpose2d: input 1073741825x1073741825, output 2x2, kernel 1x1: too large",
+     GL_ERR_UNSUPPORTED, 1, 4, {1, 1, 2, 2}, {1, 1, 1, 1}, 0,
+     OPTS(1 << 30, 1 << 30, 0, 0, 1, 1, 0, 0, 1)},
 };
 
 START_TEST(test_errors)
@@ -350,11 +356,17 @@ START_TEST(test_error_dtype_and_null)
 END_TEST
 
 /* ---- thread-count independence ----
- * The copies write each element from one thread in a fixed order, and
- * OpenBLAS splits a GEMM's M and N (never K) between its threads, so every
- * output element is summed in the same order on 1 and 2 threads. The shapes
- * are big enough for OpenBLAS to use both threads and for the copies to run
- * in parallel. */
+ * Every element of a copy is written by one thread in a fixed order, and the
+ * chunking does not depend on the thread count, so genlab adds nothing
+ * thread-dependent. OpenBLAS may: natively (AVX-512 kernels) 1 and 2 threads
+ * gave the same bytes, but under valgrind, whose CPU model makes OpenBLAS
+ * pick other kernels, results differ in the last bits. So the outputs are
+ * compared within 64 FLT_EPSILON of each element's sum of |terms|: a
+ * different blocking of the same sum moves it by a few ulps of the partial
+ * sums, while a race (a lost or doubled term) moves it by about 1/n of that
+ * sum, n <= 2048 terms here, i.e. 60 times more. The copies are forced
+ * onto all threads, and the shapes are big enough for OpenBLAS to use both
+ * threads and for the copies to run in parallel. */
 
 typedef struct thread_case {
     const char *name;
@@ -364,29 +376,38 @@ typedef struct thread_case {
 static const thread_case thread_cases[] = {
     /* name                        n   cin  h   w  cout kh kw sh sw ph pw dh dw grp */
     {"batched 4x4 s2 (8x8 -> 4x4)", {16, 64, 8, 8, 64, 4, 4, 2, 2, 1, 1, 1, 1, 1}},
-    {"per image 3x3 (16x16)",       {8, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}},
+    {"3x3 on 16x16",                {8, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}},
     {"1x1 direct (16x16), groups",  {8, 64, 16, 16, 64, 1, 1, 1, 1, 0, 0, 1, 1, 2}},
 };
 
-/* conv2d, conv_transpose2d and conv2d_weight outputs, concatenated, on t threads */
-static float *run_on_threads(const geom *g, int threads, int64_t *n_out)
+/* conv2d, conv_transpose2d and conv2d_weight outputs on t threads,
+ * concatenated; with absolute, the same ops on |x|, |w|, |gy|: each output's
+ * sum of |terms| */
+static float *run_on_threads(const geom *g, int threads, bool absolute, int64_t *n_out)
 {
     genlab_ctx_options o = {.seed = 5, .n_threads = threads};
     genlab_ctx *ctx = NULL;
     ck_assert_int_eq(genlab_ctx_create(&o, &ctx), GL_OK);
+    /* copies on all threads even where cpu_conv.c would keep them on one */
+    ((gl_cpu_state *)ctx->be_state)->conv_copy_threads = threads;
     const genlab_conv_opts opts = {{(int)g->sh, (int)g->sw}, {(int)g->ph, (int)g->pw},
                                    {(int)g->dh, (int)g->dw}, {0, 0}, (int)g->groups};
+    const int64_t ho = natural(g->h, g->kh, g->sh, g->ph, g->dh);
+    const int64_t wo = natural(g->w, g->kw, g->sw, g->pw, g->dw);
     genlab_tensor *x = rand_tensor(ctx, TU_SHAPE(g->n, g->cin, g->h, g->w), 1);
     genlab_tensor *w = rand_tensor(ctx, TU_SHAPE(g->cout, g->cin / g->groups, g->kh, g->kw), 2);
-    genlab_tensor *y = genlab_conv2d(ctx, x, w, NULL, &opts);
-    ck_assert_ptr_nonnull(y);
-    genlab_tensor *gy = rand_tensor(ctx, TU_SHAPE(g->n, g->cout, genlab_tensor_dim(y, 2),
-                                                  genlab_tensor_dim(y, 3)), 3);
-    genlab_tensor *outs[3] = {y, genlab_conv_transpose2d(ctx, gy, w, NULL, &opts),
+    genlab_tensor *gy = rand_tensor(ctx, TU_SHAPE(g->n, g->cout, ho, wo), 3);
+    if (absolute) {
+        x = genlab_abs(ctx, x);
+        w = genlab_abs(ctx, w);
+        gy = genlab_abs(ctx, gy);
+    }
+    genlab_tensor *outs[3] = {genlab_conv2d(ctx, x, w, NULL, &opts),
+                              genlab_conv_transpose2d(ctx, gy, w, NULL, &opts),
                               genlab_conv2d_weight(ctx, x, gy, (int)g->kh, (int)g->kw, &opts)};
     *n_out = 0;
     for (int i = 0; i < 3; i++) {
-        ck_assert_ptr_nonnull(outs[i]);
+        ck_assert_msg(outs[i] != NULL, "%s", genlab_ctx_errmsg(ctx));
         *n_out += genlab_tensor_numel(outs[i]);
     }
     float *all = malloc((size_t)*n_out * sizeof *all), *p = all;
@@ -402,19 +423,22 @@ static float *run_on_threads(const geom *g, int threads, int64_t *n_out)
 START_TEST(test_threads)
 {
     const thread_case *c = &thread_cases[_i];
-    int64_t n1, n2;
-    float *one = run_on_threads(&c->g, 1, &n1);
-    float *two = run_on_threads(&c->g, 2, &n2);
+    int64_t n1, n2, na;
+    float *one = run_on_threads(&c->g, 1, false, &n1);
+    float *two = run_on_threads(&c->g, 2, false, &n2);
+    float *mag = run_on_threads(&c->g, 1, true, &na);
     ck_assert_int_eq(n1, n2);
-    int64_t first = -1;
-    for (int64_t i = 0; i < n1 && first < 0; i++)
-        if (memcmp(&one[i], &two[i], sizeof one[i]) != 0)
-            first = i;
-    float a = first >= 0 ? one[first] : 0, b = first >= 0 ? two[first] : 0;
+    ck_assert_int_eq(n1, na);
+    int64_t bad = -1;
+    for (int64_t i = 0; i < n1 && bad < 0; i++)
+        if (!(fabsf(one[i] - two[i]) <= 64 * FLT_EPSILON * mag[i]))
+            bad = i;
+    float a = bad >= 0 ? one[bad] : 0, b = bad >= 0 ? two[bad] : 0, m = bad >= 0 ? mag[bad] : 0;
     free(one);
     free(two);
-    ck_assert_msg(first < 0, "%s: element %lld differs: %.9g (1 thread) vs %.9g (2 threads)",
-                  c->name, (long long)first, (double)a, (double)b);
+    free(mag);
+    ck_assert_msg(bad < 0, "%s: element %lld: %.9g (1 thread) vs %.9g (2 threads), sum |terms| %g",
+                  c->name, (long long)bad, (double)a, (double)b, (double)m);
 }
 END_TEST
 

@@ -14,6 +14,8 @@ typedef struct gl_cpu_state {
     size_t scratch_bytes;
     size_t conv_ws_max;    /* cap on the conv workspace in bytes (batch chunking);
                             * 0 = GL_CONV_WS_DEFAULT. Tests lower it. */
+    int    conv_copy_threads; /* threads of the conv copies; 0 = chosen by
+                               * cpu_conv.c. Tests raise it. */
 } gl_cpu_state;
 
 /* Default cap on the conv workspace: bounds memory while keeping GEMMs big. */

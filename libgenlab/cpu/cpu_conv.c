@@ -5,21 +5,27 @@
  * transposed convolution) and its gradient with respect to the weight, for
  * any stride, padding, dilation and groups.
  *
- * Method: im2col / col2im plus OpenBLAS sgemm. Several images are laid side
- * by side in one column matrix (Cin*kh*kw, chunk*Ho*Wo) so that layers with
- * tiny feature maps (4x4 in DCGAN) still make one large GEMM; the batch is
- * cut into chunks whose workspace stays under gl_cpu_state.conv_ws_max.
- * Layers with large feature maps instead run one GEMM per image straight on
- * the NCHW tensors (no reordering copies), and 1x1 stride-1 unpadded
- * convolutions then use x itself as the column matrix (no im2col).
+ * Method: im2col / col2im plus OpenBLAS sgemm. All images of a chunk sit
+ * side by side in one column matrix (Cin*kh*kw, chunk*Ho*Wo), so that layers
+ * with tiny feature maps (4x4 in DCGAN) still make one large GEMM; the batch
+ * is cut into chunks whose workspace stays under gl_cpu_state.conv_ws_max.
+ * Two shapes need no columns: a 1x1 stride-1 unpadded convolution with large
+ * planes runs one GEMM per image straight on x, and a kernel that covers the
+ * whole unpadded input (DCGAN's first and last layers) is a fully connected
+ * layer, one GEMM over the batch.
  *
- * Threads: the copies (im2col, col2im, NCHW <-> channel-major reordering)
- * run under OpenMP over (image, channel) planes; the GEMMs run outside any
- * parallel region, on OpenBLAS's own threads. Every output element of a copy
- * is written by one thread in a fixed order, so results are the same bits
- * for any thread count, as far as OpenBLAS's own GEMM is (it splits M and N,
- * never K, between threads). The chunking depends only on the shapes and the
- * workspace cap, never on the thread count.
+ * Threads: the GEMMs run outside any parallel region, on OpenBLAS's threads.
+ * The copies (im2col, col2im, NCHW <-> channel-major reordering) are OpenMP
+ * loops over rows or planes, each element written by one thread in a fixed
+ * order. With a pthreads OpenBLAS they run on one thread: its idle workers
+ * spin (sched_yield) for a long time after each GEMM, and libgomp's workers
+ * spin after each parallel region, so on a machine with as many cores as
+ * threads the two pools steal each other's cores; measured on DCGAN layers
+ * (bench/README.md), one-thread copies were faster. With an OpenMP or
+ * sequential OpenBLAS there is one pool and the copies use all threads.
+ * Results are the same bits for any thread count, as far as OpenBLAS's GEMM
+ * is (it splits M and N between threads, never K), and the chunking depends
+ * only on the shapes and the workspace cap.
  *
  * Not here: bias (the ops add it), validation (the ops validate), direct or
  * Winograd kernels.
@@ -30,62 +36,120 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "cpu.h"
 
 /* Below this many copied elements a copy runs on one thread. */
 #define GL_CONV_PAR_MIN 32768
-/* From this output plane size (Ho*Wo) up, one GEMM per image is already
- * wide enough, and it saves reordering the output to and from NCHW. */
-#define GL_CONV_PER_IMAGE_P 256
+/* Chunks aim at this much workspace, so that the columns are still in cache
+ * (2 MiB L2 per core, 32 MiB shared L3 on the machine it was tuned on) when
+ * the GEMM reads them; measured on DCGAN layers, 4 MiB beat 64 MiB by up to
+ * 15% and 1-2 MiB made the GEMMs too narrow. */
+#define GL_CONV_CHUNK_BYTES ((size_t)4 << 20)
+/* ... but take at least this many GEMM columns (images x Ho*Wo) per chunk:
+ * narrower GEMMs lose more than the cache gains. */
+#define GL_CONV_MIN_COLS 256
+/* From this plane size up, a 1x1 convolution's per-image GEMMs (N = H*W)
+ * are wide enough to run straight on x, without reordering copies. */
+#define GL_CONV_DIRECT_MIN_P 256
 
 /* ---- plan ---- */
 
 typedef enum conv_pass { CONV_FORWARD, CONV_BACKWARD_DATA, CONV_BACKWARD_WEIGHT } conv_pass;
 
+typedef enum conv_mode {
+    CONV_COLUMNS,   /* im2col / col2im around the GEMMs */
+    CONV_DIRECT,    /* 1x1, stride 1, no padding: each image's x is its own columns */
+    CONV_DENSE      /* the kernel covers the whole input once (Ho = Wo = 1, no padding):
+                     * a fully connected layer, x (N, Cin*H*W) is the transposed columns */
+} conv_mode;
+
 typedef struct conv_plan {
-    int64_t cin_g, cout_g;   /* channels per group */
-    int64_t kk;              /* kh * kw */
-    int64_t kdim;            /* cin_g * kk: rows of one group's column block */
-    int64_t hw, p;           /* input and output plane sizes */
-    bool    direct;          /* 1x1, stride 1, no padding, same size: x is its own columns */
-    bool    per_image;       /* one GEMM per image on the NCHW tensors */
-    int64_t col_elems;       /* workspace per image: columns ... */
-    int64_t tmp_elems;       /* ... and the channel-major copy of y or gy */
-    int64_t chunk;           /* images per chunk */
+    conv_mode mode;
+    int64_t   cin_g, cout_g;  /* channels per group */
+    int64_t   kk;             /* kh * kw */
+    int64_t   kdim;           /* cin_g * kk: rows of one group's column block */
+    int64_t   hw, p;          /* input and output plane sizes */
+    bool      per_image;      /* CONV_DIRECT: one GEMM per image straight on x, no copies */
+    int       threads;        /* threads of the copies */
+    int64_t   mh, mw;         /* backward data: most taps reading one input row / column */
+    int64_t   tab_elems;      /* workspace: int32 gather table of the copies (once), ... */
+    int64_t   col_elems;      /* ... then per image: columns ... */
+    int64_t   tmp_elems;      /* ... and the channel-major copy of y or gy */
+    int64_t   chunk;          /* images per chunk */
 } conv_plan;
+
+static int64_t axis_sources(int64_t len, int64_t k, int64_t s, int64_t pad, int64_t dil,
+                            int64_t n_out, int64_t m, int32_t *src);
+
+static conv_mode mode_of(const genlab_conv_desc *d)
+{
+    const bool unpadded = d->ph == 0 && d->pw == 0;
+    if (unpadded && d->kh == 1 && d->kw == 1 && d->sh == 1 && d->sw == 1 && d->ho == d->h &&
+        d->wo == d->w)
+        return CONV_DIRECT;
+    /* tap (ki, kj) reads x[ki * dh, kj * dw]: all of x, in order, when dilation
+     * is 1 along each axis the kernel spans */
+    if (unpadded && d->ho == 1 && d->wo == 1 && d->kh == d->h && d->kw == d->w &&
+        (d->dh == 1 || d->kh == 1) && (d->dw == 1 || d->kw == 1))
+        return CONV_DENSE;
+    return CONV_COLUMNS;
+}
 
 static void plan_make(const gl_cpu_state *st, const genlab_conv_desc *d, conv_pass pass,
                       conv_plan *p)
 {
+    p->mode = mode_of(d);
     p->cin_g = d->cin / d->groups;
     p->cout_g = d->cout / d->groups;
     p->kk = d->kh * d->kw;
     p->kdim = p->cin_g * p->kk;
     p->hw = d->h * d->w;
     p->p = d->ho * d->wo;
-    p->direct = d->kh == 1 && d->kw == 1 && d->sh == 1 && d->sw == 1 && d->ph == 0 &&
-                d->pw == 0 && d->ho == d->h && d->wo == d->w;
     /* the weight gradient sums over images: one GEMM over the whole chunk
      * (K = chunk*P) beats accumulating per-image products into gw */
-    p->per_image = pass != CONV_BACKWARD_WEIGHT && p->p >= GL_CONV_PER_IMAGE_P;
-    p->col_elems = p->direct && p->per_image ? 0 : d->cin * p->kk * p->p;
-    p->tmp_elems = p->per_image ? 0 : d->cout * p->p;
+    p->per_image = p->mode == CONV_DIRECT && pass != CONV_BACKWARD_WEIGHT &&
+                   p->p >= GL_CONV_DIRECT_MIN_P;
+    /* see the file comment: 1 = OpenBLAS runs its own pthreads */
+    p->threads = st->conv_copy_threads        ? st->conv_copy_threads
+                 : openblas_get_parallel() == 1 ? 1 : st->threads;
+    const bool columns = p->mode != CONV_DENSE && !p->per_image;
+    p->col_elems = columns ? d->cin * p->kk * p->p : 0;
+    p->tmp_elems = columns ? d->cout * p->p : 0;
+    p->mh = p->mw = 0;
+    p->tab_elems = 0;
+    if (columns && pass == CONV_BACKWARD_DATA) {
+        p->mh = axis_sources(d->h, d->kh, d->sh, d->ph, d->dh, d->ho, 0, NULL);
+        p->mw = axis_sources(d->w, d->kw, d->sw, d->pw, d->dw, d->wo, 0, NULL);
+        p->tab_elems = p->mh * p->mw * p->hw + d->h * p->mh + d->w * p->mw;
+    } else if (columns) {
+        p->tab_elems = p->kk * p->p;
+    }
+    p->tab_elems = (p->tab_elems + 15) / 16 * 16;   /* columns start 64-byte aligned */
 
     const size_t cap = st->conv_ws_max ? st->conv_ws_max : GL_CONV_WS_DEFAULT;
     const size_t per = (size_t)(p->col_elems + p->tmp_elems) * sizeof(float);
-    int64_t chunk = per ? (int64_t)(cap / per) : d->n;
+    int64_t chunk = d->n;
+    if (per) {
+        const int64_t wide = (GL_CONV_MIN_COLS + p->p - 1) / p->p;
+        const int64_t cached = (int64_t)(GL_CONV_CHUNK_BYTES / per);
+        chunk = cached > wide ? cached : wide;
+        chunk = chunk < (int64_t)(cap / per) ? chunk : (int64_t)(cap / per);
+    }
     chunk = chunk < 1 ? 1 : chunk > d->n ? d->n : chunk;
-    /* equal chunks: 64 images under a cap of 63 run as 32 + 32, not 63 + 1 */
+    /* equal chunks: 64 images in chunks of at most 63 run as 32 + 32, not 63 + 1 */
     int64_t nchunks = chunk ? (d->n + chunk - 1) / chunk : 0;
     p->chunk = nchunks ? (d->n + nchunks - 1) / nchunks : 0;
 }
 
-/* The workspace for p->chunk images. If it cannot be allocated, halve the
- * chunk and retry; NULL only when a single image does not fit. */
+/* The workspace for the tables and p->chunk images. If it cannot be
+ * allocated, halve the chunk and retry; NULL only when one image does not fit. */
 static float *plan_workspace(gl_cpu_state *st, conv_plan *p)
 {
     for (;;) {
-        size_t bytes = (size_t)(p->col_elems + p->tmp_elems) * (size_t)p->chunk * sizeof(float);
+        size_t bytes = ((size_t)p->tab_elems + (size_t)(p->col_elems + p->tmp_elems) *
+                        (size_t)p->chunk) * sizeof(float);
         float *ws = gl_cpu_scratch(st, bytes ? bytes : sizeof(float));
         if (ws || p->chunk <= 1)
             return ws;
@@ -101,123 +165,144 @@ static void fill_nan(float *y, int64_t n)
         y[i] = NAN;
 }
 
-/* ---- copies ---- */
+/* ---- copies ----
+ * im2col and col2im are gathers through int32 offset tables built once per
+ * call: their inner loops then run over whole planes with no bounds tests
+ * and vectorise (masked gathers), which matters for the 2x2 to 8x8 planes of
+ * DCGAN, where per-row loops would be 2 to 8 elements long. An offset of -1
+ * stands for the zero padding. Offsets fit in int32 because the ops reject
+ * planes and column blocks of 2^31 elements or more. */
 
-/* The outputs o in [0, n) whose input position o*s + o0 lies in [0, len):
- * the range [*lo, *hi). */
-static void valid_range(int64_t o0, int64_t s, int64_t n, int64_t len, int64_t *lo, int64_t *hi)
+static inline void gather(const float *src, const int32_t *restrict off, int64_t n,
+                          float *restrict dst)
 {
-    int64_t a = o0 < 0 ? (-o0 + s - 1) / s : 0;
-    int64_t b = o0 > len - 1 ? 0 : (len - 1 - o0) / s + 1;
-    b = b < n ? b : n;
-    *lo = a < b ? a : b;
-    *hi = b;
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = off[i] >= 0 ? src[off[i]] : 0.0f;
 }
 
-/* The kk rows of one input plane xp (h, w) in the column matrix, starting at
- * col, rows ld apart: row (ki*kw + kj), column (oh*wo + ow) holds
- * x[oh*sh - ph + ki*dh, ow*sw - pw + kj*dw], or 0 in the padding. */
-static void im2col_plane(const genlab_conv_desc *d, const float *xp, float *col, int64_t ld)
+static inline void gather_add(const float *src, const int32_t *restrict off, int64_t n,
+                              float *restrict dst)
 {
-    const int64_t ho = d->ho, wo = d->wo;
-    for (int64_t ki = 0; ki < d->kh; ki++) {
-        const int64_t ih0 = ki * d->dh - d->ph;
-        int64_t oh_lo, oh_hi;
-        valid_range(ih0, d->sh, ho, d->h, &oh_lo, &oh_hi);
-        for (int64_t kj = 0; kj < d->kw; kj++) {
-            const int64_t iw0 = kj * d->dw - d->pw;
-            int64_t ow_lo, ow_hi;
-            valid_range(iw0, d->sw, wo, d->w, &ow_lo, &ow_hi);
-            float *row = col + (ki * d->kw + kj) * ld;
-            memset(row, 0, (size_t)(oh_lo * wo) * sizeof *row);
-            for (int64_t oh = oh_lo; oh < oh_hi; oh++) {
-                float *out = row + oh * wo;
-                const int64_t base = (oh * d->sh + ih0) * d->w + iw0;
-                memset(out, 0, (size_t)ow_lo * sizeof *out);
-                if (d->sw == 1) {
-                    memcpy(out + ow_lo, xp + base + ow_lo, (size_t)(ow_hi - ow_lo) * sizeof *out);
-                } else {
-                    for (int64_t ow = ow_lo; ow < ow_hi; ow++)
-                        out[ow] = xp[base + ow * d->sw];
-                }
-                memset(out + ow_hi, 0, (size_t)(wo - ow_hi) * sizeof *out);
-            }
-            memset(row + oh_hi * wo, 0, (size_t)((ho - oh_hi) * wo) * sizeof *row);
-        }
-    }
+    for (int64_t i = 0; i < n; i++)
+        dst[i] += off[i] >= 0 ? src[off[i]] : 0.0f;
 }
 
-/* The adjoint of im2col_plane: gp (h, w) = the sum of the kk rows scattered
- * back to their input positions (padding dropped). Overwrites gp. */
-static void col2im_plane(const genlab_conv_desc *d, const float *col, int64_t ld, float *gp)
+/* im2col table (kk, P): for tap (ki, kj) and output (oh, ow), the offset in
+ * an input plane of x[oh*sh - ph + ki*dh, ow*sw - pw + kj*dw], or -1. */
+static void im2col_table(const genlab_conv_desc *d, int32_t *tab)
 {
-    const int64_t wo = d->wo;
-    memset(gp, 0, (size_t)(d->h * d->w) * sizeof *gp);
-    for (int64_t ki = 0; ki < d->kh; ki++) {
-        const int64_t ih0 = ki * d->dh - d->ph;
-        int64_t oh_lo, oh_hi;
-        valid_range(ih0, d->sh, d->ho, d->h, &oh_lo, &oh_hi);
-        for (int64_t kj = 0; kj < d->kw; kj++) {
-            const int64_t iw0 = kj * d->dw - d->pw;
-            int64_t ow_lo, ow_hi;
-            valid_range(iw0, d->sw, wo, d->w, &ow_lo, &ow_hi);
-            const float *row = col + (ki * d->kw + kj) * ld;
-            for (int64_t oh = oh_lo; oh < oh_hi; oh++) {
-                const float *in = row + oh * wo;
-                const int64_t base = (oh * d->sh + ih0) * d->w + iw0;
-                if (d->sw == 1) {
-                    float *g = gp + base;
-#pragma omp simd
-                    for (int64_t ow = ow_lo; ow < ow_hi; ow++)
-                        g[ow] += in[ow];
-                } else {
-                    for (int64_t ow = ow_lo; ow < ow_hi; ow++)
-                        gp[base + ow * d->sw] += in[ow];
+    for (int64_t ki = 0; ki < d->kh; ki++)
+        for (int64_t kj = 0; kj < d->kw; kj++)
+            for (int64_t oh = 0; oh < d->ho; oh++) {
+                const int64_t ih = oh * d->sh - d->ph + ki * d->dh;
+                for (int64_t ow = 0; ow < d->wo; ow++) {
+                    const int64_t iw = ow * d->sw - d->pw + kj * d->dw;
+                    const bool in = ih >= 0 && ih < d->h && iw >= 0 && iw < d->w;
+                    *tab++ = in ? (int32_t)(ih * d->w + iw) : -1;
                 }
             }
-        }
-    }
 }
 
-/* im2col of nb images x (nb, cin, h, w) into col (cin*kk, nb*p). */
-static void im2col(const gl_cpu_state *st, const genlab_conv_desc *d, const conv_plan *p,
+/* The (tap, output) pairs along one axis that read each input position i:
+ * o*s - pad + k*dil = i with 0 <= o < n_out. With src NULL, returns the
+ * largest count m over positions. Else fills src (len, m): the pairs of
+ * position i as k*n_out + o, in tap order, then -1s; returns m. */
+static int64_t axis_sources(int64_t len, int64_t k, int64_t s, int64_t pad, int64_t dil,
+                            int64_t n_out, int64_t m, int32_t *src)
+{
+    int64_t most = 0;
+    for (int64_t i = 0; i < len; i++) {
+        int64_t count = 0;
+        for (int64_t ki = 0; ki < k; ki++) {
+            const int64_t t = i + pad - ki * dil;
+            if (t < 0 || t % s != 0 || t / s >= n_out)
+                continue;
+            if (src)
+                src[i * m + count] = (int32_t)(ki * n_out + t / s);
+            count++;
+        }
+        for (int64_t j = count; src && j < m; j++)
+            src[i * m + j] = -1;
+        most = count > most ? count : most;
+    }
+    return most;
+}
+
+/* col2im table (mh*mw, hw) for columns ld apart: entry m of input pixel
+ * (ih, iw) is the offset, from its channel's and image's first column, of the
+ * m-th column element that reads it (taps in order), or -1. Uses the axis
+ * tables after it in the workspace. */
+static void col2im_table(const genlab_conv_desc *d, const conv_plan *p, int64_t ld,
+                         int32_t *tab)
+{
+    int32_t *sh = tab + p->mh * p->mw * p->hw, *sw = sh + d->h * p->mh;
+    axis_sources(d->h, d->kh, d->sh, d->ph, d->dh, d->ho, p->mh, sh);
+    axis_sources(d->w, d->kw, d->sw, d->pw, d->dw, d->wo, p->mw, sw);
+    for (int64_t a = 0; a < p->mh; a++)
+        for (int64_t b = 0; b < p->mw; b++)
+            for (int64_t ih = 0; ih < d->h; ih++)
+                for (int64_t iw = 0; iw < d->w; iw++) {
+                    const int32_t u = sh[ih * p->mh + a], v = sw[iw * p->mw + b];
+                    const int64_t tap = u / d->ho * d->kw + v / d->wo;
+                    const int64_t pos = u % d->ho * d->wo + v % d->wo;
+                    *tab++ = u < 0 || v < 0 ? -1 : (int32_t)(tap * ld + pos);
+                }
+}
+
+/* im2col of nb images x (nb, cin, h, w) into col (cin*kk, nb*P) through
+ * the im2col table; one row (channel, tap) per task, so that each thread
+ * writes whole rows in order. */
+static void im2col(const genlab_conv_desc *d, const conv_plan *p, const int32_t *tab,
                    const float *x, int64_t nb, float *col)
 {
-    const int64_t ld = nb * p->p, tasks = nb * d->cin;
-#pragma omp parallel for num_threads(st->threads) schedule(static) \
-    if (tasks * p->kk * p->p > GL_CONV_PAR_MIN)
-    for (int64_t t = 0; t < tasks; t++) {
-        const int64_t b = t / d->cin, c = t % d->cin;
-        im2col_plane(d, x + t * p->hw, col + c * p->kk * ld + b * p->p, ld);
+    const int64_t ld = nb * p->p, rows = d->cin * p->kk;
+#pragma omp parallel for num_threads(p->threads) schedule(static) \
+    if (rows * ld > GL_CONV_PAR_MIN)
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xc = x + r / p->kk * p->hw;
+        const int32_t *off = tab + r % p->kk * p->p;
+        for (int64_t b = 0; b < nb; b++)
+            gather(xc + b * d->cin * p->hw, off, p->p, col + r * ld + b * p->p);
     }
 }
 
-/* col2im of col (cin*kk, nb*p) into gx (nb, cin, h, w), overwriting it. */
-static void col2im(const gl_cpu_state *st, const genlab_conv_desc *d, const conv_plan *p,
+/* col2im of col (cin*kk, nb*P) into gx (nb, cin, h, w), overwriting it,
+ * through the col2im table for this ld; one (channel, image) plane per task,
+ * so each element has one writer, and its terms add up in a fixed order. */
+static void col2im(const genlab_conv_desc *d, const conv_plan *p, const int32_t *tab,
                    const float *col, int64_t nb, float *gx)
 {
-    const int64_t ld = nb * p->p, tasks = nb * d->cin;
-#pragma omp parallel for num_threads(st->threads) schedule(static) \
+    const int64_t ld = nb * p->p, tasks = nb * d->cin, m = p->mh * p->mw;
+#pragma omp parallel for num_threads(p->threads) schedule(static) \
     if (tasks * p->kk * p->p > GL_CONV_PAR_MIN)
     for (int64_t t = 0; t < tasks; t++) {
-        const int64_t b = t / d->cin, c = t % d->cin;
-        col2im_plane(d, col + c * p->kk * ld + b * p->p, ld, gx + t * p->hw);
+        const int64_t c = t / nb, b = t % nb;
+        const float *src = col + c * p->kk * ld + b * p->p;
+        float *g = gx + (b * d->cin + c) * p->hw;
+        if (m == 0)   /* every tap reads padding only */
+            memset(g, 0, (size_t)p->hw * sizeof *g);
+        else
+            gather(src, tab, p->hw, g);
+        for (int64_t j = 1; j < m; j++)
+            gather_add(src, tab + j * p->hw, p->hw, g);
     }
 }
 
-/* Reorder nb*c planes of plane elements between image-major (nb, c, plane)
- * and channel-major (c, nb*plane) layouts; from_images says which of src
- * and dst is image-major. */
-static void reorder(const gl_cpu_state *st, const float *src, float *dst, int64_t nb, int64_t c,
-                    int64_t plane, bool from_images)
+/* Reorder nb*c output planes (p->p elements) between image-major
+ * (nb, c, plane) and channel-major (c, nb*plane) layouts; from_images says
+ * which of src and dst is image-major. */
+static void reorder(const conv_plan *p, const float *src, float *dst, int64_t nb, int64_t c,
+                    bool from_images)
 {
-    const int64_t tasks = nb * c;
-#pragma omp parallel for num_threads(st->threads) schedule(static) \
+    const int64_t tasks = nb * c, plane = p->p;
+#pragma omp parallel for num_threads(p->threads) schedule(static) \
     if (tasks * plane > GL_CONV_PAR_MIN)
     for (int64_t t = 0; t < tasks; t++) {
         const int64_t image_off = t * plane, chan_off = (t % c * nb + t / c) * plane;
-        memcpy(dst + (from_images ? chan_off : image_off),
-               src + (from_images ? image_off : chan_off), (size_t)plane * sizeof *src);
+        const float *s = src + (from_images ? image_off : chan_off);
+        float *o = dst + (from_images ? chan_off : image_off);
+        for (int64_t i = 0; i < plane; i++)   /* planes are short: no memcpy call */
+            o[i] = s[i];
     }
 }
 
@@ -231,35 +316,38 @@ void gl_cpu_conv2d_forward(void *state, const genlab_conv_desc *d, const float *
     plan_make(st, d, CONV_FORWARD, &p);
     if (d->n == 0)
         return;
+    if (p.mode == CONV_DENSE) {
+        /* y_g (n, cout_g) = x_g (n, kdim) w_g^T, rows cout and cin*hw apart */
+        for (int64_t g = 0; g < d->groups; g++)
+            gl_cpu_gemm(st, 0, 1, d->n, p.cout_g, p.kdim, 1.0f, x + g * p.kdim, d->cin * p.hw,
+                        0, w + g * p.cout_g * p.kdim, p.kdim, 0, 0.0f, y + g * p.cout_g,
+                        d->cout, 0, 1);
+        return;
+    }
+    if (p.per_image) {
+        /* y_b,g (cout_g, P) = w_g x_b,g, batched over images */
+        for (int64_t g = 0; g < d->groups; g++)
+            gl_cpu_gemm(st, 0, 0, p.cout_g, p.p, p.kdim, 1.0f, w + g * p.cout_g * p.kdim,
+                        p.kdim, 0, x + g * p.cin_g * p.hw, p.hw, d->cin * p.hw, 0.0f,
+                        y + g * p.cout_g * p.p, p.p, d->cout * p.p, d->n);
+        return;
+    }
     float *ws = plan_workspace(st, &p);
     if (!ws) {
         fill_nan(y, d->n * d->cout * p.p);
         return;
     }
-    float *col = ws, *tmp = ws + p.col_elems * p.chunk;
+    int32_t *tab = (int32_t *)ws;
+    float *col = ws + p.tab_elems, *tmp = col + p.col_elems * p.chunk;
+    im2col_table(d, tab);
     for (int64_t b0 = 0; b0 < d->n; b0 += p.chunk) {
         const int64_t nb = d->n - b0 < p.chunk ? d->n - b0 : p.chunk, ld = nb * p.p;
-        const float *xb = x + b0 * d->cin * p.hw;
-        float *yb = y + b0 * d->cout * p.p;
-        if (p.col_elems)
-            im2col(st, d, &p, xb, nb, col);
-        for (int64_t g = 0; g < d->groups; g++) {
-            const float *wg = w + g * p.cout_g * p.kdim;
-            if (p.per_image && p.direct)       /* B = x itself, image by image */
-                gl_cpu_gemm(st, 0, 0, p.cout_g, p.p, p.kdim, 1.0f, wg, p.kdim, 0,
-                            xb + g * p.cin_g * p.hw, p.hw, d->cin * p.hw, 0.0f,
-                            yb + g * p.cout_g * p.p, p.p, d->cout * p.p, nb);
-            else if (p.per_image)              /* B = this image's columns */
-                gl_cpu_gemm(st, 0, 0, p.cout_g, p.p, p.kdim, 1.0f, wg, p.kdim, 0,
-                            col + g * p.kdim * ld, ld, p.p, 0.0f,
-                            yb + g * p.cout_g * p.p, p.p, d->cout * p.p, nb);
-            else                               /* one GEMM over the chunk */
-                gl_cpu_gemm(st, 0, 0, p.cout_g, ld, p.kdim, 1.0f, wg, p.kdim, 0,
-                            col + g * p.kdim * ld, ld, 0, 0.0f, tmp + g * p.cout_g * ld, ld, 0,
-                            1);
-        }
-        if (!p.per_image)
-            reorder(st, tmp, yb, nb, d->cout, p.p, false);
+        im2col(d, &p, tab, x + b0 * d->cin * p.hw, nb, col);
+        /* tmp_g (cout_g, ld) = w_g (cout_g, kdim) col_g (kdim, ld) */
+        for (int64_t g = 0; g < d->groups; g++)
+            gl_cpu_gemm(st, 0, 0, p.cout_g, ld, p.kdim, 1.0f, w + g * p.cout_g * p.kdim, p.kdim,
+                        0, col + g * p.kdim * ld, ld, 0, 0.0f, tmp + g * p.cout_g * ld, ld, 0, 1);
+        reorder(&p, tmp, y + b0 * d->cout * p.p, nb, d->cout, false);
     }
 }
 
@@ -271,35 +359,39 @@ void gl_cpu_conv2d_backward_data(void *state, const genlab_conv_desc *d, const f
     plan_make(st, d, CONV_BACKWARD_DATA, &p);
     if (d->n == 0)
         return;
+    if (p.mode == CONV_DENSE) {
+        /* gx_g (n, kdim) = gy_g (n, cout_g) w_g */
+        for (int64_t g = 0; g < d->groups; g++)
+            gl_cpu_gemm(st, 0, 0, d->n, p.kdim, p.cout_g, 1.0f, gy + g * p.cout_g, d->cout, 0,
+                        w + g * p.cout_g * p.kdim, p.kdim, 0, 0.0f, gx + g * p.kdim,
+                        d->cin * p.hw, 0, 1);
+        return;
+    }
+    if (p.per_image) {
+        /* gx_b,g (cin_g, P) = w_g^T gy_b,g, batched over images */
+        for (int64_t g = 0; g < d->groups; g++)
+            gl_cpu_gemm(st, 1, 0, p.kdim, p.p, p.cout_g, 1.0f, w + g * p.cout_g * p.kdim,
+                        p.kdim, 0, gy + g * p.cout_g * p.p, p.p, d->cout * p.p, 0.0f,
+                        gx + g * p.cin_g * p.hw, p.hw, d->cin * p.hw, d->n);
+        return;
+    }
     float *ws = plan_workspace(st, &p);
     if (!ws) {
         fill_nan(gx, d->n * d->cin * p.hw);
         return;
     }
-    float *col = ws, *tmp = ws + p.col_elems * p.chunk;
-    for (int64_t b0 = 0; b0 < d->n; b0 += p.chunk) {
+    int32_t *tab = (int32_t *)ws;
+    float *col = ws + p.tab_elems, *tmp = col + p.col_elems * p.chunk;
+    for (int64_t b0 = 0, table_ld = 0; b0 < d->n; b0 += p.chunk) {
         const int64_t nb = d->n - b0 < p.chunk ? d->n - b0 : p.chunk, ld = nb * p.p;
-        const float *gyb = gy + b0 * d->cout * p.p;
-        float *gxb = gx + b0 * d->cin * p.hw;
-        if (!p.per_image)
-            reorder(st, gyb, tmp, nb, d->cout, p.p, true);
-        for (int64_t g = 0; g < d->groups; g++) {
-            const float *wg = w + g * p.cout_g * p.kdim;
-            if (p.per_image && p.direct)       /* C = gx itself, image by image */
-                gl_cpu_gemm(st, 1, 0, p.kdim, p.p, p.cout_g, 1.0f, wg, p.kdim, 0,
-                            gyb + g * p.cout_g * p.p, p.p, d->cout * p.p, 0.0f,
-                            gxb + g * p.cin_g * p.hw, p.hw, d->cin * p.hw, nb);
-            else if (p.per_image)
-                gl_cpu_gemm(st, 1, 0, p.kdim, p.p, p.cout_g, 1.0f, wg, p.kdim, 0,
-                            gyb + g * p.cout_g * p.p, p.p, d->cout * p.p, 0.0f,
-                            col + g * p.kdim * ld, ld, p.p, nb);
-            else
-                gl_cpu_gemm(st, 1, 0, p.kdim, ld, p.cout_g, 1.0f, wg, p.kdim, 0,
-                            tmp + g * p.cout_g * ld, ld, 0, 0.0f, col + g * p.kdim * ld, ld, 0,
-                            1);
-        }
-        if (p.col_elems)
-            col2im(st, d, &p, col, nb, gxb);
+        if (ld != table_ld)   /* the first chunk, and a shorter last one */
+            col2im_table(d, &p, table_ld = ld, tab);
+        reorder(&p, gy + b0 * d->cout * p.p, tmp, nb, d->cout, true);
+        /* col_g (kdim, ld) = w_g^T (kdim, cout_g) tmp_g (cout_g, ld) */
+        for (int64_t g = 0; g < d->groups; g++)
+            gl_cpu_gemm(st, 1, 0, p.kdim, ld, p.cout_g, 1.0f, w + g * p.cout_g * p.kdim, p.kdim,
+                        0, tmp + g * p.cout_g * ld, ld, 0, 0.0f, col + g * p.kdim * ld, ld, 0, 1);
+        col2im(d, &p, tab, col, nb, gx + b0 * d->cin * p.hw);
     }
 }
 
@@ -314,17 +406,27 @@ void gl_cpu_conv2d_backward_weight(void *state, const genlab_conv_desc *d, const
         memset(gw, 0, (size_t)nw * sizeof *gw);
         return;
     }
+    if (p.mode == CONV_DENSE) {
+        /* gw_g (cout_g, kdim) = gy_g^T (cout_g, n) x_g (n, kdim) */
+        for (int64_t g = 0; g < d->groups; g++)
+            gl_cpu_gemm(st, 1, 0, p.cout_g, p.kdim, d->n, 1.0f, gy + g * p.cout_g, d->cout, 0,
+                        x + g * p.kdim, d->cin * p.hw, 0, 0.0f, gw + g * p.cout_g * p.kdim,
+                        p.kdim, 0, 1);
+        return;
+    }
     float *ws = plan_workspace(st, &p);
     if (!ws) {
         fill_nan(gw, nw);
         return;
     }
-    float *col = ws, *tmp = ws + p.col_elems * p.chunk;
+    int32_t *tab = (int32_t *)ws;
+    float *col = ws + p.tab_elems, *tmp = col + p.col_elems * p.chunk;
+    im2col_table(d, tab);
     for (int64_t b0 = 0; b0 < d->n; b0 += p.chunk) {
         const int64_t nb = d->n - b0 < p.chunk ? d->n - b0 : p.chunk, ld = nb * p.p;
-        im2col(st, d, &p, x + b0 * d->cin * p.hw, nb, col);
-        reorder(st, gy + b0 * d->cout * p.p, tmp, nb, d->cout, p.p, true);
-        /* gw_g (cout_g, kdim) (+)= gy_g (cout_g, ld) col_g^T; chunks add up in order */
+        im2col(d, &p, tab, x + b0 * d->cin * p.hw, nb, col);
+        reorder(&p, gy + b0 * d->cout * p.p, tmp, nb, d->cout, true);
+        /* gw_g (cout_g, kdim) (+)= tmp_g (cout_g, ld) col_g^T; chunks add up in order */
         for (int64_t g = 0; g < d->groups; g++)
             gl_cpu_gemm(st, 0, 1, p.cout_g, p.kdim, ld, 1.0f, tmp + g * p.cout_g * ld, ld, 0,
                         col + g * p.kdim * ld, ld, 0, b0 == 0 ? 0.0f : 1.0f,
