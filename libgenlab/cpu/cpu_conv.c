@@ -23,14 +23,16 @@
  * threads the two pools steal each other's cores; measured on DCGAN layers
  * (bench/README.md), one-thread copies were faster. With an OpenMP or
  * sequential OpenBLAS there is one pool and the copies use all threads.
- * Results are the same bits for any thread count, as far as OpenBLAS's GEMM
- * is (it splits M and N between threads, never K), and the chunking depends
- * only on the shapes and the workspace cap.
+ * Nothing here depends on the thread count (the chunking depends only on the
+ * shapes and the workspace cap), so results are the same bits for any thread
+ * count as far as OpenBLAS's GEMM is: its AVX-512 kernels were on the machine
+ * this was written on; other kernels need not be.
  *
  * Not here: bias (the ops add it), validation (the ops validate), direct or
  * Winograd kernels.
  *
- * Sections: plan, copies, kernels.
+ * Sections: plan, copies through gather tables, copies by rows, copies
+ * (dispatch and reordering), kernels.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -55,8 +57,8 @@
 #define GL_CONV_MIN_COLS 256
 /* From this output width up, the copies go row by row over the stride
  * phases of the input (see "copies by rows"); below it, through gather
- * tables. Measured per element: at width 32 rows take 40% of the gather's
- * time, at 16 about 75%, at 8 and below they are slower. */
+ * tables. Measured per element on DCGAN shapes: at width 32 rows take 40-55%
+ * of the gathers' time, at 16 65-75%; at 8 im2col by rows is slower. */
 #define GL_CONV_ROWS_MIN_WO 16
 /* From this plane size up, a 1x1 convolution's per-image GEMMs (N = H*W)
  * are wide enough to run straight on x, without reordering copies. */
@@ -266,7 +268,7 @@ static void col2im_table(const genlab_conv_desc *d, const conv_plan *p, int64_t 
  * the im2col table; one row (channel, tap) per task, so that each thread
  * writes whole rows in order. */
 static void im2col_gather(const genlab_conv_desc *d, const conv_plan *p, const int32_t *tab,
-                   const float *x, int64_t nb, float *col)
+                          const float *x, int64_t nb, float *col)
 {
     const int64_t ld = nb * p->p, rows = d->cin * p->kk;
 #pragma omp parallel for num_threads(p->threads) schedule(static) \
@@ -283,7 +285,7 @@ static void im2col_gather(const genlab_conv_desc *d, const conv_plan *p, const i
  * through the col2im table for this ld; one (channel, image) plane per task,
  * so each element has one writer, and its terms add up in a fixed order. */
 static void col2im_gather(const genlab_conv_desc *d, const conv_plan *p, const int32_t *tab,
-                   const float *col, int64_t nb, float *gx)
+                          const float *col, int64_t nb, float *gx)
 {
     const int64_t ld = nb * p->p, tasks = nb * d->cin, m = p->mh * p->mw;
 #pragma omp parallel for num_threads(p->threads) schedule(static) \
@@ -463,7 +465,7 @@ static void col2im_rows(const genlab_conv_desc *d, const conv_plan *p, float *bu
     }
 }
 
-/* ---- copies ---- */
+/* ---- copies (dispatch and reordering) ---- */
 
 /* the workspace's head: the gather table (int32) or the row buffers */
 static void im2col(const genlab_conv_desc *d, const conv_plan *p, float *head, const float *x,
