@@ -14,7 +14,8 @@
  *   H = (Ho - 1) * stride - 2 * padding + dilation * (kh - 1) + 1 + r,
  *   0 <= r < max(stride, dilation)
  * (r is conv_transpose2d's output_padding; conv2d picks the largest Ho, so its
- * r < stride). The internal ops take both sizes explicitly, because a
+ * r < stride; conv2d_weight reads r from the sizes of x and gy and ignores
+ * opts->output_padding). The internal ops take both sizes explicitly, because a
  * backward must reproduce its input's size: when r >= stride (allowed by a
  * large dilation) the conv2d in conv_transpose2d's backward keeps only the
  * first Ho rows of the natural output.
@@ -37,7 +38,7 @@ typedef struct conv_geom {
     int64_t sh, sw, ph, pw, dh, dw, groups, kh, kw;
 } conv_geom;
 
-#define GEOM_N 9
+_Static_assert(sizeof(conv_geom) <= sizeof(((gl_node *)0)->i), "conv_geom must fit node->i");
 
 static void geom_store(gl_node *n, const conv_geom *g)
 {

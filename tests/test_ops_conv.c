@@ -6,7 +6,8 @@
  * Groups of cases:
  *   values     the three ops (hence the three kernels) against a direct-loop
  *              reference written here, over a table of geometries that
- *              reaches every kernel path: batched GEMMs on columns, the
+ *              reaches every kernel path: batched GEMMs on columns copied
+ *              through gather tables or by rows over stride phases, the
  *              1x1 direct path, the dense path, groups, depthwise, dilation,
  *              truncated outputs, taps that read only padding, and batch
  *              chunking (forced by a small workspace cap, and at default
@@ -129,7 +130,11 @@ static const value_case values[] = {
     {"all taps in padding (y = 0)",    {2,  1,  1,  1,  1, 1, 1, 4, 4, 2, 2, 1, 1, 1}, false, 0},
     {"1x1 stride 2",                   {2,  4,  8,  8,  3, 1, 1, 2, 2, 0, 0, 1, 1, 1}, false, 0},
     {"1x1 padding 1",                  {2,  3,  5,  4,  2, 1, 1, 1, 1, 1, 1, 1, 1, 1}, false, 0},
-    {"3x5 kernel, 20x17",              {2,  3, 20, 17,  4, 3, 5, 1, 1, 1, 2, 1, 1, 1}, false, 0},
+    {"3x5 kernel, 20x17 (by rows)",    {2,  3, 20, 17,  4, 3, 5, 1, 1, 1, 2, 1, 1, 1}, false, 0},
+    {"4x4 s2 p1, 36x34 (phases)",      {2,  3, 36, 34,  4, 4, 4, 2, 2, 1, 1, 1, 1, 1}, false, 0},
+    {"3x3 s3 d2 p2, groups (phases)",  {2,  4, 50, 52,  2, 3, 3, 3, 3, 2, 2, 2, 2, 2}, false, 0},
+    {"3x3 s(2,1) p(0,3), 33x18",       {2,  2, 33, 18,  3, 3, 3, 2, 1, 0, 3, 1, 1, 1}, false, 0},
+    {"truncated s2 d4 (phases)",       {2,  2, 44, 44,  3, 3, 3, 2, 2, 0, 0, 4, 4, 1}, true,  0},
     {"kernel = input (1x1 output)",    {3,  4,  4,  4,  3, 4, 4, 1, 1, 0, 0, 1, 1, 1}, false, 0},
     {"truncated: s1 d2, r = 1",        {2,  3,  8,  8,  4, 3, 3, 1, 1, 0, 0, 2, 2, 1}, true,  0},
     {"truncated 20x20, groups",        {2,  4, 20, 20,  2, 3, 3, 1, 1, 1, 1, 2, 2, 2}, true,  0},

@@ -23,20 +23,25 @@
  * threads the two pools steal each other's cores; measured on DCGAN layers
  * (bench/README.md), one-thread copies were faster. With an OpenMP or
  * sequential OpenBLAS there is one pool and the copies use all threads.
- * Results are the same bits for any thread count, as far as OpenBLAS's GEMM
- * is (it splits M and N between threads, never K), and the chunking depends
- * only on the shapes and the workspace cap.
+ * Nothing here depends on the thread count (the chunking depends only on the
+ * shapes and the workspace cap), so results are the same bits for any thread
+ * count as far as OpenBLAS's GEMM is: its AVX-512 kernels were on the machine
+ * this was written on; other kernels need not be.
  *
  * Not here: bias (the ops add it), validation (the ops validate), direct or
  * Winograd kernels.
  *
- * Sections: plan, copies, kernels.
+ * Sections: plan, copies through gather tables, copies by rows, copies
+ * (dispatch and reordering), kernels.
  */
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "cpu.h"
 
@@ -50,6 +55,11 @@
 /* ... but take at least this many GEMM columns (images x Ho*Wo) per chunk:
  * narrower GEMMs lose more than the cache gains. */
 #define GL_CONV_MIN_COLS 256
+/* From this output width up, the copies go row by row over the stride
+ * phases of the input (see "copies by rows"); below it, through gather
+ * tables. Measured per element on DCGAN shapes: at width 32 rows take 40-55%
+ * of the gathers' time, at 16 65-75%; at 8 im2col by rows is slower. */
+#define GL_CONV_ROWS_MIN_WO 16
 /* From this plane size up, a 1x1 convolution's per-image GEMMs (N = H*W)
  * are wide enough to run straight on x, without reordering copies. */
 #define GL_CONV_DIRECT_MIN_P 256
@@ -73,8 +83,10 @@ typedef struct conv_plan {
     int64_t   hw, p;          /* input and output plane sizes */
     bool      per_image;      /* CONV_DIRECT: one GEMM per image straight on x, no copies */
     int       threads;        /* threads of the copies */
+    bool      rows;           /* copies by rows (wide outputs), else through gather tables */
     int64_t   mh, mw;         /* backward data: most taps reading one input row / column */
-    int64_t   tab_elems;      /* workspace: int32 gather table of the copies (once), ... */
+    int64_t   tab_elems;      /* workspace: the gather table (int32) or one input plane
+                               * per copy thread, once; then ... */
     int64_t   col_elems;      /* ... then per image: columns ... */
     int64_t   tmp_elems;      /* ... and the channel-major copy of y or gy */
     int64_t   chunk;          /* images per chunk */
@@ -117,9 +129,12 @@ static void plan_make(const gl_cpu_state *st, const genlab_conv_desc *d, conv_pa
     const bool columns = p->mode != CONV_DENSE && !p->per_image;
     p->col_elems = columns ? d->cin * p->kk * p->p : 0;
     p->tmp_elems = columns ? d->cout * p->p : 0;
+    p->rows = d->wo >= GL_CONV_ROWS_MIN_WO;
     p->mh = p->mw = 0;
     p->tab_elems = 0;
-    if (columns && pass == CONV_BACKWARD_DATA) {
+    if (columns && p->rows) {
+        p->tab_elems = p->threads * ((p->hw + 15) / 16 * 16);
+    } else if (columns && pass == CONV_BACKWARD_DATA) {
         p->mh = axis_sources(d->h, d->kh, d->sh, d->ph, d->dh, d->ho, 0, NULL);
         p->mw = axis_sources(d->w, d->kw, d->sw, d->pw, d->dw, d->wo, 0, NULL);
         p->tab_elems = p->mh * p->mw * p->hw + d->h * p->mh + d->w * p->mw;
@@ -165,13 +180,13 @@ static void fill_nan(float *y, int64_t n)
         y[i] = NAN;
 }
 
-/* ---- copies ----
- * im2col and col2im are gathers through int32 offset tables built once per
- * call: their inner loops then run over whole planes with no bounds tests
- * and vectorise (masked gathers), which matters for the 2x2 to 8x8 planes of
- * DCGAN, where per-row loops would be 2 to 8 elements long. An offset of -1
- * stands for the zero padding. Offsets fit in int32 because the ops reject
- * planes and column blocks of 2^31 elements or more. */
+/* ---- copies through gather tables ----
+ * For narrow outputs, im2col and col2im are gathers through int32 offset
+ * tables built once per call: their inner loops then run over whole planes
+ * with no bounds tests and vectorise (masked gathers), which matters for the
+ * 2x2 to 8x8 planes of DCGAN, where per-row loops would be 2 to 8 elements
+ * long. An offset of -1 stands for the zero padding. Offsets fit in int32
+ * because the ops reject planes and column blocks of 2^31 elements or more. */
 
 static inline void gather(const float *src, const int32_t *restrict off, int64_t n,
                           float *restrict dst)
@@ -252,8 +267,8 @@ static void col2im_table(const genlab_conv_desc *d, const conv_plan *p, int64_t 
 /* im2col of nb images x (nb, cin, h, w) into col (cin*kk, nb*P) through
  * the im2col table; one row (channel, tap) per task, so that each thread
  * writes whole rows in order. */
-static void im2col(const genlab_conv_desc *d, const conv_plan *p, const int32_t *tab,
-                   const float *x, int64_t nb, float *col)
+static void im2col_gather(const genlab_conv_desc *d, const conv_plan *p, const int32_t *tab,
+                          const float *x, int64_t nb, float *col)
 {
     const int64_t ld = nb * p->p, rows = d->cin * p->kk;
 #pragma omp parallel for num_threads(p->threads) schedule(static) \
@@ -269,8 +284,8 @@ static void im2col(const genlab_conv_desc *d, const conv_plan *p, const int32_t 
 /* col2im of col (cin*kk, nb*P) into gx (nb, cin, h, w), overwriting it,
  * through the col2im table for this ld; one (channel, image) plane per task,
  * so each element has one writer, and its terms add up in a fixed order. */
-static void col2im(const genlab_conv_desc *d, const conv_plan *p, const int32_t *tab,
-                   const float *col, int64_t nb, float *gx)
+static void col2im_gather(const genlab_conv_desc *d, const conv_plan *p, const int32_t *tab,
+                          const float *col, int64_t nb, float *gx)
 {
     const int64_t ld = nb * p->p, tasks = nb * d->cin, m = p->mh * p->mw;
 #pragma omp parallel for num_threads(p->threads) schedule(static) \
@@ -286,6 +301,189 @@ static void col2im(const genlab_conv_desc *d, const conv_plan *p, const int32_t 
         for (int64_t j = 1; j < m; j++)
             gather_add(src, tab + j * p->hw, p->hw, g);
     }
+}
+
+/* ---- copies by rows ----
+ * For wide outputs, rows are copied whole. With stride s, tap (ki, kj)
+ * reads input rows oh*sh + ki*dh - ph: all in one "phase" a (rows = a mod
+ * sh) of the input, at consecutive phase rows. So the input plane is first
+ * split into its sh*sw phase planes (a stride-s deinterleave, one pass), and
+ * then every tap's window is a block of consecutive rows and columns of one
+ * phase plane, copied (im2col) or added (col2im) row by row with contiguous,
+ * vectorisable inner loops. With stride 1 the only phase is the plane. */
+
+/* floor division of a tap's offset t by the stride: phase *a in [0, s) and
+ * phase-plane shift *q, t = q*s + a */
+static void axis_phase(int64_t t, int64_t s, int64_t *a, int64_t *q)
+{
+    *q = t >= 0 ? t / s : -((-t + s - 1) / s);
+    *a = t - *q * s;
+}
+
+/* length of phase a of an axis of len positions */
+static int64_t phase_len(int64_t len, int64_t a, int64_t s)
+{
+    return a < len ? (len - a + s - 1) / s : 0;
+}
+
+/* Where tap (ki, kj) reads: phase plane at offset off (wb wide); output
+ * (oh, ow) reads its element (oh + qa, ow + qb) when oh is in
+ * [oh_lo, oh_hi) and ow in [ow_lo, ow_hi), else padding. */
+typedef struct window {
+    int64_t off, wb, qa, qb, oh_lo, oh_hi, ow_lo, ow_hi;
+} window;
+
+/* the valid outputs [*lo, *hi) of n along an axis, for shift q into a phase of len */
+static void window_range(int64_t q, int64_t len, int64_t n, int64_t *lo, int64_t *hi)
+{
+    int64_t a = q < 0 ? -q : 0, b = len - q < n ? len - q : n;
+    *lo = a < n ? a : n;
+    *hi = b > *lo ? b : *lo;
+}
+
+static window window_of(const genlab_conv_desc *d, int64_t ki, int64_t kj)
+{
+    window t;
+    int64_t a, b;
+    axis_phase(ki * d->dh - d->ph, d->sh, &a, &t.qa);
+    axis_phase(kj * d->dw - d->pw, d->sw, &b, &t.qb);
+    const int64_t ha = phase_len(d->h, a, d->sh);
+    t.wb = phase_len(d->w, b, d->sw);
+    /* phases are stored one after the other, (a, b) in row-major order */
+    t.off = 0;
+    for (int64_t i = 0; i < a; i++)
+        t.off += phase_len(d->h, i, d->sh) * d->w;
+    for (int64_t j = 0; j < b; j++)
+        t.off += ha * phase_len(d->w, j, d->sw);
+    window_range(t.qa, ha, d->ho, &t.oh_lo, &t.oh_hi);
+    window_range(t.qb, t.wb, d->wo, &t.ow_lo, &t.ow_hi);
+    return t;
+}
+
+/* split (to_phases) a plane (h, w) into its phase planes, or merge them back */
+static void phases(const genlab_conv_desc *d, float *plane, float *ph, bool to_phases)
+{
+    for (int64_t a = 0; a < d->sh; a++)
+        for (int64_t b = 0; b < d->sw; b++) {
+            const int64_t ha = phase_len(d->h, a, d->sh), wb = phase_len(d->w, b, d->sw);
+            for (int64_t i = 0; i < ha; i++, ph += wb) {
+                float *r = plane + (i * d->sh + a) * d->w + b;
+                if (to_phases)
+                    for (int64_t j = 0; j < wb; j++)
+                        ph[j] = r[j * d->sw];
+                else
+                    for (int64_t j = 0; j < wb; j++)
+                        r[j * d->sw] = ph[j];
+            }
+        }
+}
+
+/* one tap's P outputs (out) from the phase planes src */
+static void window_copy(const genlab_conv_desc *d, const window *t, const float *src,
+                        float *out)
+{
+    const int64_t wo = d->wo;
+    memset(out, 0, (size_t)(t->oh_lo * wo) * sizeof *out);
+    for (int64_t oh = t->oh_lo; oh < t->oh_hi; oh++) {
+        float *o = out + oh * wo;
+        const float *r = src + t->off + (oh + t->qa) * t->wb + t->qb;
+        for (int64_t ow = 0; ow < t->ow_lo; ow++)
+            o[ow] = 0.0f;
+        for (int64_t ow = t->ow_lo; ow < t->ow_hi; ow++)
+            o[ow] = r[ow];
+        for (int64_t ow = t->ow_hi; ow < wo; ow++)
+            o[ow] = 0.0f;
+    }
+    memset(out + t->oh_hi * wo, 0, (size_t)((d->ho - t->oh_hi) * wo) * sizeof *out);
+}
+
+/* the adjoint: add one tap's P values (in) into the phase planes dst */
+static void window_add(const genlab_conv_desc *d, const window *t, const float *in, float *dst)
+{
+    for (int64_t oh = t->oh_lo; oh < t->oh_hi; oh++) {
+        const float *v = in + oh * d->wo;
+        float *r = dst + t->off + (oh + t->qa) * t->wb + t->qb;
+        for (int64_t ow = t->ow_lo; ow < t->ow_hi; ow++)
+            r[ow] += v[ow];
+    }
+}
+
+/* this copy thread's phase-plane buffer in the workspace */
+static float *thread_buffer(const conv_plan *p, float *bufs)
+{
+#ifdef _OPENMP
+    return bufs + omp_get_thread_num() * ((p->hw + 15) / 16 * 16);
+#else
+    (void)p;
+    return bufs;
+#endif
+}
+
+/* im2col by rows: one (channel, image) plane per task, which writes that
+ * image's segment of the channel's kk rows. */
+static void im2col_rows(const genlab_conv_desc *d, const conv_plan *p, float *bufs,
+                        const float *x, int64_t nb, float *col)
+{
+    const int64_t ld = nb * p->p, tasks = nb * d->cin;
+    const bool strided = d->sh > 1 || d->sw > 1;
+#pragma omp parallel for num_threads(p->threads) schedule(static) \
+    if (tasks * p->kk * p->p > GL_CONV_PAR_MIN)
+    for (int64_t t = 0; t < tasks; t++) {
+        const int64_t c = t / nb, b = t % nb;
+        const float *src = x + (b * d->cin + c) * p->hw;
+        if (strided) {
+            float *buf = thread_buffer(p, bufs);
+            phases(d, (float *)src, buf, true);   /* only read when splitting */
+            src = buf;
+        }
+        for (int64_t k = 0; k < p->kk; k++) {
+            const window w = window_of(d, k / d->kw, k % d->kw);
+            window_copy(d, &w, src, col + (c * p->kk + k) * ld + b * p->p);
+        }
+    }
+}
+
+/* col2im by rows: one (channel, image) plane per task; taps add up in order. */
+static void col2im_rows(const genlab_conv_desc *d, const conv_plan *p, float *bufs,
+                        const float *col, int64_t nb, float *gx)
+{
+    const int64_t ld = nb * p->p, tasks = nb * d->cin;
+    const bool strided = d->sh > 1 || d->sw > 1;
+#pragma omp parallel for num_threads(p->threads) schedule(static) \
+    if (tasks * p->kk * p->p > GL_CONV_PAR_MIN)
+    for (int64_t t = 0; t < tasks; t++) {
+        const int64_t c = t / nb, b = t % nb;
+        float *g = gx + (b * d->cin + c) * p->hw;
+        float *acc = strided ? thread_buffer(p, bufs) : g;
+        memset(acc, 0, (size_t)p->hw * sizeof *acc);
+        for (int64_t k = 0; k < p->kk; k++) {
+            const window w = window_of(d, k / d->kw, k % d->kw);
+            window_add(d, &w, col + (c * p->kk + k) * ld + b * p->p, acc);
+        }
+        if (strided)
+            phases(d, g, acc, false);
+    }
+}
+
+/* ---- copies (dispatch and reordering) ---- */
+
+/* the workspace's head: the gather table (int32) or the row buffers */
+static void im2col(const genlab_conv_desc *d, const conv_plan *p, float *head, const float *x,
+                   int64_t nb, float *col)
+{
+    if (p->rows)
+        im2col_rows(d, p, head, x, nb, col);
+    else
+        im2col_gather(d, p, (const int32_t *)head, x, nb, col);
+}
+
+static void col2im(const genlab_conv_desc *d, const conv_plan *p, float *head,
+                   const float *col, int64_t nb, float *gx)
+{
+    if (p->rows)
+        col2im_rows(d, p, head, col, nb, gx);
+    else
+        col2im_gather(d, p, (const int32_t *)head, col, nb, gx);
 }
 
 /* Reorder nb*c output planes (p->p elements) between image-major
@@ -337,12 +535,12 @@ void gl_cpu_conv2d_forward(void *state, const genlab_conv_desc *d, const float *
         fill_nan(y, d->n * d->cout * p.p);
         return;
     }
-    int32_t *tab = (int32_t *)ws;
     float *col = ws + p.tab_elems, *tmp = col + p.col_elems * p.chunk;
-    im2col_table(d, tab);
+    if (!p.rows)
+        im2col_table(d, (int32_t *)ws);
     for (int64_t b0 = 0; b0 < d->n; b0 += p.chunk) {
         const int64_t nb = d->n - b0 < p.chunk ? d->n - b0 : p.chunk, ld = nb * p.p;
-        im2col(d, &p, tab, x + b0 * d->cin * p.hw, nb, col);
+        im2col(d, &p, ws, x + b0 * d->cin * p.hw, nb, col);
         /* tmp_g (cout_g, ld) = w_g (cout_g, kdim) col_g (kdim, ld) */
         for (int64_t g = 0; g < d->groups; g++)
             gl_cpu_gemm(st, 0, 0, p.cout_g, ld, p.kdim, 1.0f, w + g * p.cout_g * p.kdim, p.kdim,
@@ -380,18 +578,17 @@ void gl_cpu_conv2d_backward_data(void *state, const genlab_conv_desc *d, const f
         fill_nan(gx, d->n * d->cin * p.hw);
         return;
     }
-    int32_t *tab = (int32_t *)ws;
     float *col = ws + p.tab_elems, *tmp = col + p.col_elems * p.chunk;
     for (int64_t b0 = 0, table_ld = 0; b0 < d->n; b0 += p.chunk) {
         const int64_t nb = d->n - b0 < p.chunk ? d->n - b0 : p.chunk, ld = nb * p.p;
-        if (ld != table_ld)   /* the first chunk, and a shorter last one */
-            col2im_table(d, &p, table_ld = ld, tab);
+        if (!p.rows && ld != table_ld)   /* the first chunk, and a shorter last one */
+            col2im_table(d, &p, table_ld = ld, (int32_t *)ws);
         reorder(&p, gy + b0 * d->cout * p.p, tmp, nb, d->cout, true);
         /* col_g (kdim, ld) = w_g^T (kdim, cout_g) tmp_g (cout_g, ld) */
         for (int64_t g = 0; g < d->groups; g++)
             gl_cpu_gemm(st, 1, 0, p.kdim, ld, p.cout_g, 1.0f, w + g * p.cout_g * p.kdim, p.kdim,
                         0, tmp + g * p.cout_g * ld, ld, 0, 0.0f, col + g * p.kdim * ld, ld, 0, 1);
-        col2im(d, &p, tab, col, nb, gx + b0 * d->cin * p.hw);
+        col2im(d, &p, ws, col, nb, gx + b0 * d->cin * p.hw);
     }
 }
 
@@ -419,12 +616,12 @@ void gl_cpu_conv2d_backward_weight(void *state, const genlab_conv_desc *d, const
         fill_nan(gw, nw);
         return;
     }
-    int32_t *tab = (int32_t *)ws;
     float *col = ws + p.tab_elems, *tmp = col + p.col_elems * p.chunk;
-    im2col_table(d, tab);
+    if (!p.rows)
+        im2col_table(d, (int32_t *)ws);
     for (int64_t b0 = 0; b0 < d->n; b0 += p.chunk) {
         const int64_t nb = d->n - b0 < p.chunk ? d->n - b0 : p.chunk, ld = nb * p.p;
-        im2col(d, &p, tab, x + b0 * d->cin * p.hw, nb, col);
+        im2col(d, &p, ws, x + b0 * d->cin * p.hw, nb, col);
         reorder(&p, gy + b0 * d->cout * p.p, tmp, nb, d->cout, true);
         /* gw_g (cout_g, kdim) (+)= tmp_g (cout_g, ld) col_g^T; chunks add up in order */
         for (int64_t g = 0; g < d->groups; g++)

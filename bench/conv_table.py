@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Merge bench_conv and torch_conv.py outputs into the markdown table of
+bench/README.md. Each program may have been run several times: per layer and
+per column the fastest run is kept.
+
+    bench/conv_table.py --ours a.tsv b.tsv --torch c.tsv d.tsv [--sgemm 200]
+"""
+import argparse
+
+
+def read(paths):
+    """{layer: [columns]} keeping each column's minimum over the files, and
+    the best sgemm 1024^3 rate seen in the genlab headers."""
+    best, sgemm = {}, 0.0
+    for path in paths:
+        for line in open(path):
+            if line.startswith("# sgemm"):
+                sgemm = max(sgemm, float(line.split(":")[1].split()[0]))
+            if line.startswith("#") or not line.strip():
+                continue
+            f = line.rstrip("\n").split("\t")
+            name = f[0]
+            if name not in best:
+                best[name] = f
+                continue
+            old = best[name]
+            for i in (3, 4, 5, 6):       # fwd, data, weight, train ms
+                old[i] = str(min(float(old[i]), float(f[i])))
+            if len(f) > 9:               # the sgemm rate of the layer's shape: the best
+                old[9] = str(max(float(old[9]), float(f[9])))
+    return best, sgemm
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--ours", nargs="+", required=True)
+    ap.add_argument("--torch", nargs="+", required=True)
+    ap.add_argument("--sgemm", type=float,
+                    help="reference sgemm GFLOP/s (default: the best 1024^3 rate in --ours)")
+    a = ap.parse_args()
+    ours, sgemm = read(a.ours)
+    sgemm = a.sgemm or sgemm
+    torch, _ = read(a.torch)
+    print(f"reference sgemm 1024x1024x1024: {sgemm:.0f} GFLOP/s\n")
+    print("| layer | kind | GFLOP | genlab ms | torch ms | torch/genlab | genlab GFLOP/s "
+          "| % of layer sgemm | % of sgemm 1024 | genlab fwd / data / weight ms "
+          "| torch fwd / data / weight ms |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    totals = {}
+    for name, o in ours.items():
+        t = torch.get(name)
+        model = "DCGAN-" + name[1:3]
+        tot = totals.setdefault(model, [0.0, 0.0])
+        tot[0] += float(o[6])
+        tot[1] += float(t[6]) if t else float("nan")
+        gflop, ms = float(o[2]), float(o[6])
+        rate = gflop / (ms * 1e-3)
+        tms = float(t[6]) if t else float("nan")
+        print(f"| {name} | {o[1]} | {gflop:.2f} | {ms:.1f} | {tms:.1f} | {tms / ms:.2f} "
+              f"| {rate:.0f} | {100 * rate / float(o[9]):.0f} | {100 * rate / sgemm:.0f} "
+              f"| {float(o[3]):.1f} / {float(o[4]):.1f} / {float(o[5]):.1f} "
+              f"| {float(t[3]):.1f} / {float(t[4]):.1f} / {float(t[5]):.1f} |" if t else "|")
+    print("\nAll conv layers of one model, forward + both gradients:\n")
+    print("| model | genlab ms | torch ms | torch/genlab |")
+    print("|---|--:|--:|--:|")
+    for model, (g, t) in totals.items():
+        print(f"| {model} | {g:.0f} | {t:.0f} | {t / g:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
