@@ -278,9 +278,9 @@ START_TEST(test_items_and_json)
     genlab_config *cfg = resolved(reg, path, 2, (const char *const[]){"train.steps=7",
                                                                        "loss.penalty=0.25"});
     /* every declared key, defaults included, sorted: 6 train + 1 optim +
-     * 7 trainer + 2 loss + 2 schedule + 1 sampler + 1 arch per scope (2) */
+     * 8 trainer + 2 loss + 2 schedule + 1 sampler + 1 arch per scope (2) */
     size_t n = genlab_config_count(cfg);
-    ck_assert_uint_eq(n, 6 + 1 + 7 + 2 + 2 + 1 + 2);
+    ck_assert_uint_eq(n, 6 + 1 + 8 + 2 + 2 + 1 + 2);
     for (size_t i = 1; i < n; i++)
         ck_assert_int_lt(strcmp(genlab_config_item_at(cfg, i - 1)->key,
                                 genlab_config_item_at(cfg, i)->key), 0);
