@@ -3,7 +3,7 @@
  * cli.c — help and usage errors, option parsing and store opening shared
  * by the genlab commands (see cli.h for the rules they follow).
  *
- * Sections: help and usage errors, options, the store.
+ * Sections: help and usage errors, options, the store, plugins.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -141,4 +141,76 @@ genlab_store *cli_store_open(const cli_help *help, const char *path, bool read_o
         return NULL;
     }
     return store;
+}
+
+/* ---- plugins ---- */
+
+/* the registry's logger: warnings and errors on stderr, user is the help */
+static void log_warnings(void *user, genlab_log_level level, const char *msg)
+{
+    const cli_help *help = user;
+    if (level <= GL_LOG_WARN)
+        fprintf(stderr, "genlab %s: %s: %s\n", help->command,
+                level == GL_LOG_ERROR ? "error" : "warning", msg);
+}
+
+genlab_registry *cli_registry_open(const cli_help *help)
+{
+    genlab_registry *reg = NULL;
+    if (genlab_registry_create(NULL, &reg) != GL_OK) {
+        cli_fail(help, "out of memory");
+        return NULL;
+    }
+    genlab_registry_set_logger(reg, log_warnings, (void *)help);
+    if (genlab_plugin_load_all(reg) != GL_OK) {
+        /* one line per plugin that failed; the rest are loaded */
+        const char *m = genlab_registry_errmsg(reg);
+        while (*m) {
+            size_t n = strcspn(m, "\n");
+            fprintf(stderr, "genlab %s: warning: %.*s\n", help->command, (int)n, m);
+            m += n + (m[n] == '\n');
+        }
+    }
+    return reg;
+}
+
+const char *cli_param_default(const genlab_param_def *d)
+{
+    if (!d->def)
+        return "(required)";
+    if (!*d->def)
+        return d->type == GL_PARAM_COMPONENT ? "(none)" : "\"\"";
+    return d->def;
+}
+
+const char *cli_param_allowed(const genlab_param_def *d, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    switch (d->type) {
+    case GL_PARAM_INT:
+    case GL_PARAM_FLOAT:
+        if (d->min && d->max)
+            snprintf(buf, n, "[%s, %s]", d->min, d->max);
+        else if (d->min || d->max)
+            snprintf(buf, n, "%s %s", d->min ? ">=" : "<=", d->min ? d->min : d->max);
+        else
+            snprintf(buf, n, "any");
+        break;
+    case GL_PARAM_BOOL:
+        snprintf(buf, n, "true | false");
+        break;
+    case GL_PARAM_STRING:
+        snprintf(buf, n, "text");
+        break;
+    case GL_PARAM_ENUM:
+        for (const char *const *c = d->choices; c && *c && used < n; c++)
+            used += (size_t)snprintf(buf + used, n - used, "%s%s", c == d->choices ? "" : " | ",
+                                     *c);
+        break;
+    case GL_PARAM_COMPONENT:
+        snprintf(buf, n, "%s name", genlab_kind_name(d->kind));
+        break;
+    }
+    return buf;
 }

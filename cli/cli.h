@@ -7,9 +7,10 @@
  * It is not a general argument library: options are long ("--db FILE" or
  * "--db=FILE"), "-h" is the only short one, "--" ends the options, and
  * options and arguments may come in any order. The exit codes are the
- * program's: 0 success, 1 a runtime failure, 2 bad usage.
+ * program's: 0 success, 1 a runtime failure, 2 bad usage (or a bad
+ * configuration), 130 a run interrupted by a signal.
  *
- * Sections: commands, help and usage errors, options, the store.
+ * Sections: commands, help and usage errors, options, the store, plugins.
  */
 #ifndef GENLAB_CLI_H
 #define GENLAB_CLI_H
@@ -17,6 +18,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "genlab/registry.h"
 #include "genlab/store.h"
 
 /* ---- commands ---- */
@@ -30,9 +32,13 @@ int cmd_show(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_train(int argc, char **argv);      /* cmd_train.c */
+int cmd_plugins(int argc, char **argv);    /* cmd_plugins.c */
 int cmd_selftest(int argc, char **argv);   /* cmd_selftest.c */
 
-enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
+/* 130 = 128 + SIGINT, what a shell reports for a program killed by Ctrl-C:
+ * a run stopped by a signal ends cleanly but exits as if it had been */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_INTERRUPTED = 130 };
 
 /* ---- help and usage errors ---- */
 
@@ -94,5 +100,25 @@ const char *cli_db_path(const char *db_option);
  * Returns the handle, or NULL after printing why (the caller exits with
  * CLI_EXIT_FAILURE). Close it with genlab_store_close. */
 genlab_store *cli_store_open(const cli_help *help, const char *path, bool read_only);
+
+/* ---- plugins ---- */
+
+/* cli_registry_open — a registry with every plugin of $GENLAB_PLUGIN_PATH
+ * and the install directory loaded. A plugin that fails to load is a
+ * warning ("genlab CMD: warning: <the loader's line>" on stderr), never an
+ * error: the others are still usable. Warnings the plugins log later go to
+ * stderr too (informational lines are dropped). Returns NULL after printing
+ * why (out of memory). Free with genlab_registry_destroy. */
+genlab_registry *cli_registry_open(const cli_help *help);
+
+/* cli_param_default — a parameter's default as help shows it: the text,
+ * "(required)" when it has none, "(none)" for an optional component, ""
+ * (two quotes) for an empty string. Static or d's own string. */
+const char *cli_param_default(const genlab_param_def *d);
+
+/* cli_param_allowed — what a parameter accepts, into buf (size n): a range
+ * "[1, 10]", ">= 0" or "any" for numbers, "a | b" for an enum, "true |
+ * false", "text", or "<kind> name" for a component. Returns buf. */
+const char *cli_param_allowed(const genlab_param_def *d, char *buf, size_t n);
 
 #endif /* GENLAB_CLI_H */

@@ -6,7 +6,8 @@
  *
  * The program is the only place that prints to the user and chooses exit
  * codes: 0 success, 1 a runtime failure (a run that failed, a missing
- * database, an SQL error), 2 bad usage.
+ * database, an SQL error), 2 bad usage or configuration, 130 a run
+ * interrupted by SIGINT or SIGTERM.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,14 +17,14 @@
 
 static int cmd_version(int argc, char **argv);
 
-/* The commands, in the order --help lists them. train and plugins (the
- * plugin loader and typed configuration) get their rows here when they
- * land, with their handlers in cmd_train.c and cmd_plugins.c. */
+/* The commands, in the order --help lists them. */
 static const struct command {
     const char *name;
     cli_handler run;
     const char *summary;
 } commands[] = {
+    {"train", cmd_train, "train a model from plugin components; record the run in the store"},
+    {"plugins", cmd_plugins, "list the plugins' components, or show one's parameters"},
     {"runs", cmd_runs, "list the runs in the experiment store"},
     {"show", cmd_show, "show one run: parameters, last metrics, scores, artifacts"},
     {"query", cmd_query, "run a read-only SQL query on the store"},

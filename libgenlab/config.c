@@ -187,6 +187,8 @@ bool gl_param_parse(const genlab_param_def *d, const char *text, gl_value *v, ch
         snprintf(why, n, "not an allowed value (allowed: %s)", range);
         return false;
     case GL_PARAM_COMPONENT:
+        if (!*text && d->def && !*d->def)
+            return true;   /* an optional component (default ""): none chosen */
         if (!gl_name_ok(text)) {
             snprintf(why, n, "not a component name");
             return false;
@@ -783,7 +785,7 @@ static genlab_status validate(genlab_config *root, size_t i)
                        k->def.help);
     if (!gl_param_parse(&k->def, value, &k->v, why, sizeof why))
         return problem(root, seq, "%s: %s = \"%s\": %s", origin, k->key, value, why);
-    if (k->def.type == GL_PARAM_COMPONENT) {
+    if (k->def.type == GL_PARAM_COMPONENT && *value) {
         if (!root->reg)
             return problem(root, seq, "%s: %s = \"%s\": no plugin registry to look it up in",
                            origin, k->key, value);
@@ -989,6 +991,8 @@ genlab_status genlab_config_component(const genlab_config *cfg, const char *ref,
                __func__, k->key, genlab_kind_name(k->def.kind), genlab_kind_name(kind));
         return GL_ERR_INVALID;
     }
+    if (!*k->text)
+        return GL_OK;   /* an optional component left empty */
     const gl_scope *s =
         find_scope(cfg->root, k->def.flags & GL_PARAM_SCOPE_BY_NAME ? k->text : k->def.name);
     if (!s || !s->comp) {   /* a successful resolve bound every component parameter */

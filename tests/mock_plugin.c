@@ -3,14 +3,16 @@
  * mock_plugin.c — a test plugin with one component of every kind, each
  * named "mock", each small enough that a test can predict its numbers.
  * Built as a libtool module for `make check` only (never installed) and
- * driven through the loader by test_plugins and test_config.
+ * driven through the loader by test_plugins, test_config, test_run and
+ * test_cli.sh (genlab train).
  *
  * It is not an example of a useful model: the arch is y = scale * mean(x),
  * the loss a WGAN-like difference of means. It does exercise what real
  * plugins need: parameters in several types, a trainer that creates the
  * components it names (two archs bound to two scopes, a loss, a schedule,
  * a sampler), pulls n_critic batches per step, feeds a critic to the loss;
- * an init() that logs through the host.
+ * an init() that logs through the host. Its nan_at parameter makes one
+ * step report a NaN loss, for the run loop's numeric check.
  *
  * Sections: arch, loss, schedule, sampler, trainer, metric, dataset,
  * backend, module.
@@ -239,7 +241,7 @@ static const genlab_component sampler_comp = {
 typedef struct trainer {
     const genlab_host *host;
     genlab_data_spec   data;
-    int64_t            n_critic, z_dim;
+    int64_t            n_critic, z_dim, nan_at;
     const genlab_arch_i *arch_i;            /* both networks use the arch vtable */
     void               *g, *d;             /* their states */
     const genlab_loss_i *loss_i;
@@ -265,6 +267,8 @@ static const genlab_param_def trainer_params[] = {
      .help = "critic updates (batches) per step"},
     {.name = "z_dim", .type = GL_PARAM_INT, .def = "4", .min = "1", .max = "64",
      .help = "latent size"},
+    {.name = "nan_at", .type = GL_PARAM_INT, .def = "-1", .min = "-1",
+     .help = "report d_loss as NaN at this step (-1: never), to test the run loop"},
 };
 
 static void trainer_destroy(void *state)
@@ -309,6 +313,7 @@ static genlab_status trainer_create(const genlab_host *host, const genlab_config
     t->data = *data;
     t->n_critic = genlab_config_int(cfg, "n_critic");
     t->z_dim = genlab_config_int(cfg, "z_dim");
+    t->nan_at = genlab_config_int(cfg, "nan_at");
     genlab_arch_spec gs = {.role = GL_ROLE_GENERATOR, .in_ndim = 1, .in_shape = {t->z_dim},
                            .out_ndim = 3, .out_shape = {data->channels, data->height, data->width}};
     genlab_arch_spec ds = {.role = GL_ROLE_DISCRIMINATOR, .in_ndim = 3,
@@ -387,7 +392,7 @@ static genlab_status trainer_step(genlab_ctx *ctx, void *state, int64_t step,
     genlab_tensor *g_loss = t->loss_i->compute(ctx, t->loss, &args);
     if (!d_loss || !g_loss)
         return genlab_ctx_status(ctx);
-    genlab_step_metric(out, "d_loss", genlab_tensor_item(d_loss));
+    genlab_step_metric(out, "d_loss", step == t->nan_at ? NAN : genlab_tensor_item(d_loss));
     genlab_step_metric(out, "g_loss", genlab_tensor_item(g_loss));
     genlab_step_metric(out, "schedule", t->sched_i->at(t->sched, step));
     return GL_OK;

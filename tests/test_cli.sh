@@ -3,8 +3,9 @@
 #
 # test_cli.sh — drives the built genlab program on small stores written by
 # tests/cli_fixture: runs in every format, --where, show, query, report,
-# db merge, help and usage errors, missing databases, progress output and
-# the man page. Prints one "ok N - ..." or "not ok N - ..." line per check
+# db merge; train and plugins on the test plugins (success, configuration
+# errors, a NaN loss, SIGINT, the plugin guide's example); help and usage
+# errors, missing databases, progress output and the man page. Prints one "ok N - ..." or "not ok N - ..." line per check
 # (with the command's output after a failure) and exits 1 if any failed.
 #
 # It is not a Check suite; its last line has the form of a Check summary so
@@ -12,10 +13,12 @@
 #
 # Environment: GENLAB, CLI_FIXTURE (the programs; default ./genlab and
 # ./tests/cli_fixture, as make check runs it from the build directory),
-# srcdir (the source tree, for the reports and the man page).
+# PLUGIN_DIR (the test plugins, default ./tests/.libs), CC (for the plugin
+# guide's example; default cc), srcdir (the source tree, for the reports,
+# the man page and the guide's example).
 #
-# Sections: harness, stores, runs, show, query, report, db merge, usage,
-# missing database, progress, man page.
+# Sections: harness, stores, runs, show, query, report, db merge, train and
+# plugins, usage, missing database, progress, man page.
 set -u
 
 # ---- harness ----
@@ -23,10 +26,12 @@ set -u
 srcdir=${srcdir:-.}
 GENLAB=${GENLAB:-./genlab}
 CLI_FIXTURE=${CLI_FIXTURE:-./tests/cli_fixture}
+PLUGIN_DIR=${PLUGIN_DIR:-./tests/.libs}
 case $GENLAB in /*) ;; *) GENLAB=$PWD/$GENLAB ;; esac
 case $CLI_FIXTURE in /*) ;; *) CLI_FIXTURE=$PWD/$CLI_FIXTURE ;; esac
+case $PLUGIN_DIR in /*) ;; *) PLUGIN_DIR=$PWD/$PLUGIN_DIR ;; esac
 case $srcdir in /*) ;; *) srcdir=$PWD/$srcdir ;; esac
-unset GENLAB_DB
+unset GENLAB_DB GENLAB_PLUGIN_PATH
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/genlab-cli.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/out err=$tmp/err
@@ -203,22 +208,132 @@ check "... the merged store has 68 runs" grep -q "^68" "$out"
 run $G db merge "$tmp/m.db" "$tmp/absent.db"
 check "db merge: a missing input fails, named" eval 'rc_is 1 && err_has "absent.db"'
 
+# ---- train and plugins ----
+
+# The mock plugin of `make check` (and the broken ones beside it, which
+# must only cause warnings) on GENLAB_PLUGIN_PATH.
+if [ -f "$PLUGIN_DIR/mock_plugin.so" ]; then
+    GP=$PLUGIN_DIR
+    tdb=$tmp/train.db
+    # nruns: the number of runs in $tdb (0 when it does not exist)
+    nruns() { [ -f "$tdb" ] && "$G" query --db "$tdb" --format csv "SELECT count(*) FROM runs" |
+              tr -d '\r' | sed -n 2p || echo 0; }
+
+    run env GENLAB_PLUGIN_PATH="$GP" $G plugins
+    check "plugins: lists the mock's components, exit 0" \
+        eval 'rc_is 0 && grep -qE "^trainer +mock +mock +1\.2\.3 +a GAN-shaped step" "$out" &&
+              grep -qE "^dataset +mock" "$out"'
+    check "plugins: a plugin that fails to load is a warning naming its file" \
+        eval 'err_has "warning: " && err_has "broken_abi.so" && err_has "incompatible ABI"'
+    run env GENLAB_PLUGIN_PATH="$GP" $G plugins --kind loss --format csv
+    check "plugins --kind loss: loss components only" \
+        eval 'rc_is 0 && out_has "loss,mock,mock,1.2.3," &&
+              [ "$(tr -d "\r" <"$out" | sed 1d | grep -cv "^loss,")" -eq 0 ]'
+    run env GENLAB_PLUGIN_PATH="$GP" $G plugins --kind nosuch
+    check "plugins --kind nosuch: exit 2, the kinds listed" eval 'rc_is 2 && err_has "trainer, arch"'
+    run env GENLAB_PLUGIN_PATH="$GP" $G plugins show mock --kind trainer
+    check "plugins show: parameters with type, default, range and help" \
+        eval 'rc_is 0 && grep -qE "^n_critic +int +2 +\[1, 10\] +critic updates" "$out" &&
+              grep -qE "^loss +component +mock +loss name: .*mock" "$out" &&
+              out_has "train.trainer (keys mock.*)"'
+    run env GENLAB_PLUGIN_PATH="$GP" $G plugins show nosuch
+    check "plugins show: an unknown name fails, listing the known ones" \
+        eval 'rc_is 1 && err_has "no component named '"'nosuch'"' (known: " && err_has "mock"'
+
+    run env GENLAB_PLUGIN_PATH="$GP" $G train --db "$tdb" train.trainer=mock train.dataset=mock \
+        train.steps=30 train.log_every=10 "train.name=cli run"
+    check "train: exit 0, the uuid first, a summary last" \
+        eval 'rc_is 0 && grep -qE "^run [0-9a-f-]{36} \(id 1 in .*train.db\): trainer mock, 30 steps$" "$out" &&
+              tail -n 1 "$out" | grep -qE "^run [0-9a-f-]{36} completed: 30 steps in .*logging"'
+    check "train: progress lines on stderr" grep -q "^mock step 30/30 loss" "$err"
+    run $G query --db "$tdb" --format csv \
+        "SELECT status, trainer, name, (SELECT count(*) FROM params), (SELECT count(*) FROM metrics WHERE key = 'd_loss') FROM runs"
+    check "train: the run, its parameters and its curves are in the store" \
+        eval 'tr -d "\r" <"$out" | grep -qE "^completed,mock,cli run,3[0-9],4$"'
+
+    run env GENLAB_PLUGIN_PATH="$GP" $G train --db "$tdb" train.trainer=mock mock.n_crtic=3 \
+        train.steps=x
+    check "train: configuration problems: exit 2, one message, \"did you mean\"" \
+        eval 'rc_is 2 && err_has "2 problems in the configuration:" &&
+              err_has "unknown key \"mock.n_crtic\"; did you mean \"mock.n_critic\"?" &&
+              err_has "train.steps = \"x\": expected an integer" && [ ! -s "$out" ]'
+    check "... and no run was written" [ "$(nruns)" = 1 ]
+    run env GENLAB_PLUGIN_PATH="$GP" $G train --db "$tmp/none2.db" train.trainer=nosuch
+    check "train: an unknown trainer lists the known ones; no store created" \
+        eval 'rc_is 2 && err_has "no trainer named \"nosuch\" (known: mock)" && [ ! -e "$tmp/none2.db" ]'
+
+    printf '[train]\ntrainer = mock\ndataset = mock\nsteps = 5\n[mock]\nn_critic = 1\n' >"$tmp/exp.ini"
+    run env GENLAB_PLUGIN_PATH="$GP" $G train --config "$tmp/exp.ini" --db "$tdb" train.steps=7
+    check "train --config: the file's values, the command line winning" \
+        eval 'rc_is 0 && out_has "completed: 7 steps"'
+    run $G query --db "$tdb" --format csv "SELECT value FROM params WHERE key = 'mock.n_critic' AND run_id = 2"
+    check "... mock.n_critic from the file's [mock] section" eval 'tr -d "\r" <"$out" | grep -qx 1'
+
+    run env GENLAB_PLUGIN_PATH="$GP" $G train --db "$tdb" train.trainer=mock train.dataset=mock \
+        train.steps=10 mock.nan_at=4
+    check "train: a NaN loss fails the run: exit 1, the metric and step named" \
+        eval 'rc_is 1 && err_has "failed after 4 steps: step 4: metric \"d_loss\" is nan"'
+
+    # a long run stopped by SIGINT once it has started
+    env GENLAB_PLUGIN_PATH="$GP" $G train --db "$tdb" train.trainer=mock train.dataset=mock \
+        train.steps=1000000000 train.log_every=100 >"$out" 2>"$err" &
+    pid=$!
+    i=0
+    while [ $i -lt 200 ] && ! grep -q "^run " "$out"; do sleep 0.05; i=$((i + 1)); done
+    sleep 0.2
+    kill -INT "$pid"
+    # a program that ignored the signal would run for hours: give it 20 s
+    i=0
+    while [ $i -lt 200 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    wait "$pid"; rc=$?
+    check "train: SIGINT stops the run: exit 130, said so" \
+        eval 'rc_is 130 && grep -qE "^run [0-9a-f-]{36} interrupted after [0-9]+ of 1000000000 steps" "$out"'
+    run $G query --db "$tdb" --format csv \
+        "SELECT status, error_code, (SELECT count(*) > 0 FROM metrics WHERE run_id = runs.id) FROM runs ORDER BY id DESC LIMIT 1"
+    check "... the run is interrupted, its curves written" \
+        eval 'tr -d "\r" <"$out" | grep -qx "interrupted,12,1"'
+
+    # the plugin guide's example, built against the build tree, trained
+    # through the mock trainer, which takes any loss it can feed
+    mkdir "$tmp/plug"
+    if ${CC:-cc} -shared -fPIC -I"$srcdir/libgenlab/include" -o "$tmp/plug/myloss.so" \
+           "$srcdir/doc/examples/myloss.c" >"$err" 2>&1; then
+        run env GENLAB_PLUGIN_PATH="$tmp/plug:$GP" $G train --db "$tdb" train.trainer=mock \
+            train.dataset=mock train.steps=20 mock.loss=lsgan loss.real_label=0.9
+        check "train with the guide's myloss.so: completed" eval 'rc_is 0 && out_has "completed: 20 steps"'
+        run $G query --db "$tdb" --format csv \
+            "SELECT p.value, instr(r.plugin_versions, '\"name\":\"myloss\",\"version\":\"1.0.0\"') > 0 FROM params p JOIN runs r ON r.id = p.run_id WHERE p.key = 'loss.real_label'"
+        check "... loss.real_label and the myloss module (1.0.0) recorded" \
+            eval 'tr -d "\r" <"$out" | grep -qx "0.9,1"'
+    else
+        check "the guide's example builds with cc against the build tree" false
+    fi
+else
+    skip "train and plugins" "no tests/.libs/mock_plugin.so (built by make check with Check)"
+fi
+
 # ---- usage ----
 
-for cmd in "" runs show query report db "db merge" selftest version; do
+for cmd in "" runs show query report db "db merge" selftest version train plugins "plugins show"; do
     run $G $cmd --help
     check "genlab $cmd --help exits 0 with a usage line" eval 'rc_is 0 && grep -q "^usage: genlab" "$out"'
 done
-for cmd in runs "show 1" "query x" "report runs" "db merge a b" selftest version db ""; do
+for cmd in runs "show 1" "query x" "report runs" "db merge a b" selftest version db "" train \
+           plugins "plugins show x"; do
     run $G $cmd --bogus
     check "genlab $cmd --bogus: exit 2, one-line error and usage on stderr" \
         eval 'rc_is 2 && one_line_error && grep -q "^usage: genlab" "$err" && [ ! -s "$out" ]'
 done
-for cmd in show query report "db merge out.db" db "runs extra"; do
+for cmd in show query report "db merge out.db" db "runs extra" "plugins extra" "plugins show"; do
     run $G $cmd
     check "genlab $cmd (wrong arguments): exit 2 and usage" \
         eval 'rc_is 2 && one_line_error && grep -q "^usage: genlab" "$err"'
 done
+run $G train --help
+check "train --help: the core keys with their defaults, and where the others are" \
+    eval 'rc_is 0 && grep -qE "^  train.steps +int +1000 +\[1, " "$out" && out_has "genlab plugins show NAME" &&
+          out_has "130 interrupted"'
 run $G runs --db "$db" --format xml
 check "unknown format: exit 2" eval 'rc_is 2 && err_has "unknown format"'
 run $G runs --db

@@ -278,9 +278,9 @@ START_TEST(test_items_and_json)
     genlab_config *cfg = resolved(reg, path, 2, (const char *const[]){"train.steps=7",
                                                                        "loss.penalty=0.25"});
     /* every declared key, defaults included, sorted: 6 train + 1 optim +
-     * 7 trainer + 2 loss + 2 schedule + 1 sampler + 1 arch per scope (2) */
+     * 8 trainer + 2 loss + 2 schedule + 1 sampler + 1 arch per scope (2) */
     size_t n = genlab_config_count(cfg);
-    ck_assert_uint_eq(n, 6 + 1 + 7 + 2 + 2 + 1 + 2);
+    ck_assert_uint_eq(n, 6 + 1 + 8 + 2 + 2 + 1 + 2);
     for (size_t i = 1; i < n; i++)
         ck_assert_int_lt(strcmp(genlab_config_item_at(cfg, i - 1)->key,
                                 genlab_config_item_at(cfg, i)->key), 0);
@@ -379,6 +379,76 @@ START_TEST(test_getters)
 }
 END_TEST
 
+/* An optional component parameter (default ""): one row per way of
+ * setting it, what resolve says, the component chosen ("" for none), the
+ * bound scope's n_items (0: not bound) and a piece of the message. */
+static const struct {
+    const char   *args[3];
+    genlab_status status;
+    const char   *chosen;
+    int64_t       n_items;
+    const char   *msg;
+} optional_cases[] = {
+    {{NULL}, GL_OK, "", 0, NULL},                                   /* left out: none */
+    {{"opt.data=", NULL}, GL_OK, "", 0, NULL},                      /* given empty: none */
+    {{"opt.data=mock", NULL}, GL_OK, "mock", 10, NULL},             /* chosen: bound */
+    {{"opt.data=mock", "data.n_items=5", NULL}, GL_OK, "mock", 5, NULL},
+    {{"opt.data=nosuch", NULL}, GL_ERR_INVALID, NULL, 0,
+     "opt.data = \"nosuch\": no dataset named \"nosuch\" (known: mock)"},
+    /* not chosen: its keys do not exist */
+    {{"data.n_items=5", NULL}, GL_ERR_INVALID, NULL, 0, "unknown key \"data.n_items\""},
+};
+
+START_TEST(test_optional_component)
+{
+    static const genlab_param_def defs[] = {
+        {.name = "data", .type = GL_PARAM_COMPONENT, .kind = GL_KIND_DATASET, .def = "",
+         .help = "optional data"},
+        {.name = "need", .type = GL_PARAM_COMPONENT, .kind = GL_KIND_DATASET, .def = "mock",
+         .help = "not optional: a default that names one"},
+    };
+    genlab_registry *reg = mock_registry();
+    genlab_config *cfg = NULL;
+    ck_assert_int_eq(genlab_config_create(&cfg), GL_OK);
+    ck_assert_int_eq(genlab_config_declare(cfg, "opt", defs, 1), GL_OK);
+    int n = 0;
+    while (optional_cases[_i].args[n])
+        n++;
+    ck_assert_int_eq(genlab_config_set_args(cfg, n, optional_cases[_i].args), GL_OK);
+    ck_assert_int_eq(genlab_config_resolve(cfg, reg), optional_cases[_i].status);
+    if (optional_cases[_i].msg)
+        ck_assert_msg(strstr(genlab_config_errmsg(cfg), optional_cases[_i].msg), "%s",
+                      genlab_config_errmsg(cfg));
+    if (optional_cases[_i].status == GL_OK) {
+        const genlab_component *c = (const void *)1;
+        const genlab_config *view = (const void *)1;
+        ck_assert_int_eq(genlab_config_component(cfg, "opt.data", GL_KIND_DATASET, &c, &view),
+                         GL_OK);
+        ck_assert_str_eq(genlab_config_str(cfg, "opt.data"), optional_cases[_i].chosen);
+        if (*optional_cases[_i].chosen) {
+            ck_assert_str_eq(c->name, optional_cases[_i].chosen);
+            ck_assert_int_eq(genlab_config_int(view, "n_items"), optional_cases[_i].n_items);
+        } else {
+            ck_assert_ptr_null(c);
+            ck_assert_ptr_null(view);
+            ck_assert_ptr_null(genlab_config_scope(cfg, "data"));
+        }
+        ck_assert_int_eq(genlab_config_status(cfg), GL_OK);
+    }
+    genlab_config_destroy(cfg);
+
+    /* "" is no value for a component parameter whose default names one */
+    ck_assert_int_eq(genlab_config_create(&cfg), GL_OK);
+    ck_assert_int_eq(genlab_config_declare(cfg, "opt", defs + 1, 1), GL_OK);
+    ck_assert_int_eq(genlab_config_set(cfg, "opt.need", "", NULL), GL_OK);
+    ck_assert_int_eq(genlab_config_resolve(cfg, reg), GL_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(genlab_config_errmsg(cfg),
+                                 "opt.need = \"\": not a component name"));
+    genlab_config_destroy(cfg);
+    genlab_registry_destroy(reg);
+}
+END_TEST
+
 /* ---- declarations and states ---- */
 
 static const char *const no_choices[] = {NULL};
@@ -466,6 +536,7 @@ static Suite *suite(void)
     tc = tcase_create("reading");
     tcase_add_test(tc, test_items_and_json);
     tcase_add_test(tc, test_getters);
+    tcase_add_loop_test(tc, test_optional_component, 0, N(optional_cases));
     suite_add_tcase(s, tc);
     tc = tcase_create("declarations");
     tcase_add_loop_test(tc, test_bad_definitions, 0, N(bad_defs));

@@ -120,7 +120,8 @@ genlab_status genlab_config_set_args(genlab_config *cfg, int argc, const char *c
  * names a component of the parameter's kind; that component's parameters
  * are declared under the parameter's name (or the component's name with
  * GL_PARAM_SCOPE_BY_NAME), and so on through their own component
- * parameters. Two different components bound to one scope is a problem.
+ * parameters; an optional one (default "") left empty binds nothing. Two
+ * different components bound to one scope is a problem.
  * Returns GL_OK, or GL_ERR_INVALID with every problem in one message
  * (genlab_config_errmsg); GL_ERR_STATE when called twice; GL_ERR_NOMEM. */
 genlab_status genlab_config_resolve(genlab_config *cfg, genlab_registry *reg);
@@ -154,6 +155,8 @@ const char *genlab_config_str(const genlab_config *cfg, const char *key);
  * kind:  the kind the caller expects (checked against the declaration).
  * comp:  OUT: the component (its iface is the kind's vtable).
  * scope: OUT: the view to pass to its create().
+ * An optional component parameter (default "") left empty is GL_OK with
+ * *comp and *scope NULL: the caller goes without.
  * Returns GL_OK, or GL_ERR_INVALID (undeclared, not a component parameter,
  * other kind — recorded as for the getters). */
 genlab_status genlab_config_component(const genlab_config *cfg, const char *ref,

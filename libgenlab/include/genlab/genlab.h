@@ -7,7 +7,7 @@
  * (tensor.h), ops (ops.h), autograd (autograd.h), random numbers (rng.h),
  * layers (nn.h), optimizers (optim.h), the backend interface (backend.h),
  * the experiment store (store.h), the plugin ABI (plugin.h), plugin loading
- * (registry.h) and typed configuration (config.h).
+ * (registry.h), typed configuration (config.h) and the run loop (run.h).
  * Anything not declared in these headers is not part of the API.
  */
 #ifndef GENLAB_GENLAB_H
@@ -28,6 +28,7 @@
 #include "plugin.h"
 #include "registry.h"
 #include "config.h"
+#include "run.h"
 
 /* genlab_version — the library's version string (may differ from the header's). */
 const char *genlab_version(void);

@@ -152,7 +152,9 @@ typedef struct genlab_param_def {
     const char        *name;     /* required: "gp_weight" */
     genlab_param_type  type;     /* required */
     const char        *def;      /* default as text ("10"); NULL = required, the
-                                  * user must give a value */
+                                  * user must give a value. (component) "" =
+                                  * optional: none unless the user names one
+                                  * (genlab_config_component then gives NULL) */
     const char        *min;      /* (int, float; optional) inclusive lower bound
                                   * as text; NULL = unbounded */
     const char        *max;      /* (int, float; optional) inclusive upper bound */

@@ -109,7 +109,9 @@ typedef struct genlab_run_info {
     bool        has_seed;         /* false: seed stored as NULL */
     const char *command_line;     /* the command as typed (for re-running) */
     const char *config_json;      /* the resolved configuration, JSON */
-    const char *plugin_versions_json;  /* {"plugin": "version", ...} */
+    const char *plugin_versions_json;  /* the modules used, with their versions:
+                                          the run loop stores genlab_registry_json's
+                                          [{"name": ..., "version": ...}, ...] */
     const char *dataset_hash;
     const char *parent_uuid;      /* resumed run: the uuid of the run it continues
                                      (it may be in another database) */

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * run.h — the run loop: one training run from a registry of plugins, a
+ * resolved configuration and an open experiment store.
+ *
+ * The core's own parameters (train.*, optim.*) are declared with the same
+ * machinery as a component's (genlab_run_declare), so they are validated,
+ * documented and recorded like every other value. A run then goes:
+ *
+ *     genlab_config_create(&cfg);
+ *     genlab_run_declare(cfg);                    // train.*, optim.*
+ *     genlab_config_load_ini(cfg, "exp.ini");     // and/or genlab_config_set_args
+ *     if (genlab_config_resolve(cfg, reg) != GL_OK)
+ *         ...report genlab_config_errmsg(cfg): nothing was written...
+ *     genlab_run_result r;
+ *     genlab_run_train(reg, cfg, store, &opts, &r);
+ *
+ * genlab_run_train first sets everything up — the context (train.seed,
+ * train.threads), the dataset (train.dataset, split "train") and the
+ * trainer (train.trainer) with the components it names — and only when
+ * all of that worked inserts the run's row, so a configuration a plugin
+ * refuses leaves no run behind. It then records every resolved parameter
+ * (defaults included) and loops over the steps: genlab_ctx_step_begin, the
+ * trainer's step, the step's scalars checked finite, curves logged through
+ * the store's buffered metric logger, a progress callback. The run ends
+ * 'completed', 'failed' (the status and message stored) or, when the
+ * caller's stop flag is set, 'interrupted' between two steps with every
+ * buffered metric written first.
+ *
+ * Data: the core owns the data order. A batch is train.batch items of a
+ * per-epoch permutation of the dataset drawn from Philox keyed by
+ * train.seed (counters disjoint from the context's streams), so the order
+ * depends only on the seed; a batch that reaches the end of an epoch goes
+ * on into the next one (no item is dropped, and a dataset smaller than a
+ * batch works).
+ *
+ * Curves (the metrics table), at step 0, every train.log_every steps, at
+ * the last step, and at the last step done when a run stops early (a
+ * non-finite step is logged too, its bad value as NULL): each scalar the
+ * trainer reported under its own name, "lr" (the learning rate the optim.*
+ * keys give at that step, unless the trainer reported "lr" itself),
+ * "data_time" and "step_time" (seconds per step, averaged over the steps
+ * since the previous logged one; data time is the time spent fetching
+ * batches). Steps are numbered from 0, as the trainer sees them.
+ *
+ * Not here: checkpoints and resuming, evaluation (scores), sampling.
+ * Not thread-safe: one run per registry, configuration and store at a time.
+ *
+ * Sections: the core's parameters, running.
+ */
+#ifndef GENLAB_RUN_H
+#define GENLAB_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "optim.h"
+#include "plugin.h"
+#include "registry.h"
+#include "status.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the core's parameters ---- */
+
+/* The keys genlab_run_declare declares (defaults and ranges):
+ *
+ *   train.trainer   component (trainer), required: what one step is; its
+ *                   parameters live under its own name (mock.*, gan.*)
+ *   train.dataset   component (dataset), default none: the data; its
+ *                   parameters live under dataset.*. A trainer that pulls
+ *                   a batch without one fails its first step
+ *   train.steps     int, 1000, [1, 10^12]: optimisation steps
+ *   train.batch     int, 64, [1, 65536]: items per batch
+ *   train.seed      int, 0, [0, 2^63 - 1]: seeds the context and data order
+ *   train.threads   int, 0, [0, 1024]: kernel threads (0: OpenMP's default)
+ *   train.log_every int, 10, [1, 10^9]: steps between logged curve points
+ *   train.name      string, "": the run's label (stored NULL when empty)
+ *   optim.name      enum adam | adamw | sgd, adam
+ *   optim.lr        float, 1e-3, [0, 10]: base learning rate
+ *   optim.beta1     float, 0.9, [0, 1]   (Adam, AdamW; 1 is refused by the
+ *   optim.beta2     float, 0.999, [0, 1]  optimizer itself)
+ *   optim.eps       float, 1e-8, [1e-30, 1]
+ *   optim.momentum  float, 0, [0, 1] (SGD)
+ *   optim.nesterov  bool, false (SGD)
+ *   optim.weight_decay float, 0, [0, 10] (PyTorch's AdamW uses 1e-2: set it)
+ *   optim.schedule  enum constant | linear | cosine, constant
+ *   optim.warmup    int, 0, [0, 10^12]: linear warm-up steps
+ *   optim.final_lr  float, 0, [0, 10]: where linear and cosine end
+ */
+
+/* genlab_run_declare — declare the keys above on cfg (before resolve).
+ * Returns GL_OK, or genlab_config_declare's status (GL_ERR_STATE after
+ * resolve, GL_ERR_INVALID when declared twice, GL_ERR_NOMEM); the message
+ * is on cfg. */
+genlab_status genlab_run_declare(genlab_config *cfg);
+
+/* genlab_run_param — core parameter i (0 <= i), in the order above, for
+ * help texts. scope: OUT (may be NULL): "train" or "optim" (static).
+ * out: OUT: a copy of the definition (its strings are static).
+ * Returns false when i is past the last one. Thread-safe. */
+bool genlab_run_param(size_t i, const char **scope, genlab_param_def *out);
+
+/* genlab_run_optim — the optimizer and learning-rate schedule the optim.*
+ * keys of a resolved configuration describe, for trainers (read from
+ * host->config) and for the "lr" curve, so the two agree.
+ * cfg:   any view of the configuration (its root is read).
+ * opts:  OUT (may be NULL): genlab_optim_defaults(optim.name) with every
+ *        optim.* value applied.
+ * sched: OUT (may be NULL): optim.schedule, optim.lr, optim.final_lr,
+ *        optim.warmup, and train.steps as its total.
+ * Returns GL_OK; GL_ERR_INVALID with a message on ctx for a schedule that
+ * genlab_lr_schedule_check refuses (warm-up not shorter than the run), or
+ * when the keys are not declared (then also recorded on cfg). */
+genlab_status genlab_run_optim(genlab_ctx *ctx, const genlab_config *cfg,
+                               genlab_optim_options *opts, genlab_lr_schedule *sched);
+
+/* ---- running ---- */
+
+/* Called once the run's row exists (before the first step), e.g. to print
+ * the uuid. */
+typedef void (*genlab_run_started_fn)(void *user, int64_t run_id, const char *uuid);
+
+/* Called after each step with the number of steps done (1..total), the
+ * total, and the step's loss: its scalar named "loss", else its first
+ * scalar, else NaN. Cheap callbacks only: it runs in the loop. */
+typedef void (*genlab_run_progress_fn)(void *user, int64_t step, int64_t total, double loss);
+
+/* What the caller adds to a run. Zero-initialise, then set; all optional. */
+typedef struct genlab_run_options {
+    const char *command_line;        /* stored with the run (for re-running) */
+    /* stop — checked before each step: non-zero ends the run 'interrupted'.
+     * Meant to be set by a signal handler (the only thing one may do). */
+    volatile sig_atomic_t *stop;
+    genlab_run_started_fn  started;
+    genlab_run_progress_fn progress;
+    void                  *user;     /* passed to both callbacks */
+} genlab_run_options;
+
+/* What a run did. Members are appended only. */
+typedef struct genlab_run_result {
+    int64_t           run_id;        /* 0: no run row was written */
+    char              uuid[37];      /* "" when no row was written */
+    genlab_run_status status;        /* the row's final status; 0 when none */
+    genlab_status     code;          /* what genlab_run_train returned */
+    int64_t           steps_done;    /* steps that completed */
+    int64_t           steps_total;   /* train.steps (0 if never read) */
+    double            loss;          /* the last progress loss; NaN if none */
+    double            seconds;       /* wall time of the step loop */
+    double            step_seconds;  /* of which inside the trainer's step() */
+    double            log_seconds;   /* of which logging curves (the store's
+                                        buffered logger, flushes included) */
+    char              message[1024]; /* why it failed or stopped; "" if completed */
+} genlab_run_result;
+
+/* genlab_run_train — run one training run.
+ * reg:   the registry cfg was resolved with (components are looked up in it).
+ * cfg:   a configuration declared with genlab_run_declare and resolved.
+ * store: open read-write; the run's rows go there.
+ * opt:   callbacks, stop flag, command line; NULL for none.
+ * out:   OUT: what happened (always filled, also on failure).
+ * Returns:
+ *   GL_OK               the run completed (status GL_RUN_COMPLETED);
+ *   GL_ERR_INTERRUPTED  *opt->stop was set: the run is 'interrupted' after
+ *                       out->steps_done steps, every curve point written;
+ *   GL_ERR_NUMERIC      a step reported a NaN or infinite scalar: the run
+ *                       is 'failed', the message naming the scalar and the
+ *                       step;
+ *   another status      a failure. With out->run_id == 0 nothing was
+ *                       written: cfg not resolved or without the core keys
+ *                       (GL_ERR_STATE), a schedule refused, the context,
+ *                       dataset or trainer could not be created (the
+ *                       plugin's status), the row could not be inserted.
+ *                       Otherwise the run is 'failed' with the status and
+ *                       message (a step's error, a store error).
+ * The message is in out->message. The library prints nothing; plugins log
+ * through the registry's logger. */
+genlab_status genlab_run_train(genlab_registry *reg, const genlab_config *cfg, genlab_store *store,
+                               const genlab_run_options *opt, genlab_run_result *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GENLAB_RUN_H */

@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * run.c — the run loop of run.h: the core's parameters, the batch source
+ * the core owns, setup (context, dataset, trainer) before anything is
+ * written, the run's record, the step loop and its three endings.
+ *
+ * It is not a trainer: what a step does belongs to the trainer plugin.
+ * It prints nothing and never exits; every failure becomes a status and a
+ * message in the caller's genlab_run_result (and, once the run's row
+ * exists, in that row).
+ *
+ * Sections: the core's parameters, optimizer, data, setup, curves, the run.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "genlab/genlab.h"
+#include "genlab/run.h"
+
+/* ---- the core's parameters ---- */
+
+static const char *const optim_names[] = {"adam", "adamw", "sgd", NULL};
+static const char *const schedule_names[] = {"constant", "linear", "cosine", NULL};
+
+static const genlab_param_def train_params[] = {
+    {.name = "trainer", .type = GL_PARAM_COMPONENT, .kind = GL_KIND_TRAINER,
+     .flags = GL_PARAM_SCOPE_BY_NAME,
+     .help = "what one training step is (its parameters live under its own name)"},
+    {.name = "dataset", .type = GL_PARAM_COMPONENT, .kind = GL_KIND_DATASET, .def = "",
+     .help = "the training data, split \"train\" (none by default; parameters under dataset.*)"},
+    {.name = "steps", .type = GL_PARAM_INT, .def = "1000", .min = "1", .max = "1000000000000",
+     .help = "optimisation steps"},
+    {.name = "batch", .type = GL_PARAM_INT, .def = "64", .min = "1", .max = "65536",
+     .help = "items per batch"},
+    {.name = "seed", .type = GL_PARAM_INT, .def = "0", .min = "0",
+     .max = "9223372036854775807", .help = "seeds the context's random numbers and the data order"},
+    {.name = "threads", .type = GL_PARAM_INT, .def = "0", .min = "0", .max = "1024",
+     .help = "kernel threads (0: OpenMP's default)"},
+    {.name = "log_every", .type = GL_PARAM_INT, .def = "10", .min = "1", .max = "1000000000",
+     .help = "steps between logged curve points (step 0 and the last are always logged)"},
+    {.name = "name", .type = GL_PARAM_STRING, .def = "", .help = "the run's label"},
+};
+
+static const genlab_param_def optim_params[] = {
+    {.name = "name", .type = GL_PARAM_ENUM, .def = "adam", .choices = optim_names,
+     .help = "optimizer (as torch.optim)"},
+    {.name = "lr", .type = GL_PARAM_FLOAT, .def = "1e-3", .min = "0", .max = "10",
+     .help = "base learning rate"},
+    {.name = "beta1", .type = GL_PARAM_FLOAT, .def = "0.9", .min = "0", .max = "1",
+     .help = "Adam's first-moment decay (< 1)"},
+    {.name = "beta2", .type = GL_PARAM_FLOAT, .def = "0.999", .min = "0", .max = "1",
+     .help = "Adam's second-moment decay (< 1)"},
+    {.name = "eps", .type = GL_PARAM_FLOAT, .def = "1e-8", .min = "1e-30", .max = "1",
+     .help = "Adam's denominator term"},
+    {.name = "momentum", .type = GL_PARAM_FLOAT, .def = "0", .min = "0", .max = "1",
+     .help = "SGD momentum"},
+    {.name = "nesterov", .type = GL_PARAM_BOOL, .def = "false",
+     .help = "SGD with Nesterov momentum (needs momentum > 0)"},
+    {.name = "weight_decay", .type = GL_PARAM_FLOAT, .def = "0", .min = "0", .max = "10",
+     .help = "L2 (adam, sgd) or decoupled (adamw) weight decay"},
+    {.name = "schedule", .type = GL_PARAM_ENUM, .def = "constant", .choices = schedule_names,
+     .help = "learning-rate schedule after the warm-up"},
+    {.name = "warmup", .type = GL_PARAM_INT, .def = "0", .min = "0", .max = "1000000000000",
+     .help = "steps of linear warm-up"},
+    {.name = "final_lr", .type = GL_PARAM_FLOAT, .def = "0", .min = "0", .max = "10",
+     .help = "learning rate at the end of a linear or cosine schedule"},
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct {
+    const char             *scope;
+    const genlab_param_def *defs;
+    size_t                  n;
+} core_tables[] = {
+    {"train", train_params, N_OF(train_params)},
+    {"optim", optim_params, N_OF(optim_params)},
+};
+
+genlab_status genlab_run_declare(genlab_config *cfg)
+{
+    if (!cfg)
+        return GL_ERR_INVALID;
+    genlab_status st = GL_OK;
+    for (size_t t = 0; st == GL_OK && t < N_OF(core_tables); t++)
+        st = genlab_config_declare(cfg, core_tables[t].scope, core_tables[t].defs,
+                                   core_tables[t].n);
+    return st;
+}
+
+bool genlab_run_param(size_t i, const char **scope, genlab_param_def *out)
+{
+    for (size_t t = 0; t < N_OF(core_tables); t++) {
+        if (i < core_tables[t].n) {
+            if (scope)
+                *scope = core_tables[t].scope;
+            *out = core_tables[t].defs[i];
+            return true;
+        }
+        i -= core_tables[t].n;
+    }
+    return false;
+}
+
+/* ---- optimizer ---- */
+
+/* index_of — the position of text in a NULL-terminated list (0 if absent:
+ * a resolved enum is always present) */
+static int index_of(const char *const *list, const char *text)
+{
+    for (int i = 0; text && list[i]; i++)
+        if (!strcmp(list[i], text))
+            return i;
+    return 0;
+}
+
+genlab_status genlab_run_optim(genlab_ctx *ctx, const genlab_config *cfg,
+                               genlab_optim_options *opts, genlab_lr_schedule *sched)
+{
+    const genlab_config *root = genlab_config_root(cfg);
+    static const genlab_optim_kind kinds[] = {GL_OPTIM_ADAM, GL_OPTIM_ADAMW, GL_OPTIM_SGD};
+    static const genlab_lr_kind lr_kinds[] = {GL_LR_CONSTANT, GL_LR_LINEAR, GL_LR_COSINE};
+    genlab_optim_options o =
+        genlab_optim_defaults(kinds[index_of(optim_names, genlab_config_str(root, "optim.name"))]);
+    o.lr = genlab_config_float(root, "optim.lr");
+    o.beta1 = genlab_config_float(root, "optim.beta1");
+    o.beta2 = genlab_config_float(root, "optim.beta2");
+    o.eps = genlab_config_float(root, "optim.eps");
+    o.momentum = genlab_config_float(root, "optim.momentum");
+    o.nesterov = genlab_config_bool(root, "optim.nesterov");
+    o.weight_decay = genlab_config_float(root, "optim.weight_decay");
+    genlab_lr_schedule s = {
+        .kind = lr_kinds[index_of(schedule_names, genlab_config_str(root, "optim.schedule"))],
+        .base_lr = o.lr,
+        .final_lr = genlab_config_float(root, "optim.final_lr"),
+        .warmup_steps = genlab_config_int(root, "optim.warmup"),
+        .total_steps = genlab_config_int(root, "train.steps"),
+    };
+    if (genlab_config_status(root) != GL_OK)
+        return genlab_errorf(ctx, GL_ERR_INVALID, "genlab_run_optim: %s",
+                             genlab_config_errmsg(root));
+    genlab_status st = genlab_lr_schedule_check(ctx, &s);
+    if (st != GL_OK)
+        return st;
+    if (opts)
+        *opts = o;
+    if (sched)
+        *sched = s;
+    return GL_OK;
+}
+
+/* ---- data ---- */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The core's batch source: train.batch items at a time from a per-epoch
+ * permutation of the dataset. */
+typedef struct gl_data {
+    const genlab_dataset_i *ds;      /* NULL: no dataset configured */
+    void             *state;
+    genlab_data_spec  spec;
+    const char       *trainer;       /* for the message when there is no data */
+    uint64_t          seed;
+    int64_t           batch;
+    int64_t          *perm;          /* (n_items) the current epoch's order */
+    int64_t          *idx;           /* (batch) the items of one batch */
+    int64_t           epoch, pos;    /* epoch -1: no permutation drawn yet */
+    double            seconds;       /* time spent in next(), reset per step */
+} gl_data;
+
+/* shuffle — Fisher-Yates over perm for this epoch. Draw i uses Philox
+ * counter (i, stream GL_STREAM_DATA, epoch + 1): the context's streams
+ * always have 0 in the last counter word, so none of its draws repeats
+ * these. A 64-bit draw reduced modulo i + 1 is biased by at most
+ * n / 2^64: nothing a dataset can show. */
+static void shuffle(int64_t *perm, int64_t n, uint64_t seed, int64_t epoch)
+{
+    const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+    for (int64_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        uint64_t c = (uint64_t)i, e = (uint64_t)epoch + 1;
+        const uint32_t ctr[4] = {(uint32_t)c, (uint32_t)(c >> 32), GL_STREAM_DATA, (uint32_t)e};
+        uint32_t r[4];
+        genlab_philox(ctr, key, r);
+        int64_t j = (int64_t)((((uint64_t)r[1] << 32) | r[0]) % (uint64_t)(i + 1));
+        int64_t tmp = perm[i];
+        perm[i] = perm[j];
+        perm[j] = tmp;
+    }
+}
+
+static genlab_status data_next(genlab_ctx *ctx, void *context, genlab_batch *out)
+{
+    gl_data *d = context;
+    if (!d->ds)
+        return genlab_errorf(ctx, GL_ERR_STATE,
+                             "trainer \"%s\" reads batches, but no dataset is configured "
+                             "(set train.dataset)", d->trainer);
+    double t0 = now_seconds();
+    for (int64_t i = 0; i < d->batch; i++) {
+        if (d->epoch < 0 || d->pos == d->spec.n_items) {
+            shuffle(d->perm, d->spec.n_items, d->seed, ++d->epoch);
+            d->pos = 0;
+        }
+        d->idx[i] = d->perm[d->pos++];
+    }
+    *out = (genlab_batch){NULL, NULL};
+    genlab_status st = d->ds->read(ctx, d->state, d->idx, d->batch, out);
+    if (st == GL_OK && !out->x)
+        st = genlab_errorf(ctx, GL_ERR_INVALID, "dataset read returned no images");
+    d->seconds += now_seconds() - t0;
+    return st;
+}
+
+/* ---- setup ---- */
+
+/* Everything a run holds. */
+typedef struct gl_run {
+    genlab_registry     *reg;
+    const genlab_config *cfg;
+    genlab_store        *store;
+    genlab_run_options   opt;
+    genlab_run_result   *out;
+
+    int64_t              steps, log_every;
+    genlab_lr_schedule   lr;
+    genlab_ctx          *ctx;
+    genlab_host          host;
+    const genlab_component *trainer_c;
+    const genlab_trainer_i *trainer;
+    void                *trainer_state;
+    const genlab_component *dataset_c;
+    gl_data              data;
+} gl_run;
+
+/* fail — record status and message in the result (the first one stays). */
+static genlab_status fail(gl_run *r, genlab_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static genlab_status fail(gl_run *r, genlab_status st, const char *fmt, ...)
+{
+    if (r->out->code != GL_OK)
+        return r->out->code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->out->message, sizeof r->out->message, fmt, ap);
+    va_end(ap);
+    r->out->code = st;
+    return st;
+}
+
+/* ctx_why — the context's message, or the status's text when it has none */
+static const char *ctx_why(const gl_run *r, genlab_status st)
+{
+    const char *m = r->ctx ? genlab_ctx_errmsg(r->ctx) : "";
+    return *m ? m : genlab_status_str(st);
+}
+
+/* plugin_bug — a create() that read the configuration amiss (an
+ * undeclared key, a wrong type) fails here instead of running on zeros */
+static genlab_status check_config(gl_run *r, const char *who)
+{
+    if (genlab_config_status(r->cfg) == GL_OK)
+        return GL_OK;
+    return fail(r, genlab_config_status(r->cfg), "%s: %s", who, genlab_config_errmsg(r->cfg));
+}
+
+static genlab_status open_dataset(gl_run *r)
+{
+    const genlab_config *scope;
+    gl_data *d = &r->data;
+    genlab_status st = genlab_config_component(r->cfg, "train.dataset", GL_KIND_DATASET,
+                                               &r->dataset_c, &scope);
+    if (st != GL_OK)
+        return fail(r, st, "%s", genlab_config_errmsg(r->cfg));
+    if (!r->dataset_c)
+        return GL_OK;   /* none configured: data_next says so if the trainer reads */
+    const genlab_dataset_i *ds = r->dataset_c->iface;
+    st = ds->open(&r->host, scope, "train", &d->spec, &d->state);
+    if (st != GL_OK)
+        return fail(r, st, "dataset \"%s\": open: %s", r->dataset_c->name, ctx_why(r, st));
+    d->ds = ds;
+    if ((st = check_config(r, "dataset")) != GL_OK)
+        return st;
+    if (d->spec.n_items < 1)
+        return fail(r, GL_ERR_INVALID, "dataset \"%s\" has no items", r->dataset_c->name);
+    d->perm = malloc((size_t)d->spec.n_items * sizeof *d->perm);
+    d->idx = malloc((size_t)d->batch * sizeof *d->idx);
+    if (!d->perm || !d->idx)
+        return fail(r, GL_ERR_NOMEM, "out of memory for the data order of %" PRId64 " items",
+                    d->spec.n_items);
+    return GL_OK;
+}
+
+/* setup — read the core's keys, make the context, open the dataset and
+ * create the trainer: all before the run's row exists */
+static genlab_status setup(gl_run *r)
+{
+    const genlab_config *cfg = r->cfg;
+    if (genlab_config_count(cfg) == 0)
+        return fail(r, GL_ERR_STATE, "genlab_run_train: the configuration is not resolved");
+    r->steps = genlab_config_int(cfg, "train.steps");
+    r->log_every = genlab_config_int(cfg, "train.log_every");
+    int64_t seed = genlab_config_int(cfg, "train.seed");
+    int64_t threads = genlab_config_int(cfg, "train.threads");
+    r->data.batch = genlab_config_int(cfg, "train.batch");
+    if (genlab_config_status(cfg) != GL_OK)
+        return fail(r, GL_ERR_STATE, "genlab_run_train: %s (declare the core's keys with "
+                    "genlab_run_declare)", genlab_config_errmsg(cfg));
+    r->out->steps_total = r->steps;
+
+    genlab_ctx_options co = {.seed = (uint64_t)seed, .n_threads = (int)threads};
+    genlab_status st = genlab_ctx_create(&co, &r->ctx);
+    if (st != GL_OK)
+        return fail(r, st, "cannot create the context: %s", genlab_status_str(st));
+    if ((st = genlab_run_optim(r->ctx, cfg, NULL, &r->lr)) != GL_OK)
+        return fail(r, st, "%s", ctx_why(r, st));
+    genlab_host_init(&r->host, r->reg, r->ctx, cfg);
+    r->data.seed = (uint64_t)seed;
+    r->data.epoch = -1;
+
+    const genlab_config *scope;
+    if ((st = genlab_config_component(cfg, "train.trainer", GL_KIND_TRAINER, &r->trainer_c,
+                                      &scope)) != GL_OK)
+        return fail(r, st, "%s", genlab_config_errmsg(cfg));
+    r->data.trainer = r->trainer_c->name;
+    if ((st = open_dataset(r)) != GL_OK)
+        return st;
+    r->trainer = r->trainer_c->iface;
+    st = r->trainer->create(&r->host, scope, &r->data.spec, &r->trainer_state);
+    if (st != GL_OK) {
+        r->trainer_state = NULL;
+        return fail(r, st, "trainer \"%s\": create: %s", r->trainer_c->name, ctx_why(r, st));
+    }
+    return check_config(r, "trainer");
+}
+
+static void teardown(gl_run *r)
+{
+    if (r->trainer_state)
+        r->trainer->destroy(r->trainer_state);
+    if (r->data.ds)
+        r->data.ds->close(r->data.state);
+    free(r->data.perm);
+    free(r->data.idx);
+    genlab_ctx_destroy(r->ctx);
+}
+
+/* ---- curves ---- */
+
+/* What the loop keeps of a step for the curves. */
+typedef struct gl_point {
+    int64_t             step;
+    genlab_step_metrics m;
+    double              lr, data_time, step_time;   /* times: window means */
+} gl_point;
+
+/* log_point — write one point's rows through the buffered logger */
+static genlab_status log_point(gl_run *r, const gl_point *p)
+{
+    double t0 = now_seconds();
+    genlab_store *s = r->store;
+    int64_t id = r->out->run_id;
+    genlab_status st = GL_OK;
+    bool own_lr = false;
+    for (int i = 0; st == GL_OK && i < p->m.n; i++) {
+        own_lr = own_lr || !strcmp(p->m.name[i], "lr");
+        st = genlab_store_metric(s, id, p->step, p->m.name[i], p->m.value[i]);
+    }
+    if (st == GL_OK && !own_lr)
+        st = genlab_store_metric(s, id, p->step, "lr", p->lr);
+    if (st == GL_OK)
+        st = genlab_store_metric(s, id, p->step, "data_time", p->data_time);
+    if (st == GL_OK)
+        st = genlab_store_metric(s, id, p->step, "step_time", p->step_time);
+    r->out->log_seconds += now_seconds() - t0;
+    if (st != GL_OK)
+        return fail(r, st, "logging step %" PRId64 ": %s", p->step, genlab_store_errmsg(s));
+    return GL_OK;
+}
+
+/* progress_loss — the scalar named "loss", else the first, else NaN */
+static double progress_loss(const genlab_step_metrics *m)
+{
+    for (int i = 0; i < m->n; i++)
+        if (!strcmp(m->name[i], "loss"))
+            return m->value[i];
+    return m->n ? m->value[0] : NAN;
+}
+
+/* ---- the run ---- */
+
+/* record — the run's row and every resolved parameter */
+static genlab_status record(gl_run *r)
+{
+    genlab_run_result *out = r->out;
+    char *plugins = genlab_registry_json(r->reg, true);
+    char *config = genlab_config_json(r->cfg);
+    const char *name = genlab_config_str(r->cfg, "train.name");
+    const genlab_dataset_i *ds = r->data.ds;
+    const char *(*identity)(void *) = ds ? GL_IFACE_GET(ds, genlab_dataset_i, identity) : NULL;
+    genlab_run_info info = {
+        .name = name && *name ? name : NULL,
+        .trainer = r->trainer_c->name,
+        .seed = (int64_t)r->data.seed,
+        .has_seed = true,
+        .command_line = r->opt.command_line,
+        .config_json = config,
+        .plugin_versions_json = plugins,
+        .dataset_hash = identity ? identity(r->data.state) : NULL,
+    };
+    genlab_status st = plugins && config ? GL_OK : GL_ERR_NOMEM;
+    if (st == GL_OK)
+        st = genlab_store_run_begin(r->store, &info, &out->run_id, out->uuid);
+    free(plugins);
+    free(config);
+    if (st != GL_OK) {
+        out->run_id = 0;
+        out->uuid[0] = '\0';
+        return fail(r, st, "%s", st == GL_ERR_NOMEM ? "out of memory"
+                                                     : genlab_store_errmsg(r->store));
+    }
+    size_t n = genlab_config_count(r->cfg);
+    genlab_param_row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows)
+        return fail(r, GL_ERR_NOMEM, "out of memory for %zu parameters", n);
+    for (size_t i = 0; i < n; i++) {
+        const genlab_config_item *it = genlab_config_item_at(r->cfg, i);
+        rows[i] = (genlab_param_row){it->key, it->value, it->type};
+    }
+    st = genlab_store_run_params(r->store, out->run_id, rows, n);
+    free(rows);
+    if (st != GL_OK)
+        return fail(r, st, "recording the parameters: %s", genlab_store_errmsg(r->store));
+    return GL_OK;
+}
+
+/* non_finite — the first scalar of m that is NaN or infinite, or -1 */
+static int non_finite(const genlab_step_metrics *m)
+{
+    for (int i = 0; i < m->n; i++)
+        if (!isfinite(m->value[i]))
+            return i;
+    return -1;
+}
+
+/* loop — the steps. Returns GL_OK after the last step, GL_ERR_INTERRUPTED
+ * when stopped, or the failure (recorded in the result). */
+static genlab_status loop(gl_run *r)
+{
+    genlab_run_result *out = r->out;
+    gl_point last = {.step = -1};
+    bool last_logged = true;
+    double win_step = 0, win_data = 0;   /* sums over the steps since the last point */
+    int64_t win_n = 0;
+    genlab_batch_source source = {data_next, &r->data};
+    genlab_status st;
+    double t_loop = now_seconds();
+
+    for (int64_t step = 0; step < r->steps; step++) {
+        if (r->opt.stop && *r->opt.stop) {
+            fail(r, GL_ERR_INTERRUPTED, "interrupted after %" PRId64 " of %" PRId64
+                      " steps", step, r->steps);
+            break;
+        }
+        genlab_ctx_step_begin(r->ctx);
+        genlab_step_metrics m = {0};
+        r->data.seconds = 0;
+        double t0 = now_seconds();
+        st = r->trainer->step(r->ctx, r->trainer_state, step, &source, &m);
+        double dt = now_seconds() - t0;
+        out->step_seconds += dt;
+        if (st == GL_OK)
+            st = genlab_ctx_status(r->ctx);
+        if (st != GL_OK) {
+            fail(r, st, "step %" PRId64 ": %s", step, ctx_why(r, st));
+            break;
+        }
+        win_step += dt;
+        win_data += r->data.seconds;
+        win_n++;
+        last = (gl_point){step, m, genlab_lr_at(&r->lr, step), win_data / (double)win_n,
+                          win_step / (double)win_n};
+        int bad = non_finite(&m);
+        last_logged = bad >= 0 || step % r->log_every == 0 || step == r->steps - 1;
+        if (last_logged) {
+            win_step = win_data = 0;
+            win_n = 0;
+            if ((st = log_point(r, &last)) != GL_OK)
+                break;
+        }
+        if (bad >= 0) {
+            fail(r, GL_ERR_NUMERIC, "step %" PRId64 ": metric \"%s\" is %g", step,
+                      m.name[bad], m.value[bad]);
+            break;
+        }
+        out->steps_done = step + 1;
+        out->loss = progress_loss(&m);
+        if (r->opt.progress)
+            r->opt.progress(r->opt.user, step + 1, r->steps, out->loss);
+    }
+    /* a run that stops early ends its curves at the last step it did */
+    if (!last_logged)
+        log_point(r, &last);
+    out->seconds = now_seconds() - t_loop;
+    return out->code;
+}
+
+/* finish — the row's final status; the store flushes buffered metrics
+ * first, so an interrupted run has every point it logged */
+static void finish(gl_run *r, genlab_status st)
+{
+    genlab_run_result *out = r->out;
+    double t0 = now_seconds();
+    genlab_status end;
+    if (st == GL_OK)
+        end = genlab_store_run_end(r->store, out->run_id, GL_RUN_COMPLETED, GL_OK, NULL);
+    else if (st == GL_ERR_INTERRUPTED)
+        end = genlab_store_run_mark_interrupted(r->store, out->run_id, out->message);
+    else
+        end = genlab_store_run_end(r->store, out->run_id, GL_RUN_FAILED, st, out->message);
+    out->log_seconds += now_seconds() - t0;   /* the final flush is logging too */
+    out->status = st == GL_OK ? GL_RUN_COMPLETED
+                              : st == GL_ERR_INTERRUPTED ? GL_RUN_INTERRUPTED : GL_RUN_FAILED;
+    if (end == GL_OK)
+        return;
+    /* the row could not be closed (it stays 'running' until a later open
+     * finds its process gone): say so after the run's own message */
+    size_t used = strlen(out->message);
+    snprintf(out->message + used, sizeof out->message - used, "%sending the run: %s",
+             used ? "; " : "", genlab_store_errmsg(r->store));
+    if (out->code == GL_OK)
+        out->code = end;
+}
+
+genlab_status genlab_run_train(genlab_registry *reg, const genlab_config *cfg, genlab_store *store,
+                               const genlab_run_options *opt, genlab_run_result *out)
+{
+    if (!out)
+        return GL_ERR_INVALID;
+    *out = (genlab_run_result){.loss = NAN};
+    gl_run r = {.reg = reg, .cfg = cfg, .store = store, .out = out};
+    if (opt)
+        r.opt = *opt;
+    if (!reg || !cfg || !store)
+        return fail(&r, GL_ERR_INVALID, "genlab_run_train: registry, configuration and store "
+                    "are required");
+    genlab_status st = setup(&r);
+    if (st == GL_OK)
+        st = record(&r);
+    if (st == GL_OK && r.opt.started)
+        r.opt.started(r.opt.user, out->run_id, out->uuid);
+    if (st == GL_OK)
+        st = loop(&r);
+    if (out->run_id)
+        finish(&r, st);
+    teardown(&r);
+    return out->code;
+}
