@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  *
  * bench_conv.c — times genlab's convolution layers of DCGAN-32 and DCGAN-64
- * at batch 64 (the shapes of /work/shared/bench/torch_ref.py), next to raw
- * OpenBLAS sgemm, for comparison with bench/torch_conv.py.
+ * at batch 64 (the shapes of /work/shared/bench/torch_ref.py), and a few
+ * 3x3 stride-1 layers of a U-Net, next to raw OpenBLAS sgemm, for
+ * comparison with bench/torch_conv.py.
  *
  * For each layer: the forward op, the data gradient, the weight gradient
  * (each as its own op) and a full training pass (forward, then genlab_grad
@@ -13,8 +14,15 @@
  * conv_transpose2d), the throughput the kernels would reach if im2col and
  * col2im were free.
  *
+ * --conv forces one implementation of the CPU conv kernels (im2col, dnnl:
+ * oneDNN on the plain layouts, dnnl-blocked: oneDNN on its blocked layouts
+ * with reorders; default auto, the backend's rule); the last column names
+ * the implementation that served the forward, data and weight kernels
+ * (oneDNN falls back to im2col where it refuses a shape).
+ *
  * Not a test (make bench builds it; make check does not run it).
  * Usage: bench/bench_conv [--threads N] [--min-time SECONDS] [--layer NAME]
+ *                         [--conv auto|im2col|dnnl|dnnl-blocked]
  * Output: one tab-separated line per layer after a '#' header (column -t
  * aligns it); bench/conv_table.py merges it with torch_conv.py's output.
  */
@@ -24,7 +32,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpu/cpu.h"
 #include "genlab/genlab.h"
+#include "internal.h"   /* the CPU backend's state, for --conv and the path column */
 
 /* ---- layers ---- */
 
@@ -61,6 +71,15 @@ static const layer layers[] = {
     {"d64.3", 0, 128, 16, 16, 256, 4, 2, 1},
     {"d64.4", 0, 256, 8, 8, 512, 4, 2, 1},
     {"d64.5", 0, 512, 4, 4, 1, 4, 1, 0},
+    /* not DCGAN: the 3x3 stride-1 convolutions of a diffusion U-Net at 32x32
+     * (in, middle, 1x1 skip projection, out), for the oneDNN rule's other
+     * shape classes */
+    {"u32.1", 0, 3, 32, 32, 64, 3, 1, 1},
+    {"u32.2", 0, 64, 32, 32, 64, 3, 1, 1},
+    {"u16.1", 0, 128, 16, 16, 128, 3, 1, 1},
+    {"u8.1", 0, 256, 8, 8, 256, 3, 1, 1},
+    {"u16.2", 0, 128, 16, 16, 64, 1, 1, 0},
+    {"u32.3", 0, 64, 32, 32, 3, 3, 1, 1},
 };
 
 /* output spatial size of the layer */
@@ -148,6 +167,9 @@ static double gemm_gflops(int m, int n, int k, double min_time)
 
 /* ---- one layer ---- */
 
+/* the names of gl_conv_impl, as --conv takes them */
+static const char *const impl_names[GL_CONV_IMPLS] = {"auto", "im2col", "dnnl", "dnnl-blocked"};
+
 typedef struct job {
     genlab_ctx      *ctx;
     const layer     *l;
@@ -227,6 +249,19 @@ static genlab_tensor *random_tensor(genlab_ctx *ctx, int ndim, const int64_t *sh
     return t;
 }
 
+/* the implementation that served the one conv kernel f(arg) calls */
+static const char *served_by(genlab_ctx *ctx, void (*f)(void *), void *arg)
+{
+    gl_cpu_state *st = ctx->be_state;
+    int64_t before[GL_CONV_IMPLS];
+    memcpy(before, st->conv_runs, sizeof before);
+    f(arg);
+    for (int i = 0; i < GL_CONV_IMPLS; i++)
+        if (st->conv_runs[i] != before[i])
+            return impl_names[i];
+    return "?";
+}
+
 static void bench_layer(genlab_ctx *ctx, const layer *l, double min_time)
 {
     job j = {ctx, l, {{(int)l->s, (int)l->s}, {(int)l->p, (int)l->p}, {1, 1}, {0, 0}, 1},
@@ -251,9 +286,11 @@ static void bench_layer(genlab_ctx *ctx, const layer *l, double min_time)
     const int gk = (int)(l->transposed ? l->cin : l->cin * l->k * l->k);
     const double g_gemm = gemm_gflops(gm, (int)(BATCH * small), gk, min_time);
     const double g_train = 3.0 * gflop / (t_train * 1e-3);
-    printf("%s\t%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%dx%dx%d\t%.1f\t%.0f\n", l->name,
-           l->transposed ? "convT" : "conv", 3 * gflop, t_fwd, t_data, t_weight, t_train,
-           g_train, gm, (int)(BATCH * small), gk, g_gemm, 100.0 * g_train / g_gemm);
+    printf("%s\t%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%dx%dx%d\t%.1f\t%.0f\t%s/%s/%s\n",
+           l->name, l->transposed ? "convT" : "conv", 3 * gflop, t_fwd, t_data, t_weight, t_train,
+           g_train, gm, (int)(BATCH * small), gk, g_gemm, 100.0 * g_train / g_gemm,
+           served_by(ctx, run_forward, &j), served_by(ctx, run_data, &j),
+           served_by(ctx, run_weight, &j));
     fflush(stdout);
     genlab_tensor_free(j.x);
     genlab_tensor_free(j.w);
@@ -265,6 +302,7 @@ int main(int argc, char **argv)
     int threads = 2;
     double min_time = 1.0;
     const char *only = NULL;
+    int impl = GL_CONV_AUTO;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
@@ -272,9 +310,15 @@ int main(int argc, char **argv)
             min_time = atof(argv[++i]);
         else if (!strcmp(argv[i], "--layer") && i + 1 < argc)
             only = argv[++i];
-        else {
-            fprintf(stderr, "usage: %s [--threads N] [--min-time SECONDS] [--layer NAME]\n",
-                    argv[0]);
+        else if (!strcmp(argv[i], "--conv") && i + 1 < argc) {
+            const char *name = argv[++i];
+            for (impl = 0; impl < GL_CONV_IMPLS && strcmp(name, impl_names[impl]); impl++)
+                ;
+        } else
+            impl = GL_CONV_IMPLS;
+        if (impl == GL_CONV_IMPLS) {
+            fprintf(stderr, "usage: %s [--threads N] [--min-time SECONDS] [--layer NAME] "
+                            "[--conv auto|im2col|dnnl|dnnl-blocked]\n", argv[0]);
             return 2;
         }
     }
@@ -284,11 +328,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_conv: cannot create a context\n");
         return 1;
     }
-    printf("# genlab conv benchmark: batch %d, %d threads, min ms\n", BATCH,
-           genlab_ctx_threads(ctx));
+    ((gl_cpu_state *)ctx->be_state)->conv_impl = (gl_conv_impl)impl;
+    printf("# genlab conv benchmark: batch %d, %d threads, conv %s, min ms\n", BATCH,
+           genlab_ctx_threads(ctx), impl_names[impl]);
     printf("# sgemm 1024x1024x1024: %.1f GFLOP/s\n", gemm_gflops(1024, 1024, 1024, min_time));
     printf("# layer\tkind\tGFLOP(3 passes)\tfwd_ms\tdata_ms\tweight_ms\ttrain_ms\ttrain_GFLOP/s"
-           "\tgemm_MxNxK\tgemm_GFLOP/s\t%%_of_gemm\n");
+           "\tgemm_MxNxK\tgemm_GFLOP/s\t%%_of_gemm\tfwd/data/weight_impl\n");
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
         if (!only || !strcmp(only, layers[i].name))
             bench_layer(ctx, &layers[i], min_time);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""PyTorch CPU timings of the DCGAN-32 / DCGAN-64 convolution layers, measured
-the way bench/bench_conv.c measures genlab's, for comparison.
+"""PyTorch CPU timings of the DCGAN-32 / DCGAN-64 convolution layers (and a few
+U-Net 3x3 layers), measured the way bench/bench_conv.c measures genlab's, for
+comparison.
 
 For each layer at batch 64: the forward, the input gradient alone, the weight
 gradient alone (aten::convolution_backward with one output mask each), and a
@@ -43,6 +44,13 @@ LAYERS = [
     ("d64.3", False, 128, 16, 16, 256, 4, 2, 1),
     ("d64.4", False, 256, 8, 8, 512, 4, 2, 1),
     ("d64.5", False, 512, 4, 4, 1, 4, 1, 0),
+    # not DCGAN: 3x3 stride-1 convolutions of a diffusion U-Net (bench_conv.c)
+    ("u32.1", False, 3, 32, 32, 64, 3, 1, 1),
+    ("u32.2", False, 64, 32, 32, 64, 3, 1, 1),
+    ("u16.1", False, 128, 16, 16, 128, 3, 1, 1),
+    ("u8.1", False, 256, 8, 8, 256, 3, 1, 1),
+    ("u16.2", False, 128, 16, 16, 64, 1, 1, 0),
+    ("u32.3", False, 64, 32, 32, 3, 3, 1, 1),
 ]
 
 

@@ -3,6 +3,13 @@
  * test_ops_conv.c — the convolution ops (conv2d, conv_transpose2d,
  * conv2d_weight) and the CPU kernels under them.
  *
+ * Built twice. tests/test_ops_conv runs the kernels through im2col
+ * (cpu_conv.c), forced, whatever the backend's rule would choose;
+ * tests/test_ops_conv_dnnl (GL_TEST_DNNL) runs the same value, gradient and
+ * thread cases through oneDNN (cpu_conv_dnnl.c) on its plain and its
+ * blocked layouts, compares each result with im2col's too, and adds the
+ * oneDNN-only groups; built without oneDNN it exits 77 (SKIP).
+ *
  * Groups of cases:
  *   values     the three ops (hence the three kernels) against a direct-loop
  *              reference written here, over a table of geometries that
@@ -13,10 +20,17 @@
  *              chunking (forced by a small workspace cap, and at default
  *              settings on a layer with megabytes of columns per image);
  *   gradcheck  first- and second-order gradient checks of the three ops;
- *   errors     one row per invalid call, with the message it must give;
- *   threads    1 and 2 threads give the same bytes.
+ *   errors     one row per invalid call, with the message it must give
+ *              (im2col suite only: the ops validate, not the kernels);
+ *   threads    1 and 2 threads agree within rounding, and a fixed thread
+ *              count gives the same bytes on every run;
+ *   dnnl       (oneDNN suite) the dispatch rule on the benchmark's shapes, the
+ *              fallback to im2col over the workspace cap, the bounded
+ *              primitive cache.
  * Not here: speed (bench/bench_conv.c).
  */
+#include "config.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -28,6 +42,19 @@
 #include "testutil.h"
 
 /* ---- helpers ---- */
+
+/* The implementations this build of the suite runs every case through. */
+#ifdef GL_TEST_DNNL
+static const gl_conv_impl impls[] = {GL_CONV_DNNL, GL_CONV_DNNL_BLOCKED};
+#else
+static const gl_conv_impl impls[] = {GL_CONV_IM2COL};
+#endif
+#define N_IMPLS ((int)(sizeof impls / sizeof impls[0]))
+
+static gl_cpu_state *cpu_state(genlab_ctx *ctx)
+{
+    return ctx->be_state;
+}
 
 /* an arena tensor uniform in [-1, 1) from a small LCG (independent of the engine) */
 static genlab_tensor *rand_tensor(genlab_ctx *ctx, const int64_t *shape, unsigned seed)
@@ -107,6 +134,23 @@ static void expect_close(const char *what, const char *name, const genlab_tensor
     }
 }
 
+/* Two implementations' results a and b: each is within the bound above of
+ * the exact sum, so they are within twice that of each other. */
+static void expect_agree(const char *what, const char *name, const genlab_tensor *a,
+                         const genlab_tensor *b, const double *abs_sum, int64_t n_terms)
+{
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(genlab_tensor_numel(a), genlab_tensor_numel(b));
+    const float *p = genlab_tensor_f32(a), *q = genlab_tensor_f32(b);
+    for (int64_t i = 0; i < genlab_tensor_numel(a); i++) {
+        double tol = 2.0 * (double)(n_terms + 1) * FLT_EPSILON * abs_sum[i];
+        ck_assert_msg(fabs((double)p[i] - q[i]) <= tol,
+                      "%s %s: element %lld is %.9g, im2col gives %.9g (tolerance %.3g)", name,
+                      what, (long long)i, (double)p[i], (double)q[i], tol);
+    }
+}
+
 typedef struct value_case {
     const char *name;
     geom        g;
@@ -151,12 +195,31 @@ static int64_t natural(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     return (in + 2 * p - d * (k - 1) - 1) / s + 1;
 }
 
+/* Whether oneDNN takes an axis of in positions whose windows give out:
+ * it wants a bottom (right) padding above -stride, so it refuses a gy more
+ * than one window short of the natural size (conv_transpose2d's
+ * output_padding reaches that only with a dilation above the stride); the
+ * kernel then falls back to im2col. */
+static bool dnnl_takes(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, int64_t d)
+{
+    return (out - 1) * s + d * (k - 1) + 1 - in - p > -s;
+}
+
+#define N_VALUES ((int)(sizeof values / sizeof values[0]))
+
+/* Runs every row through impls[_i / N_VALUES]. The oneDNN suite leaves the
+ * workspace cap at its default (a small cap would only send oneDNN calls
+ * back to im2col: test_dnnl_cap checks that), checks that oneDNN served the
+ * calls, and compares with im2col. */
 START_TEST(test_values)
 {
-    const value_case *c = &values[_i];
+    const value_case *c = &values[_i % N_VALUES];
+    const gl_conv_impl impl = impls[_i / N_VALUES];
     const geom *g = &c->g;
     genlab_ctx *ctx = tu_ctx(1);
-    ((gl_cpu_state *)ctx->be_state)->conv_ws_max = c->ws_max;
+    gl_cpu_state *st = cpu_state(ctx);
+    st->conv_impl = impl;
+    st->conv_ws_max = impl == GL_CONV_IM2COL ? c->ws_max : 0;
     const int64_t ho_n = natural(g->h, g->kh, g->sh, g->ph, g->dh);
     const int64_t wo_n = natural(g->w, g->kw, g->sw, g->pw, g->dw);
     const int64_t ho = ho_n - c->trunc, wo = wo_n - c->trunc;
@@ -176,6 +239,16 @@ START_TEST(test_values)
     genlab_tensor *gx = genlab_conv_transpose2d(ctx, gy, w, NULL, &tr);
     genlab_tensor *gw = genlab_conv2d_weight(ctx, x, gy, (int)g->kh, (int)g->kw, &conv);
     ck_assert_msg(y && gx && gw, "%s: %s", c->name, genlab_ctx_errmsg(ctx));
+    const bool gy_taken = dnnl_takes(g->h, ho, g->kh, g->sh, g->ph, g->dh) &&
+                          dnnl_takes(g->w, wo, g->kw, g->sw, g->pw, g->dw);
+    ck_assert_int_eq(st->conv_runs[impl], impl == GL_CONV_IM2COL || gy_taken ? 3 : 1);
+    genlab_tensor *ref[3] = {y, gx, gw};
+    if (impl != GL_CONV_IM2COL) {
+        st->conv_impl = GL_CONV_IM2COL;
+        ref[0] = genlab_conv2d(ctx, x, w, NULL, &conv);
+        ref[1] = genlab_conv_transpose2d(ctx, gy, w, NULL, &tr);
+        ref[2] = genlab_conv2d_weight(ctx, x, gy, (int)g->kh, (int)g->kw, &conv);
+    }
     ck_assert_int_eq(genlab_tensor_dim(y, 2), ho_n);
     ck_assert_int_eq(genlab_tensor_dim(gx, 2), g->h);
     ck_assert_int_eq(genlab_tensor_dim(gx, 3), g->w);
@@ -187,8 +260,11 @@ START_TEST(test_values)
     ref_out r = {buf, buf + ny, buf + 2 * ny, buf + 2 * ny + nx, buf + 2 * (ny + nx),
                  buf + 2 * (ny + nx) + nw};
     reference(g, ho, wo, genlab_tensor_f32(x), genlab_tensor_f32(w), genlab_tensor_f32(gy), &r);
-    expect_close("conv_transpose2d", c->name, gx, r.gx, r.gxa, g->cout / g->groups * g->kh * g->kw);
-    expect_close("conv2d_weight", c->name, gw, r.gw, r.gwa, g->n * ho * wo);
+    const int64_t terms_x = g->cout / g->groups * g->kh * g->kw, terms_w = g->n * ho * wo;
+    expect_close("conv_transpose2d", c->name, gx, r.gx, r.gxa, terms_x);
+    expect_close("conv2d_weight", c->name, gw, r.gw, r.gwa, terms_w);
+    expect_agree("conv_transpose2d", c->name, gx, ref[1], r.gxa, terms_x);
+    expect_agree("conv2d_weight", c->name, gw, ref[2], r.gwa, terms_w);
     if (c->trunc) {
         /* conv2d itself has the natural size: redo the reference for it */
         memset(buf, 0, (size_t)(2 * (ny + nx + nw)) * sizeof *buf);
@@ -196,7 +272,9 @@ START_TEST(test_values)
         reference(g, ho_n, wo_n, genlab_tensor_f32(x), genlab_tensor_f32(w),
                   genlab_tensor_f32(gyn), &r);
     }
-    expect_close("conv2d", c->name, y, r.y, r.ya, g->cin / g->groups * g->kh * g->kw);
+    const int64_t terms_y = g->cin / g->groups * g->kh * g->kw;
+    expect_close("conv2d", c->name, y, r.y, r.ya, terms_y);
+    expect_agree("conv2d", c->name, y, ref[0], r.ya, terms_y);
     free(buf);
     genlab_ctx_destroy(ctx);
 }
@@ -214,6 +292,7 @@ typedef struct grad_case {
     genlab_conv_opts opts;
     int              kh, kw;         /* K_WEIGHT only */
     double           eps;
+    bool             dnnl;           /* oneDNN takes the geometry (see dnnl_takes) */
 } grad_case;
 
 static genlab_tensor *f_conv(genlab_ctx *ctx, genlab_tensor **x, void *user)
@@ -234,44 +313,53 @@ static genlab_tensor *f_conv(genlab_ctx *ctx, genlab_tensor **x, void *user)
  * row is curved and takes the usual 1e-2. */
 #define OPTS(sh, sw, ph, pw, dh, dw, oph, opw, grp) {{sh, sw}, {ph, pw}, {dh, dw}, {oph, opw}, grp}
 static const grad_case grads[] = {
-    /* name                               kind        n  shapes: x, w|gy, b                          opts: s, p, d, output_padding, groups  kh kw eps */
-    {"conv2d 3x3 p1",                     K_CONV,     2, {{2, 3, 5, 5}, {4, 3, 3, 3}},        OPTS(1, 1, 1, 1, 1, 1, 0, 0, 1), 0, 0, 0.05},
-    {"conv2d s2 p1 + bias, 6x7",          K_CONV,     3, {{2, 3, 6, 7}, {4, 3, 3, 3}, {4}},   OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 0, 0, 0.05},
-    {"conv2d s2, backward needs r = 1",   K_CONV,     2, {{1, 2, 6, 6}, {3, 2, 3, 3}},        OPTS(2, 2, 0, 0, 1, 1, 0, 0, 1), 0, 0, 0.05},
-    {"conv2d groups 2, dil 2 + bias",     K_CONV,     3, {{2, 4, 7, 7}, {6, 2, 3, 3}, {6}},   OPTS(1, 1, 1, 1, 2, 2, 0, 0, 2), 0, 0, 0.05},
-    {"conv2d depthwise",                  K_CONV,     2, {{2, 3, 5, 5}, {3, 1, 3, 3}},        OPTS(1, 1, 1, 1, 1, 1, 0, 0, 3), 0, 0, 0.05},
-    {"conv2d 1x1",                        K_CONV,     3, {{2, 3, 4, 4}, {2, 3, 1, 1}, {2}},   OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1), 0, 0, 0.05},
-    {"conv_transpose2d k4 s2 p1 + bias",  K_CONV_T,   3, {{2, 4, 3, 3}, {4, 3, 4, 4}, {3}},   OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 0, 0, 0.05},
-    {"conv_transpose2d s2 p1 op 1",       K_CONV_T,   2, {{2, 3, 3, 3}, {3, 2, 3, 3}},        OPTS(2, 2, 1, 1, 1, 1, 1, 1, 1), 0, 0, 0.05},
-    {"conv_transpose2d groups 2, op (1,0)",K_CONV_T,  3, {{2, 4, 3, 4}, {4, 3, 3, 3}, {6}},   OPTS(2, 2, 1, 1, 1, 1, 1, 0, 2), 0, 0, 0.05},
-    {"conv_transpose2d s1 d2 op 1",       K_CONV_T,   2, {{1, 2, 4, 4}, {2, 3, 3, 3}},        OPTS(1, 1, 0, 0, 2, 2, 1, 1, 1), 0, 0, 0.05},
-    {"conv_transpose2d k2 from 1x1",      K_CONV_T,   2, {{3, 4, 1, 1}, {4, 2, 2, 2}},        OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1), 0, 0, 0.05},
-    {"conv2d_weight k3 s2 p1",            K_WEIGHT,   2, {{2, 3, 6, 6}, {2, 4, 3, 3}},        OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 3, 3, 0.05},
-    {"conv2d_weight groups 2",            K_WEIGHT,   2, {{2, 4, 5, 5}, {2, 2, 5, 5}},        OPTS(1, 1, 1, 1, 1, 1, 0, 0, 2), 3, 3, 0.05},
-    {"conv2d_weight r >= stride (d 2)",   K_WEIGHT,   2, {{1, 2, 7, 7}, {1, 3, 3, 3}},        OPTS(1, 1, 0, 0, 2, 2, 0, 0, 1), 3, 3, 0.05},
-    {"tanh(conv2d s2 + bias)",            K_TANH_CONV,3, {{2, 2, 5, 5}, {3, 2, 3, 3}, {3}},   OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 0, 0, 1e-2},
+    /* name                               kind        n  shapes: x, w|gy, b                          opts: s, p, d, output_padding, groups  kh kw eps   dnnl */
+    {"conv2d 3x3 p1",                     K_CONV,     2, {{2, 3, 5, 5}, {4, 3, 3, 3}},        OPTS(1, 1, 1, 1, 1, 1, 0, 0, 1), 0, 0, 0.05, true},
+    {"conv2d s2 p1 + bias, 6x7",          K_CONV,     3, {{2, 3, 6, 7}, {4, 3, 3, 3}, {4}},   OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 0, 0, 0.05, true},
+    {"conv2d s2, backward needs r = 1",   K_CONV,     2, {{1, 2, 6, 6}, {3, 2, 3, 3}},        OPTS(2, 2, 0, 0, 1, 1, 0, 0, 1), 0, 0, 0.05, true},
+    {"conv2d groups 2, dil 2 + bias",     K_CONV,     3, {{2, 4, 7, 7}, {6, 2, 3, 3}, {6}},   OPTS(1, 1, 1, 1, 2, 2, 0, 0, 2), 0, 0, 0.05, true},
+    {"conv2d depthwise",                  K_CONV,     2, {{2, 3, 5, 5}, {3, 1, 3, 3}},        OPTS(1, 1, 1, 1, 1, 1, 0, 0, 3), 0, 0, 0.05, true},
+    {"conv2d 1x1",                        K_CONV,     3, {{2, 3, 4, 4}, {2, 3, 1, 1}, {2}},   OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1), 0, 0, 0.05, true},
+    {"conv_transpose2d k4 s2 p1 + bias",  K_CONV_T,   3, {{2, 4, 3, 3}, {4, 3, 4, 4}, {3}},   OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 0, 0, 0.05, true},
+    {"conv_transpose2d s2 p1 op 1",       K_CONV_T,   2, {{2, 3, 3, 3}, {3, 2, 3, 3}},        OPTS(2, 2, 1, 1, 1, 1, 1, 1, 1), 0, 0, 0.05, true},
+    {"conv_transpose2d groups 2, op (1,0)",K_CONV_T,  3, {{2, 4, 3, 4}, {4, 3, 3, 3}, {6}},   OPTS(2, 2, 1, 1, 1, 1, 1, 0, 2), 0, 0, 0.05, true},
+    {"conv_transpose2d s1 d2 op 1",       K_CONV_T,   2, {{1, 2, 4, 4}, {2, 3, 3, 3}},        OPTS(1, 1, 0, 0, 2, 2, 1, 1, 1), 0, 0, 0.05, false},
+    {"conv_transpose2d k2 from 1x1",      K_CONV_T,   2, {{3, 4, 1, 1}, {4, 2, 2, 2}},        OPTS(1, 1, 0, 0, 1, 1, 0, 0, 1), 0, 0, 0.05, true},
+    {"conv2d_weight k3 s2 p1",            K_WEIGHT,   2, {{2, 3, 6, 6}, {2, 4, 3, 3}},        OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 3, 3, 0.05, true},
+    {"conv2d_weight groups 2",            K_WEIGHT,   2, {{2, 4, 5, 5}, {2, 2, 5, 5}},        OPTS(1, 1, 1, 1, 1, 1, 0, 0, 2), 3, 3, 0.05, true},
+    {"conv2d_weight r >= stride (d 2)",   K_WEIGHT,   2, {{1, 2, 7, 7}, {1, 3, 3, 3}},        OPTS(1, 1, 0, 0, 2, 2, 0, 0, 1), 3, 3, 0.05, true},
+    {"tanh(conv2d s2 + bias)",            K_TANH_CONV,3, {{2, 2, 5, 5}, {3, 2, 3, 3}, {3}},   OPTS(2, 2, 1, 1, 1, 1, 0, 0, 1), 0, 0, 1e-2, true},
 };
+
+#define N_GRADS ((int)(sizeof grads / sizeof grads[0]))
 
 START_TEST(test_gradcheck)
 {
-    const grad_case *c = &grads[_i];
+    const grad_case *c = &grads[_i % N_GRADS];
+    const gl_conv_impl impl = impls[_i / N_GRADS];
     genlab_ctx *ctx = tu_ctx(7);
+    cpu_state(ctx)->conv_impl = impl;
     genlab_tensor *x[3] = {0};
     for (int k = 0; k < c->n_in; k++) {
-        x[k] = gc_input(ctx, k == 2 ? 1 : 4, c->shape[k], -1.0f, 1.0f, 13u * (unsigned)_i + (unsigned)k);
+        x[k] = gc_input(ctx, k == 2 ? 1 : 4, c->shape[k], -1.0f, 1.0f, 13u * (unsigned)(_i % N_GRADS) + (unsigned)k);
         ck_assert_ptr_nonnull(x[k]);
     }
     gc_opts o = {.eps = c->eps, .second = true};
     char msg[512];
     bool ok = gc_check(ctx, f_conv, (void *)c, c->n_in, x, &o, msg, sizeof msg);
+    const int64_t runs = cpu_state(ctx)->conv_runs[impl];
     for (int k = 0; k < c->n_in; k++)
         genlab_tensor_free(x[k]);
     genlab_ctx_destroy(ctx);
     ck_assert_msg(ok, "%s: %s", c->name, msg);
+    ck_assert_msg((runs > 0) == (impl == GL_CONV_IM2COL || c->dnnl),
+                  "%s: %lld kernel calls ran through implementation %d", c->name, (long long)runs,
+                  impl);
 }
 END_TEST
 
 /* ---- errors: each names the op and the shapes ---- */
+#ifndef GL_TEST_DNNL
 
 typedef struct err_case {
     const char   *want;     /* substring of the message */
@@ -360,18 +448,23 @@ START_TEST(test_error_dtype_and_null)
 }
 END_TEST
 
-/* ---- thread-count independence ----
+#endif /* !GL_TEST_DNNL */
+
+/* ---- threads ----
  * Every element of a copy is written by one thread in a fixed order, and the
  * chunking does not depend on the thread count, so genlab adds nothing
  * thread-dependent. OpenBLAS may: natively (AVX-512 kernels) 1 and 2 threads
  * gave the same bytes, but under valgrind, whose CPU model makes OpenBLAS
- * pick other kernels, results differ in the last bits. So the outputs are
+ * pick other kernels, results differ in the last bits; oneDNN splits the
+ * weight gradient's sum over images by thread. So the outputs are
  * compared within 64 FLT_EPSILON of each element's sum of |terms|: a
  * different blocking of the same sum moves it by a few ulps of the partial
  * sums, while a race (a lost or doubled term) moves it by about 1/n of that
  * sum, n <= 2048 terms here, i.e. 60 times more. The copies are forced
- * onto all threads, and the shapes are big enough for OpenBLAS to use both
- * threads and for the copies to run in parallel. */
+ * onto all threads, and the shapes are big enough for OpenBLAS and oneDNN
+ * to use both threads and for the copies to run in parallel.
+ * At a fixed thread count a run must give the same bytes every time, in the
+ * same context (oneDNN: from its cached primitives) and in a new one. */
 
 typedef struct thread_case {
     const char *name;
@@ -385,16 +478,19 @@ static const thread_case thread_cases[] = {
     {"1x1 direct (16x16), groups",  {8, 64, 16, 16, 64, 1, 1, 1, 1, 0, 0, 1, 1, 2}},
 };
 
-/* conv2d, conv_transpose2d and conv2d_weight outputs on t threads,
- * concatenated; with absolute, the same ops on |x|, |w|, |gy|: each output's
- * sum of |terms| */
-static float *run_on_threads(const geom *g, int threads, bool absolute, int64_t *n_out)
+/* conv2d, conv_transpose2d and conv2d_weight outputs on t threads through
+ * impl, concatenated; with absolute, the same ops on |x|, |w|, |gy|: each
+ * output's sum of |terms|. The ops run twice when twice is set, and must
+ * give the same bytes both times. */
+static float *run_on_threads(const geom *g, int threads, gl_conv_impl impl, bool absolute,
+                             bool twice, int64_t *n_out)
 {
     genlab_ctx_options o = {.seed = 5, .n_threads = threads};
     genlab_ctx *ctx = NULL;
     ck_assert_int_eq(genlab_ctx_create(&o, &ctx), GL_OK);
     /* copies on all threads even where cpu_conv.c would keep them on one */
-    ((gl_cpu_state *)ctx->be_state)->conv_copy_threads = threads;
+    cpu_state(ctx)->conv_copy_threads = threads;
+    cpu_state(ctx)->conv_impl = impl;
     const genlab_conv_opts opts = {{(int)g->sh, (int)g->sw}, {(int)g->ph, (int)g->pw},
                                    {(int)g->dh, (int)g->dw}, {0, 0}, (int)g->groups};
     const int64_t ho = natural(g->h, g->kh, g->sh, g->ph, g->dh);
@@ -407,31 +503,42 @@ static float *run_on_threads(const geom *g, int threads, bool absolute, int64_t 
         w = genlab_abs(ctx, w);
         gy = genlab_abs(ctx, gy);
     }
-    genlab_tensor *outs[3] = {genlab_conv2d(ctx, x, w, NULL, &opts),
-                              genlab_conv_transpose2d(ctx, gy, w, NULL, &opts),
-                              genlab_conv2d_weight(ctx, x, gy, (int)g->kh, (int)g->kw, &opts)};
+    genlab_tensor *outs[2][3];
+    for (int r = 0; r < 1 + twice; r++) {
+        outs[r][0] = genlab_conv2d(ctx, x, w, NULL, &opts);
+        outs[r][1] = genlab_conv_transpose2d(ctx, gy, w, NULL, &opts);
+        outs[r][2] = genlab_conv2d_weight(ctx, x, gy, (int)g->kh, (int)g->kw, &opts);
+    }
+    ck_assert_int_eq(cpu_state(ctx)->conv_runs[impl], 3 * (1 + twice));
     *n_out = 0;
     for (int i = 0; i < 3; i++) {
-        ck_assert_msg(outs[i] != NULL, "%s", genlab_ctx_errmsg(ctx));
-        *n_out += genlab_tensor_numel(outs[i]);
+        ck_assert_msg(outs[0][i] != NULL && outs[twice][i] != NULL, "%s", genlab_ctx_errmsg(ctx));
+        const size_t bytes = (size_t)genlab_tensor_numel(outs[0][i]) * sizeof(float);
+        ck_assert_msg(memcmp(genlab_tensor_f32(outs[0][i]), genlab_tensor_f32(outs[twice][i]),
+                             bytes) == 0, "op %d: a second run gave other bytes", i);
+        *n_out += genlab_tensor_numel(outs[0][i]);
     }
     float *all = malloc((size_t)*n_out * sizeof *all), *p = all;
     ck_assert_ptr_nonnull(all);
     for (int i = 0; i < 3; i++) {
-        memcpy(p, genlab_tensor_f32(outs[i]), (size_t)genlab_tensor_numel(outs[i]) * sizeof *p);
-        p += genlab_tensor_numel(outs[i]);
+        memcpy(p, genlab_tensor_f32(outs[0][i]),
+               (size_t)genlab_tensor_numel(outs[0][i]) * sizeof *p);
+        p += genlab_tensor_numel(outs[0][i]);
     }
     genlab_ctx_destroy(ctx);
     return all;
 }
 
+#define N_THREAD_CASES ((int)(sizeof thread_cases / sizeof thread_cases[0]))
+
 START_TEST(test_threads)
 {
-    const thread_case *c = &thread_cases[_i];
+    const thread_case *c = &thread_cases[_i % N_THREAD_CASES];
+    const gl_conv_impl impl = impls[_i / N_THREAD_CASES];
     int64_t n1, n2, na;
-    float *one = run_on_threads(&c->g, 1, false, &n1);
-    float *two = run_on_threads(&c->g, 2, false, &n2);
-    float *mag = run_on_threads(&c->g, 1, true, &na);
+    float *one = run_on_threads(&c->g, 1, impl, false, false, &n1);
+    float *two = run_on_threads(&c->g, 2, impl, false, false, &n2);
+    float *mag = run_on_threads(&c->g, 1, impl, true, false, &na);
     ck_assert_int_eq(n1, n2);
     ck_assert_int_eq(n1, na);
     int64_t bad = -1;
@@ -447,26 +554,158 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* 2 threads, twice in each of two contexts: the same bytes every time */
+START_TEST(test_repeat)
+{
+    const thread_case *c = &thread_cases[_i % N_THREAD_CASES];
+    const gl_conv_impl impl = impls[_i / N_THREAD_CASES];
+    int64_t n1, n2;
+    float *first = run_on_threads(&c->g, 2, impl, false, true, &n1);
+    float *second = run_on_threads(&c->g, 2, impl, false, true, &n2);
+    ck_assert_int_eq(n1, n2);
+    const bool same = memcmp(first, second, (size_t)n1 * sizeof *first) == 0;
+    free(first);
+    free(second);
+    ck_assert_msg(same, "%s: a second context gave other bytes", c->name);
+}
+END_TEST
+
+#if defined(GL_TEST_DNNL) && defined(HAVE_DNNL)
+/* ---- oneDNN: dispatch, workspace cap, primitive cache ---- */
+
+/* The rule of cpu_conv_dispatch.c on the benchmark's shapes: one row per
+ * shape class it tells apart, with the implementation each pass gets. */
+typedef struct rule_case {
+    const char  *name;
+    geom         g;          /* the kernel's conv desc: x -> y */
+    gl_conv_impl want[3];    /* forward, backward data, backward weight */
+} rule_case;
+
+#define IM2COL GL_CONV_IM2COL
+#define PLAIN GL_CONV_DNNL
+#define BLOCKED GL_CONV_DNNL_BLOCKED
+static const rule_case rules[] = {
+    /* name                          n  cin  h   w  cout kh kw sh sw ph pw dh dw grp   fwd, data, weight */
+    {"d64.2: 64x32 -> 128x16",      {64,  64, 32, 32, 128, 4, 4, 2, 2, 1, 1, 1, 1, 1}, {BLOCKED, BLOCKED, BLOCKED}},
+    {"u8.1: 3x3 s1 on 8x8",         {64, 256,  8,  8, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {BLOCKED, BLOCKED, BLOCKED}},
+    {"u32.3: 3 output channels",    {64,  64, 32, 32,   3, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {BLOCKED, BLOCKED, BLOCKED}},
+    {"d32.1: 3 input channels",     {64,   3, 32, 32,  64, 5, 5, 2, 2, 2, 2, 1, 1, 1}, {BLOCKED, PLAIN, BLOCKED}},
+    {"g32.5 (convT): 3 channels",   {64,   3, 32, 32, 128, 4, 4, 2, 2, 1, 1, 1, 1, 1}, {BLOCKED, PLAIN, BLOCKED}},
+    {"u16.2: 1x1",                  {64, 128, 16, 16,  64, 1, 1, 1, 1, 0, 0, 1, 1, 1}, {PLAIN, PLAIN, PLAIN}},
+    {"d32.4: 2x2 output",           {64, 256,  4,  4, 512, 5, 5, 2, 2, 2, 2, 1, 1, 1}, {IM2COL, IM2COL, IM2COL}},
+    {"d64.5: fully connected",      {64, 512,  4,  4,   1, 4, 4, 1, 1, 0, 0, 1, 1, 1}, {IM2COL, IM2COL, IM2COL}},
+    {"groups 2 (not measured)",     {64,  64, 16, 16,  64, 3, 3, 1, 1, 1, 1, 1, 1, 2}, {IM2COL, IM2COL, IM2COL}},
+    {"dilation 2 (not measured)",   {64,  64, 16, 16,  64, 3, 3, 1, 1, 2, 2, 2, 2, 1}, {IM2COL, IM2COL, IM2COL}},
+    {"empty batch",                 { 0,  64, 16, 16,  64, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {IM2COL, IM2COL, IM2COL}},
+};
+#undef IM2COL
+#undef PLAIN
+#undef BLOCKED
+
+START_TEST(test_dnnl_rule)
+{
+    const rule_case *c = &rules[_i];
+    const geom *g = &c->g;
+    const genlab_conv_desc d = {g->n, g->cin, g->h, g->w, g->cout,
+                                natural(g->h, g->kh, g->sh, g->ph, g->dh),
+                                natural(g->w, g->kw, g->sw, g->pw, g->dw),
+                                g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, g->dh, g->dw, g->groups};
+    const gl_cpu_state st = {.threads = 2};
+    for (int pass = 0; pass < 3; pass++)
+        ck_assert_msg(gl_cpu_conv_choose(&st, (gl_conv_pass)pass, &d) == c->want[pass],
+                      "%s: pass %d gets implementation %d, not %d", c->name, pass,
+                      gl_cpu_conv_choose(&st, (gl_conv_pass)pass, &d), c->want[pass]);
+}
+END_TEST
+
+/* reorder buffers and scratchpad over the cap: the call falls back to im2col */
+START_TEST(test_dnnl_cap)
+{
+    genlab_ctx *ctx = tu_ctx(1);
+    gl_cpu_state *st = cpu_state(ctx);
+    st->conv_impl = GL_CONV_DNNL_BLOCKED;
+    genlab_tensor *x = rand_tensor(ctx, TU_SHAPE(2, 16, 8, 8), 1);
+    genlab_tensor *w = rand_tensor(ctx, TU_SHAPE(16, 16, 3, 3), 2);
+    st->conv_ws_max = 1;
+    ck_assert_ptr_nonnull(genlab_conv2d(ctx, x, w, NULL, NULL));
+    ck_assert_int_eq(st->conv_runs[GL_CONV_DNNL_BLOCKED], 0);
+    ck_assert_int_eq(st->conv_runs[GL_CONV_IM2COL], 1);
+    st->conv_ws_max = 0;
+    ck_assert_ptr_nonnull(genlab_conv2d(ctx, x, w, NULL, NULL));
+    ck_assert_int_eq(st->conv_runs[GL_CONV_DNNL_BLOCKED], 1);
+    genlab_ctx_destroy(ctx);
+}
+END_TEST
+
+/* More shapes than the cache holds: it stays at its bound, and the shape
+ * evicted first gives the same bytes when its primitive is made again. */
+START_TEST(test_dnnl_cache)
+{
+    genlab_ctx *ctx = tu_ctx(1);
+    gl_cpu_state *st = cpu_state(ctx);
+    st->conv_impl = GL_CONV_DNNL;
+    genlab_tensor *w = rand_tensor(ctx, TU_SHAPE(3, 2, 3, 3), 2);
+    genlab_tensor *x1 = rand_tensor(ctx, TU_SHAPE(1, 2, 5, 5), 1);
+    genlab_tensor *first = genlab_conv2d(ctx, x1, w, NULL, NULL);
+    for (int64_t n = 2; n <= GL_DNNL_CACHE + 3; n++)
+        ck_assert_ptr_nonnull(genlab_conv2d(ctx, rand_tensor(ctx, TU_SHAPE(n, 2, 5, 5), 1), w,
+                                            NULL, NULL));
+    ck_assert_int_eq(gl_cpu_dnnl_cached(st), GL_DNNL_CACHE);
+    genlab_tensor *again = genlab_conv2d(ctx, x1, w, NULL, NULL);
+    ck_assert_int_eq(st->conv_runs[GL_CONV_DNNL], GL_DNNL_CACHE + 4);
+    ck_assert_int_eq(gl_cpu_dnnl_cached(st), GL_DNNL_CACHE);
+    ck_assert_ptr_nonnull(first);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_mem_eq(genlab_tensor_f32(first), genlab_tensor_f32(again), 27 * sizeof(float));
+    genlab_ctx_destroy(ctx);
+}
+END_TEST
+#endif
+
 static Suite *suite(void)
 {
+#ifdef GL_TEST_DNNL
+    Suite *s = suite_create("ops_conv_dnnl");
+#else
     Suite *s = suite_create("ops_conv");
+#endif
     TCase *tc = tcase_create("values");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_values, 0, (int)(sizeof values / sizeof values[0]));
+    tcase_add_loop_test(tc, test_values, 0, N_VALUES * N_IMPLS);
     suite_add_tcase(s, tc);
     tc = tcase_create("gradcheck");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_gradcheck, 0, (int)(sizeof grads / sizeof grads[0]));
+    tcase_add_loop_test(tc, test_gradcheck, 0, N_GRADS * N_IMPLS);
     suite_add_tcase(s, tc);
+#ifndef GL_TEST_DNNL
     tc = tcase_create("errors");
     tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof errors / sizeof errors[0]));
     tcase_add_test(tc, test_error_dtype_and_null);
     suite_add_tcase(s, tc);
+#endif
     tc = tcase_create("threads");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_threads, 0, (int)(sizeof thread_cases / sizeof thread_cases[0]));
+    tcase_add_loop_test(tc, test_threads, 0, N_THREAD_CASES * N_IMPLS);
+    tcase_add_loop_test(tc, test_repeat, 0, N_THREAD_CASES * N_IMPLS);
     suite_add_tcase(s, tc);
+#if defined(GL_TEST_DNNL) && defined(HAVE_DNNL)
+    tc = tcase_create("dnnl");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_dnnl_rule, 0, (int)(sizeof rules / sizeof rules[0]));
+    tcase_add_test(tc, test_dnnl_cap);
+    tcase_add_test(tc, test_dnnl_cache);
+    suite_add_tcase(s, tc);
+#endif
     return s;
 }
 
-int main(void) { return tu_run(suite()); }
+int main(void)
+{
+#if defined(GL_TEST_DNNL) && !defined(HAVE_DNNL)
+    /* Automake's SKIP: this build has no oneDNN to test */
+    puts("ops_conv_dnnl: genlab was configured without oneDNN: SKIP");
+    return 77;
+#else
+    return tu_run(suite());
+#endif
+}

@@ -2,11 +2,36 @@
  *
  * cpu.h — the CPU backend's internal interface: its state and the kernels
  * each cpu_*.c file contributes to the vtable in cpu_backend.c.
+ *
+ * The convolution kernels have two implementations: im2col + OpenBLAS
+ * (cpu_conv.c, always built) and oneDNN (cpu_conv_dnnl.c, built when
+ * configure finds it: HAVE_DNNL). cpu_conv_dispatch.c chooses one per call,
+ * by a fixed rule on the pass and the shapes.
  */
 #ifndef GENLAB_CPU_H
 #define GENLAB_CPU_H
 
+#include <stdbool.h>
+
 #include "genlab/backend.h"
+
+/* The three convolution kernels, named by what they compute. */
+typedef enum gl_conv_pass {
+    GL_CONV_FORWARD,           /* y from x and w */
+    GL_CONV_BACKWARD_DATA,     /* gx from gy and w (also conv_transpose2d's forward) */
+    GL_CONV_BACKWARD_WEIGHT    /* gw from x and gy */
+} gl_conv_pass;
+
+/* Implementations of the convolution kernels. */
+typedef enum gl_conv_impl {
+    GL_CONV_AUTO = 0,          /* the rule of cpu_conv_dispatch.c */
+    GL_CONV_IM2COL,            /* cpu_conv.c */
+    GL_CONV_DNNL,              /* oneDNN on the NCHW / OIHW tensors themselves */
+    GL_CONV_DNNL_BLOCKED,      /* oneDNN on its blocked layouts, reordered in and out */
+    GL_CONV_IMPLS
+} gl_conv_impl;
+
+struct gl_dnnl;
 
 typedef struct gl_cpu_state {
     int    threads;
@@ -16,6 +41,11 @@ typedef struct gl_cpu_state {
                             * 0 = GL_CONV_WS_DEFAULT. Tests lower it. */
     int    conv_copy_threads; /* threads of the conv copies; 0 = chosen by
                                * cpu_conv.c. Tests raise it. */
+    gl_conv_impl conv_impl;   /* GL_CONV_AUTO, or the implementation every conv
+                               * kernel call tries first (tests, bench_conv) */
+    int64_t conv_runs[GL_CONV_IMPLS]; /* kernel calls each implementation served */
+    struct gl_dnnl *dnnl;     /* oneDNN engine, stream and primitives
+                               * (cpu_conv_dnnl.c); NULL until first used */
 } gl_cpu_state;
 
 /* Default cap on the conv workspace: bounds memory while keeping GEMMs big. */
@@ -24,13 +54,44 @@ typedef struct gl_cpu_state {
 /* gl_cpu_scratch — a workspace of at least bytes, kept across calls (NULL on OOM). */
 float *gl_cpu_scratch(gl_cpu_state *st, size_t bytes);
 
-/* cpu_conv.c */
+/* cpu_conv_dispatch.c: the vtable's conv kernels */
 void gl_cpu_conv2d_forward(void *state, const genlab_conv_desc *d, const float *x,
                            const float *w, float *y);
 void gl_cpu_conv2d_backward_data(void *state, const genlab_conv_desc *d, const float *gy,
                                  const float *w, float *gx);
 void gl_cpu_conv2d_backward_weight(void *state, const genlab_conv_desc *d, const float *x,
                                    const float *gy, float *gw);
+/* gl_cpu_conv_choose — the implementation that serves (pass, d) first:
+ * st->conv_impl when set, else the measured rule (GL_CONV_IM2COL without
+ * oneDNN). A oneDNN choice falls back to im2col when oneDNN refuses the call. */
+gl_conv_impl gl_cpu_conv_choose(const gl_cpu_state *st, gl_conv_pass pass,
+                                const genlab_conv_desc *d);
+
+/* cpu_conv.c: im2col / col2im + OpenBLAS, for every shape */
+void gl_cpu_im2col_forward(gl_cpu_state *st, const genlab_conv_desc *d, const float *x,
+                           const float *w, float *y);
+void gl_cpu_im2col_backward_data(gl_cpu_state *st, const genlab_conv_desc *d,
+                                 const float *gy, const float *w, float *gx);
+void gl_cpu_im2col_backward_weight(gl_cpu_state *st, const genlab_conv_desc *d,
+                                   const float *x, const float *gy, float *gw);
+
+/* cpu_conv_dnnl.c (HAVE_DNNL) */
+/* gl_cpu_dnnl_conv — run one conv kernel through oneDNN: pass GL_CONV_FORWARD
+ * (a = x, b = w, out = y), GL_CONV_BACKWARD_DATA (a = gy, b = w, out = gx) or
+ * GL_CONV_BACKWARD_WEIGHT (a = x, b = gy, out = gw), on the blocked layouts
+ * oneDNN prefers (reordered in and out) when blocked, else on the plain ones.
+ * Returns false when oneDNN cannot run it (a shape it does not support,
+ * reorder buffers and scratchpad over the workspace cap, out of memory);
+ * out is then unspecified, and the caller computes it another way. */
+bool gl_cpu_dnnl_conv(gl_cpu_state *st, gl_conv_pass pass, bool blocked,
+                      const genlab_conv_desc *d, const float *a, const float *b, float *out);
+/* gl_cpu_dnnl_cached — primitives held in st's cache (at most GL_DNNL_CACHE). */
+int gl_cpu_dnnl_cached(const gl_cpu_state *st);
+/* gl_cpu_dnnl_release — free st->dnnl (NULL is a no-op). */
+void gl_cpu_dnnl_release(gl_cpu_state *st);
+/* Primitives kept per backend state: a model has a few conv layers times
+ * three passes, times the batch sizes it runs (training, evaluation). */
+#define GL_DNNL_CACHE 64
 
 /* cpu_resample.c */
 void gl_cpu_max_pool(void *state, const genlab_pool_desc *d, const float *x, float *y,

@@ -48,6 +48,9 @@ static void cpu_release(void *state)
     gl_cpu_state *st = state;
     if (!st)
         return;
+#ifdef HAVE_DNNL
+    gl_cpu_dnnl_release(st);
+#endif
     free(st->scratch);
     free(st);
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
  *
- * cpu_conv.c — the CPU convolution kernels: 2-D convolution forward, its
- * adjoint with respect to the input (backward data, also the forward of a
- * transposed convolution) and its gradient with respect to the weight, for
- * any stride, padding, dilation and groups.
+ * cpu_conv.c — the im2col implementation of the CPU convolution kernels:
+ * 2-D convolution forward, its adjoint with respect to the input (backward
+ * data, also the forward of a transposed convolution) and its gradient with
+ * respect to the weight, for any stride, padding, dilation and groups. It
+ * serves every shape; cpu_conv_dispatch.c sends some to oneDNN instead
+ * (cpu_conv_dnnl.c).
  *
  * Method: im2col / col2im plus OpenBLAS sgemm. All images of a chunk sit
  * side by side in one column matrix (Cin*kh*kw, chunk*Ho*Wo), so that layers
@@ -28,8 +30,9 @@
  * count as far as OpenBLAS's GEMM is: its AVX-512 kernels were on the machine
  * this was written on; other kernels need not be.
  *
- * Not here: bias (the ops add it), validation (the ops validate), direct or
- * Winograd kernels.
+ * Not here: bias (the ops add it), validation (the ops validate), the
+ * choice of implementation (cpu_conv_dispatch.c), direct or Winograd
+ * kernels (oneDNN's, in cpu_conv_dnnl.c).
  *
  * Sections: plan, copies through gather tables, copies by rows, copies
  * (dispatch and reordering), kernels.
@@ -65,8 +68,6 @@
 #define GL_CONV_DIRECT_MIN_P 256
 
 /* ---- plan ---- */
-
-typedef enum conv_pass { CONV_FORWARD, CONV_BACKWARD_DATA, CONV_BACKWARD_WEIGHT } conv_pass;
 
 typedef enum conv_mode {
     CONV_COLUMNS,   /* im2col / col2im around the GEMMs */
@@ -109,7 +110,7 @@ static conv_mode mode_of(const genlab_conv_desc *d)
     return CONV_COLUMNS;
 }
 
-static void plan_make(const gl_cpu_state *st, const genlab_conv_desc *d, conv_pass pass,
+static void plan_make(const gl_cpu_state *st, const genlab_conv_desc *d, gl_conv_pass pass,
                       conv_plan *p)
 {
     p->mode = mode_of(d);
@@ -121,7 +122,7 @@ static void plan_make(const gl_cpu_state *st, const genlab_conv_desc *d, conv_pa
     p->p = d->ho * d->wo;
     /* the weight gradient sums over images: one GEMM over the whole chunk
      * (K = chunk*P) beats accumulating per-image products into gw */
-    p->per_image = p->mode == CONV_DIRECT && pass != CONV_BACKWARD_WEIGHT &&
+    p->per_image = p->mode == CONV_DIRECT && pass != GL_CONV_BACKWARD_WEIGHT &&
                    p->p >= GL_CONV_DIRECT_MIN_P;
     /* see the file comment: 1 = OpenBLAS runs its own pthreads */
     p->threads = st->conv_copy_threads        ? st->conv_copy_threads
@@ -134,7 +135,7 @@ static void plan_make(const gl_cpu_state *st, const genlab_conv_desc *d, conv_pa
     p->tab_elems = 0;
     if (columns && p->rows) {
         p->tab_elems = p->threads * ((p->hw + 15) / 16 * 16);
-    } else if (columns && pass == CONV_BACKWARD_DATA) {
+    } else if (columns && pass == GL_CONV_BACKWARD_DATA) {
         p->mh = axis_sources(d->h, d->kh, d->sh, d->ph, d->dh, d->ho, 0, NULL);
         p->mw = axis_sources(d->w, d->kw, d->sw, d->pw, d->dw, d->wo, 0, NULL);
         p->tab_elems = p->mh * p->mw * p->hw + d->h * p->mh + d->w * p->mw;
@@ -506,12 +507,11 @@ static void reorder(const conv_plan *p, const float *src, float *dst, int64_t nb
 
 /* ---- kernels ---- */
 
-void gl_cpu_conv2d_forward(void *state, const genlab_conv_desc *d, const float *x,
+void gl_cpu_im2col_forward(gl_cpu_state *st, const genlab_conv_desc *d, const float *x,
                            const float *w, float *y)
 {
-    gl_cpu_state *st = state;
     conv_plan p;
-    plan_make(st, d, CONV_FORWARD, &p);
+    plan_make(st, d, GL_CONV_FORWARD, &p);
     if (d->n == 0)
         return;
     if (p.mode == CONV_DENSE) {
@@ -549,12 +549,11 @@ void gl_cpu_conv2d_forward(void *state, const genlab_conv_desc *d, const float *
     }
 }
 
-void gl_cpu_conv2d_backward_data(void *state, const genlab_conv_desc *d, const float *gy,
+void gl_cpu_im2col_backward_data(gl_cpu_state *st, const genlab_conv_desc *d, const float *gy,
                                  const float *w, float *gx)
 {
-    gl_cpu_state *st = state;
     conv_plan p;
-    plan_make(st, d, CONV_BACKWARD_DATA, &p);
+    plan_make(st, d, GL_CONV_BACKWARD_DATA, &p);
     if (d->n == 0)
         return;
     if (p.mode == CONV_DENSE) {
@@ -592,12 +591,11 @@ void gl_cpu_conv2d_backward_data(void *state, const genlab_conv_desc *d, const f
     }
 }
 
-void gl_cpu_conv2d_backward_weight(void *state, const genlab_conv_desc *d, const float *x,
+void gl_cpu_im2col_backward_weight(gl_cpu_state *st, const genlab_conv_desc *d, const float *x,
                                    const float *gy, float *gw)
 {
-    gl_cpu_state *st = state;
     conv_plan p;
-    plan_make(st, d, CONV_BACKWARD_WEIGHT, &p);
+    plan_make(st, d, GL_CONV_BACKWARD_WEIGHT, &p);
     const int64_t nw = d->cout * p.kdim;
     if (d->n == 0) {
         memset(gw, 0, (size_t)nw * sizeof *gw);
