@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Merge bench_conv and torch_conv.py outputs into the markdown table of
 bench/README.md. Each program may have been run several times: per layer and
-per column the fastest run is kept.
+per column the fastest run is kept. The last column names the implementations
+that served genlab's forward, data and weight kernels (bench_conv's last
+column; give --ours runs of one --conv setting).
 
     bench/conv_table.py --ours a.tsv b.tsv --torch c.tsv d.tsv [--sgemm 200]
 """
@@ -45,12 +47,12 @@ def main():
     print(f"reference sgemm 1024x1024x1024: {sgemm:.0f} GFLOP/s\n")
     print("| layer | kind | GFLOP | genlab ms | torch ms | torch/genlab | genlab GFLOP/s "
           "| % of layer sgemm | % of sgemm 1024 | genlab fwd / data / weight ms "
-          "| torch fwd / data / weight ms |")
-    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+          "| torch fwd / data / weight ms | genlab kernels |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
     totals = {}
     for name, o in ours.items():
         t = torch.get(name)
-        model = "DCGAN-" + name[1:3]
+        model = "DCGAN-" + name[1:3] if name[0] in "gd" else "U-Net 3x3 layers"
         tot = totals.setdefault(model, [0.0, 0.0])
         tot[0] += float(o[6])
         tot[1] += float(t[6]) if t else float("nan")
@@ -60,7 +62,8 @@ def main():
         print(f"| {name} | {o[1]} | {gflop:.2f} | {ms:.1f} | {tms:.1f} | {tms / ms:.2f} "
               f"| {rate:.0f} | {100 * rate / float(o[9]):.0f} | {100 * rate / sgemm:.0f} "
               f"| {float(o[3]):.1f} / {float(o[4]):.1f} / {float(o[5]):.1f} "
-              f"| {float(t[3]):.1f} / {float(t[4]):.1f} / {float(t[5]):.1f} |" if t else "|")
+              f"| {float(t[3]):.1f} / {float(t[4]):.1f} / {float(t[5]):.1f} "
+              f"| {o[11] if len(o) > 11 else ''} |" if t else "|")
     print("\nAll conv layers of one model, forward + both gradients:\n")
     print("| model | genlab ms | torch ms | torch/genlab |")
     print("|---|--:|--:|--:|")

@@ -5,9 +5,11 @@
  * vtable that gathers these with the conv (cpu_conv.c) and resampling
  * (cpu_resample.c) kernels.
  *
- * Parallelism is OpenMP with a static schedule; every kernel gives the same
- * bits for any thread count (reductions split work into fixed chunks, never
- * into per-thread ones).
+ * Parallelism is OpenMP with a static schedule; every kernel here gives the
+ * same bits for any thread count (reductions split work into fixed chunks,
+ * never into per-thread ones). The conv kernels' oneDNN weight gradients
+ * are the exception: the same bits at a fixed thread count only
+ * (cpu_conv_dnnl.c).
  */
 #include <cblas.h>
 #include <math.h>

@@ -25,9 +25,11 @@
  * threads, an ICV of the calling thread: it is set to the backend's count
  * around each call (primitive creation included, which fixes the work
  * split) and restored after. With a fixed thread count oneDNN's results are
- * the same bits on every run (tests/test_ops_conv.c checks it); they may
- * differ between thread counts (the weight gradient's reduction is split by
- * threads), within rounding.
+ * the same bits on every run (tests/test_ops_conv.c checks it). Unlike
+ * im2col's, they are not independent of the thread count: on the layers of
+ * bench/README.md, 1 and 2 threads gave the same forward and data gradient
+ * bits, but different weight gradients (oneDNN splits that sum over images
+ * by thread) on 11 of the 20 layers it serves, within rounding.
  *
  * Not here: the choice between implementations (cpu_conv_dispatch.c), bias,
  * validation.
