@@ -65,7 +65,13 @@
  *     whose one GEMM over the batch is as fast or faster (blocked was 15%
  *     faster on d32.4's forward and data but 10% slower on g32.2's, and
  *     slower on both weight gradients; 2.5x or more slower on the fully
- *     connected layers);
+ *     connected layers). Blocked forward and data with an im2col weight
+ *     gradient was tried there: each pass alone was the fastest (d32.4:
+ *     8.6 / 8.2 / 9.8 ms) but the training pass slower (33-37 ms against
+ *     31 with either implementation throughout; g32.2: 84-86 against
+ *     76-85), as OpenBLAS's and OpenMP's idle threads spin on the cores
+ *     the other pool's threads need (bench/README.md), so the three
+ *     passes of a layer stay on one thread pool;
  *   - 1x1 kernels, stride 1: oneDNN plain (straight GEMMs, 1.6-2.6x);
  *   - inputs of fewer than 16 channels (images): blocked forward (1.8-2.3x)
  *     and weight gradient (2.4-3.1x), plain data gradient (1.3-1.6x:
