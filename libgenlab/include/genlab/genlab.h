@@ -7,7 +7,9 @@
  * (tensor.h), ops (ops.h), autograd (autograd.h), random numbers (rng.h),
  * layers (nn.h), optimizers (optim.h), the backend interface (backend.h),
  * the experiment store (store.h), the plugin ABI (plugin.h), plugin loading
- * (registry.h), typed configuration (config.h) and the run loop (run.h).
+ * (registry.h), typed configuration (config.h), the run loop (run.h), images
+ * (image.h), the image pipeline of datasets (dataset.h) and checkpoints
+ * (checkpoint.h).
  * Anything not declared in these headers is not part of the API.
  */
 #ifndef GENLAB_GENLAB_H
@@ -29,6 +31,9 @@
 #include "registry.h"
 #include "config.h"
 #include "run.h"
+#include "image.h"
+#include "dataset.h"
+#include "checkpoint.h"
 
 /* genlab_version — the library's version string (may differ from the header's). */
 const char *genlab_version(void);

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * image.h — 8-bit images in memory: decoding PNG and JPEG files, writing
+ * PNG files, the transforms datasets apply (resize, center crop, flip,
+ * channel conversion, scaling to floats), and the sample grids and strips
+ * researchers look at.
+ *
+ * An image is interleaved and row-major, as files store it: pixel (x, y)
+ * channel c is data[(y * width + x) * channels + c]. Channels are 1 (gray),
+ * 3 (RGB) or 4 (RGBA). Tensors are planar (N, C, H, W); the conversions
+ * between the two are genlab_image_to_chw and the grid functions.
+ *
+ * Every function that can fail takes a context and leaves a message on it
+ * naming the file (or the `name` given for a memory buffer) and what is
+ * wrong. Decoders never abort the process: libpng's and libjpeg's error
+ * paths are caught (setjmp) and turned into GL_ERR_FORMAT. On failure an
+ * output image is left empty ({0}), so genlab_image_free is always safe.
+ *
+ * Thread-safety: the functions keep no global state; one image may be used
+ * by one thread at a time.
+ *
+ * Sections: images, decoding, writing, transforms, grids.
+ */
+#ifndef GENLAB_IMAGE_H
+#define GENLAB_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "context.h"
+#include "status.h"
+#include "tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- images ---- */
+
+typedef struct genlab_image {
+    int32_t  width, height;
+    int32_t  channels;          /* 1 gray, 3 RGB, 4 RGBA */
+    uint8_t *data;              /* height * width * channels bytes (malloc) */
+} genlab_image;
+
+/* Decoders refuse images larger than this many pixels (a corrupt header
+ * must not make us allocate gigabytes): 2^28, a 16384 x 16384 photo. */
+#define GL_IMAGE_MAX_PIXELS ((int64_t)1 << 28)
+
+/* genlab_image_alloc — allocate img's pixels (uninitialised) for a
+ * width x height x channels image. GL_ERR_INVALID for a size out of
+ * [1, GL_IMAGE_MAX_PIXELS] or channels not 1, 3 or 4; GL_ERR_NOMEM. */
+genlab_status genlab_image_alloc(genlab_ctx *ctx, genlab_image *img, int32_t width,
+                                 int32_t height, int32_t channels);
+
+/* genlab_image_free — free img's pixels and zero it. NULL is a no-op. */
+void genlab_image_free(genlab_image *img);
+
+/* ---- decoding ---- */
+
+typedef enum genlab_image_format {
+    GL_IMAGE_UNKNOWN = 0,
+    GL_IMAGE_PNG     = 1,
+    GL_IMAGE_JPEG    = 2
+} genlab_image_format;
+
+/* genlab_image_sniff — the format a buffer's first bytes announce (the PNG
+ * signature, or JPEG's SOI marker FF D8 FF). */
+genlab_image_format genlab_image_sniff(const void *buf, size_t size);
+
+/* genlab_image_decode — decode a PNG or JPEG held in memory into *out.
+ * name: what messages call the data (a path; never NULL).
+ * PNG: every color type and bit depth (1, 2, 4, 8, 16), interlaced or not.
+ *   Gray stays 1 channel, RGB 3; palette images become RGB, or RGBA when
+ *   they have transparency (tRNS); gray with alpha becomes RGBA. 16-bit
+ *   samples are scaled to 8 bits with rounding (libpng's png_set_scale_16).
+ * JPEG: grayscale gives 1 channel, YCbCr and RGB give 3 (libjpeg-turbo's
+ *   default upsampling and IDCT). CMYK is refused (GL_ERR_UNSUPPORTED).
+ *   A stream libjpeg only warns about (truncated data it would fill with
+ *   gray, corrupt entropy data) is refused as well: a training set must not
+ *   silently hold half-gray images.
+ * Returns GL_OK; GL_ERR_FORMAT for an unknown format, a corrupt or truncated
+ * stream (the library's message included); GL_ERR_INVALID for an image over
+ * GL_IMAGE_MAX_PIXELS; GL_ERR_NOMEM. */
+genlab_status genlab_image_decode(genlab_ctx *ctx, const void *buf, size_t size,
+                                  const char *name, genlab_image *out);
+
+/* genlab_image_read — read the file at path and decode it as above.
+ * GL_ERR_IO (naming path and the system's reason) when it cannot be read. */
+genlab_status genlab_image_read(genlab_ctx *ctx, const char *path, genlab_image *out);
+
+/* ---- writing ---- */
+
+/* genlab_png_write — write img as an 8-bit PNG (gray, RGB or RGBA as its
+ * channels say) at path, atomically: into a temporary file in the same
+ * directory, fsync'd, then renamed over path, so a crash or a full disk
+ * never leaves a half-written image under the final name. GL_ERR_IO naming
+ * the path and the reason; nothing is left behind on failure. */
+genlab_status genlab_png_write(genlab_ctx *ctx, const char *path, const genlab_image *img);
+
+/* ---- transforms ---- */
+
+/* Resampling filters, each as Pillow's Image.resize defines it (the library
+ * clean-fid and torchvision's PIL path use). Scaling down, the filter's
+ * support widens by the scale factor, so every input pixel contributes
+ * (antialiasing); scaling up it is the plain interpolation. Pixel centres
+ * are at (i + 0.5), i.e. align_corners = False.
+ *   AREA      Pillow's BOX: each output pixel is the mean of the input area
+ *             it covers, fractional pixels weighted by coverage (the same
+ *             as OpenCV's INTER_AREA when shrinking)
+ *   BILINEAR  triangle filter (Pillow's BILINEAR)
+ *   BICUBIC   cubic convolution with a = -0.5 (Pillow's BICUBIC)
+ * Results are rounded to the nearest integer and clamped to [0, 255]. */
+typedef enum genlab_resize_filter {
+    GL_RESIZE_AREA     = 0,
+    GL_RESIZE_BILINEAR = 1,
+    GL_RESIZE_BICUBIC  = 2
+} genlab_resize_filter;
+
+/* "area", "bilinear", "bicubic"; "?" for an unknown value. Static. */
+const char *genlab_resize_filter_name(genlab_resize_filter filter);
+
+/* genlab_image_resize — in resized to width x height into *out (a new
+ * image; in is untouched). GL_ERR_INVALID for a bad size or filter. */
+genlab_status genlab_image_resize(genlab_ctx *ctx, const genlab_image *in, int32_t width,
+                                  int32_t height, genlab_resize_filter filter, genlab_image *out);
+
+/* genlab_image_center_crop — the width x height window at the centre of
+ * in into *out. The window's left edge is round((in->width - width) / 2)
+ * and likewise its top (torchvision's CenterCrop). GL_ERR_INVALID when the
+ * window is larger than the image. */
+genlab_status genlab_image_center_crop(genlab_ctx *ctx, const genlab_image *in, int32_t width,
+                                       int32_t height, genlab_image *out);
+
+/* genlab_image_flip_h — mirror img left to right, in place. */
+void genlab_image_flip_h(genlab_image *img);
+
+/* genlab_image_convert — in with `channels` channels into *out:
+ *   gray -> RGB       the gray value in all three channels
+ *   RGB(A) -> gray    ITU-R 601-2 luma, L = R*299/1000 + G*587/1000 +
+ *                     B*114/1000 rounded as Pillow's convert("L") does
+ *   RGBA -> RGB       alpha dropped (Pillow's convert("RGB"))
+ *   same count        a copy
+ * GL_ERR_INVALID for channels not 1, 3 or 4, or gray/RGB -> RGBA. */
+genlab_status genlab_image_convert(genlab_ctx *ctx, const genlab_image *in, int32_t channels,
+                                   genlab_image *out);
+
+/* How 8-bit values become floats. */
+typedef enum genlab_value_range {
+    GL_RANGE_SIGNED = 0,        /* [-1, 1]: v / 127.5 - 1 (GANs, diffusion) */
+    GL_RANGE_UNIT   = 1         /* [0, 1]:  v / 255       (VAEs with BCE) */
+} genlab_value_range;
+
+/* genlab_image_to_chw — img as planar floats: dst[(c * H + y) * W + x]
+ * (channels * height * width floats, caller's memory). */
+void genlab_image_to_chw(const genlab_image *img, genlab_value_range range, float *dst);
+
+/* ---- grids ---- */
+
+/* How a grid of samples is laid out and how values become pixels. */
+typedef struct genlab_grid_options {
+    int32_t ncol;       /* images per row; 0: ceil(sqrt(n)) */
+    int32_t padding;    /* pixels between images and around the grid */
+    uint8_t pad_value;  /* the padding's gray level */
+    float   lo, hi;     /* the value range shown: v -> clamp((v - lo) / (hi -
+                         * lo), 0, 1) * 255, rounded half up; NaN shows as lo */
+} genlab_grid_options;
+
+/* genlab_grid_defaults — torchvision's make_grid/save_image defaults for
+ * [-1, 1] images: ncol 0 (square), padding 2, pad_value 0, lo -1, hi 1. */
+genlab_grid_options genlab_grid_defaults(void);
+
+/* genlab_image_grid — the images of x ((N, C, H, W) float32, C 1 or 3)
+ * tiled row by row into one image, as torchvision's make_grid lays them
+ * out: cells of (H + padding) x (W + padding), a padding-wide border on
+ * every side, the last row left as padding where N is not a multiple of
+ * ncol. The result has C channels. GL_ERR_SHAPE / GL_ERR_DTYPE for another
+ * tensor; GL_ERR_INVALID for lo >= hi or a negative padding. */
+genlab_status genlab_image_grid(genlab_ctx *ctx, const genlab_tensor *x,
+                                const genlab_grid_options *opt, genlab_image *out);
+
+/* genlab_image_strips — frames ((T, N, C, H, W) float32: T steps of a
+ * latent interpolation or a denoising sequence of N samples) as N rows of
+ * T images: row i shows sample i from the first frame to the last. ncol in
+ * opt is ignored (it is T). Errors as genlab_image_grid. */
+genlab_status genlab_image_strips(genlab_ctx *ctx, const genlab_tensor *frames,
+                                  const genlab_grid_options *opt, genlab_image *out);
+
+/* genlab_save_grid — genlab_image_grid (or genlab_image_strips for a 5-D
+ * tensor) written to path with genlab_png_write. */
+genlab_status genlab_save_grid(genlab_ctx *ctx, const char *path, const genlab_tensor *x,
+                               const genlab_grid_options *opt);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GENLAB_IMAGE_H */
