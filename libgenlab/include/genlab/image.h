@@ -106,9 +106,13 @@ genlab_status genlab_png_write(genlab_ctx *ctx, const char *path, const genlab_i
  * support widens by the scale factor, so every input pixel contributes
  * (antialiasing); scaling up it is the plain interpolation. Pixel centres
  * are at (i + 0.5), i.e. align_corners = False.
- *   AREA      Pillow's BOX: each output pixel is the mean of the input area
- *             it covers, fractional pixels weighted by coverage (the same
- *             as OpenCV's INTER_AREA when shrinking)
+ *   AREA      Pillow's BOX: each output pixel is the plain mean of the
+ *             input pixels whose centres lie in the area it covers (its
+ *             right edge included). At integer ratios that is the area's
+ *             mean, as OpenCV's INTER_AREA; at other ratios a pixel the
+ *             edge cuts counts wholly or not at all (17 -> 8 pixels: the
+ *             first output is the mean of inputs 0 and 1, not 0, 1 and
+ *             1/8 of 2), so the two differ there
  *   BILINEAR  triangle filter (Pillow's BILINEAR)
  *   BICUBIC   cubic convolution with a = -0.5 (Pillow's BICUBIC)
  * Results are rounded to the nearest integer and clamped to [0, 255], after
