@@ -111,7 +111,7 @@ static bool utf8_valid(const char *s)
  * so that with the 8-byte aligned data start each is aligned to its size. */
 typedef struct wentry {
     json_t     *info;     /* {"dtype", "shape"}, borrowed from w->infos */
-    const void *data;
+    void       *data;     /* a copy: visitors hand out temporaries (visit.c) */
     size_t      nbytes, esize;
 } wentry;
 
@@ -146,6 +146,8 @@ void genlab_ckpt_writer_free(genlab_ckpt_writer *w)
         return;
     json_decref(w->infos);
     json_decref(w->meta);
+    for (size_t i = 0; i < w->n; i++)
+        free(w->e[i].data);
     free(w->e);
     free(w);
 }
@@ -190,6 +192,11 @@ genlab_status genlab_ckpt_add(genlab_ckpt_writer *w, const char *name, const cha
         w->e = e;
         w->cap = cap;
     }
+    void *copy = malloc(nbytes ? nbytes : 1);
+    if (!copy)
+        goto nomem;
+    if (nbytes)
+        memcpy(copy, data, nbytes);
     json_t *info = json_object(), *dims = json_array();
     bool ok = info && dims && !json_object_set_new(info, "dtype", json_string(dtypes[dt].name));
     for (int i = 0; ok && i < ndim; i++)
@@ -200,13 +207,14 @@ genlab_status genlab_ckpt_add(genlab_ckpt_writer *w, const char *name, const cha
     if (!ok || json_object_set_new(w->infos, name, info)) {
         if (!ok)
             json_decref(info);
+        free(copy);
         goto nomem;
     }
     size_t at = 0;  /* after every entry of the same or a larger element size */
     while (at < w->n && w->e[at].esize >= dtypes[dt].size)
         at++;
     memmove(&w->e[at + 1], &w->e[at], (w->n - at) * sizeof *w->e);
-    w->e[at] = (wentry){.info = info, .data = data, .nbytes = nbytes, .esize = dtypes[dt].size};
+    w->e[at] = (wentry){.info = info, .data = copy, .nbytes = nbytes, .esize = dtypes[dt].size};
     w->n++;
     return GL_OK;
 nomem:
