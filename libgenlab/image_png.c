@@ -84,6 +84,13 @@ static genlab_status read_pixels(png_structp png, png_infop info, png_reader *r)
 {
     /* no side can exceed the pixel limit; the product is checked below */
     png_set_user_limits(png, (png_uint_32)GL_IMAGE_MAX_PIXELS, (png_uint_32)GL_IMAGE_MAX_PIXELS);
+    /* Of the chunks, only IHDR, PLTE, tRNS, IDAT and IEND make the pixels
+     * kept here: skip all others unread. Besides sparing the inflating of
+     * text and ICC profiles, this keeps libpng from allocating a buffer of
+     * an ancillary chunk's stated length, which it does even past its
+     * length limit (a "benign" error on read): 2 GB for a 145-byte file
+     * (found by fuzz_png). */
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
     png_read_info(png, info);
     png_uint_32 w, h;
     int depth, type, interlace;
