@@ -17,6 +17,7 @@
  * genlab writes PNG only.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <jpeglib.h>
@@ -51,6 +52,22 @@ static void on_message(j_common_ptr cinfo, int level)
     on_error(cinfo);
 }
 
+/* too_short — whether the file has fewer bits than the image has 8 x 8
+ * blocks. Huffman coding spends at least one bit on every block's DC
+ * coefficient, so such a file is truncated or lies about its size: refuse
+ * it before libjpeg allocates (a progressive image buffers all its
+ * coefficients, 1.5 GB at the pixel limit). Arithmetic coding has no such
+ * floor and is not checked. */
+static bool too_short(const struct jpeg_decompress_struct *c, size_t size)
+{
+    if (c->arith_code)
+        return false;
+    uint64_t blocks = 0;
+    for (int i = 0; i < c->num_components; i++)
+        blocks += (uint64_t)c->comp_info[i].width_in_blocks * c->comp_info[i].height_in_blocks;
+    return blocks > (uint64_t)size * 8;
+}
+
 /* read_pixels — header, color space, size, then the scanlines; libjpeg's
  * errors and warnings longjmp out of it to read_guarded. */
 static genlab_status read_pixels(jpeg_reader *r)
@@ -79,6 +96,10 @@ static genlab_status read_pixels(jpeg_reader *r)
     genlab_status st = gl_image_check_size(r->ctx, r->name, c->image_width, c->image_height);
     if (st != GL_OK)
         return st;
+    if (too_short(c, r->size))
+        return genlab_errorf(r->ctx, GL_ERR_FORMAT,
+                             "%s: invalid JPEG: %u x %u pixels cannot fit in %zu bytes (truncated?)",
+                             r->name, c->image_width, c->image_height, r->size);
     jpeg_start_decompress(c);
     st = gl_image_alloc_named(r->ctx, r->name, r->out, c->output_width, c->output_height,
                               c->output_components);

@@ -17,7 +17,6 @@
  * grids, golden grids.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <png.h>
 #include <stdio.h>
@@ -543,6 +542,20 @@ static void jpeg_flip(membuf *b, int arg)
         b->data[mid + i] ^= 0xff;
 }
 
+/* the frame header (SOF0) claims an arg x arg image */
+static void jpeg_huge(membuf *b, int arg)
+{
+    jpeg_encode(&jpeg_damaged, b);
+    for (size_t i = 2; i + 9 < b->size; i++)
+        if (b->data[i] == 0xff && b->data[i + 1] == 0xc0) {
+            uint8_t *hw = b->data + i + 5;   /* after length and precision */
+            hw[0] = hw[2] = (uint8_t)(arg >> 8);
+            hw[1] = hw[3] = (uint8_t)arg;
+            return;
+        }
+    ck_abort_msg("no SOF0 marker");
+}
+
 static void jpeg_garbage(membuf *b, int arg)
 {
     *b = (membuf){0};
@@ -600,6 +613,11 @@ static const bad_case bad_cases[] = {
     {"noeoi.jpg",       BAD_BYTES, jpeg_cut,       -2,    GL_ERR_FORMAT, "Premature end of JPEG file"},
     {"garbage.jpg",     BAD_BYTES, jpeg_garbage,   0,     GL_ERR_FORMAT, "Unsupported marker type"},
     {"flipped.jpg",     BAD_BYTES, jpeg_flip,      4,     GL_ERR_FORMAT, "Corrupt JPEG data"},
+    /* lying frame headers: over the pixel limit; within it, but with
+     * fewer bits than 8 x 8 blocks (refused before allocating; libjpeg
+     * itself refuses sides over 65500) */
+    {"huge.jpg",        BAD_BYTES, jpeg_huge,      60000, GL_ERR_INVALID, "60000 x 60000 pixels"},
+    {"big.jpg",         BAD_BYTES, jpeg_huge,      16384, GL_ERR_FORMAT, "cannot fit"},
     {"cmyk.jpg",        BAD_BYTES, jpeg_cmyk,      JCS_CMYK, GL_ERR_UNSUPPORTED, "CMYK"},
     {"ycck.jpg",        BAD_BYTES, jpeg_cmyk,      JCS_YCCK, GL_ERR_UNSUPPORTED, "CMYK"},
     /* files that cannot be read */

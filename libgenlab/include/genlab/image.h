@@ -83,9 +83,10 @@ genlab_image_format genlab_image_sniff(const void *buf, size_t size);
  *   gray, corrupt entropy data) is refused as well: a training set must not
  *   silently hold half-gray images.
  * Returns GL_OK; GL_ERR_FORMAT for an empty buffer, an unknown format, a
- * corrupt or truncated stream (the library's message included), or a PNG
- * whose pixels cannot fit in the buffer even at deflate's best ratio
- * (refused before allocating); GL_ERR_INVALID for an image over
+ * corrupt or truncated stream (the library's message included), or an
+ * image whose pixels cannot fit in the buffer (a PNG even at deflate's best
+ * ratio, a Huffman-coded JPEG at one bit per 8 x 8 block: refused before
+ * allocating); GL_ERR_INVALID for an image over
  * GL_IMAGE_MAX_PIXELS (but a PNG side longer than GL_IMAGE_MAX_PIXELS is
  * refused by libpng's own limit check: GL_ERR_FORMAT); GL_ERR_UNSUPPORTED
  * for CMYK or unknown JPEG color spaces; GL_ERR_NOMEM. */
