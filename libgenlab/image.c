@@ -39,7 +39,7 @@ genlab_status gl_image_alloc_named(genlab_ctx *ctx, const char *name, genlab_ima
                                    int64_t width, int64_t height, int32_t channels)
 {
     *img = (genlab_image){0};
-    if (channels != 1 && channels != 3 && channels != 4)
+    if (!gl_image_channels_ok(channels))
         return genlab_errorf(ctx, GL_ERR_INVALID, "%s: %d channels (1, 3 or 4)", name, channels);
     genlab_status st = gl_image_check_size(ctx, name, width, height);
     if (st != GL_OK)

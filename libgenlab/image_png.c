@@ -191,8 +191,7 @@ static bool write_guarded(png_structp png, png_infop info, FILE *f, const genlab
 
 genlab_status genlab_png_write(genlab_ctx *ctx, const char *path, const genlab_image *img)
 {
-    if (!img || !img->data || (img->channels != 1 && img->channels != 3 && img->channels != 4) ||
-        img->width < 1 || img->height < 1)
+    if (!gl_image_valid(img))
         return genlab_errorf(ctx, GL_ERR_INVALID,
                              "png_write: %s: not an image (%d x %d, %d channels, %s data)", path,
                              img ? img->width : 0, img ? img->height : 0, img ? img->channels : 0,
