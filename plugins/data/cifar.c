@@ -93,7 +93,7 @@ static void cifar_items_free(cifar_items *it)
 
 static genlab_status cifar_items_grow(genlab_ctx *ctx, const char *who, cifar_items *it)
 {
-    int64_t cap = it->cap ? 2 * it->cap : 1024;
+    int64_t cap = it->cap ? 2 * it->cap : 64;
     uint8_t *p = realloc(it->pixels, (size_t)cap * CIFAR_PIXELS);
     if (p)
         it->pixels = p;
