@@ -13,11 +13,21 @@
  *                              "data_offsets": [begin, end] }, ... }
  *     the data   each tensor's bytes, little-endian, row-major, at
  *                [begin, end) counted from the end of the header; the
- *                tensors tile the data exactly, in the order written
+ *                tensors tile the data exactly (no gap, no overlap, no
+ *                byte left over)
  *
  * dtypes: "F32", "I32", "U8", "I64", "U64". Metadata values are strings
  * (the format allows nothing else). The JSON is written and read with
- * jansson.
+ * jansson; a header with a key twice is refused (jansson would otherwise
+ * keep the last one silently), and keys of an entry other than dtype, shape
+ * and data_offsets are ignored, as safetensors does.
+ *
+ * genlab writes the header's entries in the order they were added, and the
+ * data in that order too except that 8-byte elements come first, then
+ * 4-byte ones, then bytes (safetensors orders by element size the same
+ * way): with the 8-byte aligned data start, every tensor's data is then
+ * aligned to its element size. Files from other tools may not be: read
+ * their values through genlab_ckpt_read, which copies with memcpy.
  *
  * Writing is atomic: a temporary file in the target's directory is written,
  * fsync'd and renamed over the target (and the directory fsync'd), so a
@@ -51,6 +61,9 @@ extern "C" {
  * GL_MAX_DIMS; other tools' files may have more). */
 #define GL_CKPT_MAX_DIMS 8
 
+/* Longest header accepted (and written): safetensors' own limit. */
+#define GL_CKPT_MAX_HEADER 100000000
+
 /* ---- writing ---- */
 
 typedef struct genlab_ckpt_writer genlab_ckpt_writer;
@@ -66,7 +79,8 @@ void genlab_ckpt_writer_free(genlab_ckpt_writer *w);
  * and shape (ndim in [0, GL_CKPT_MAX_DIMS]; 0 is a scalar). The data is not
  * copied: it must stay valid and unchanged until genlab_ckpt_write returns.
  * GL_ERR_INVALID for an empty name, "__metadata__", a name already added,
- * an unknown dtype or a negative dimension. */
+ * a name that is not UTF-8, an unknown dtype, a negative dimension, a size
+ * over SIZE_MAX bytes, or NULL data for a non-empty tensor. */
 genlab_status genlab_ckpt_add(genlab_ckpt_writer *w, const char *name, const char *dtype,
                               int ndim, const int64_t *shape, const void *data);
 
@@ -76,19 +90,24 @@ genlab_status genlab_ckpt_add_tensor(genlab_ckpt_writer *w, const char *name,
                                      const genlab_tensor *t);
 
 /* genlab_ckpt_set_meta — set metadata key to value (both copied; a key set
- * twice keeps the last value). GL_ERR_INVALID for an empty key. */
+ * twice keeps the last value). GL_ERR_INVALID for an empty key or a key or
+ * value that is not UTF-8. */
 genlab_status genlab_ckpt_set_meta(genlab_ckpt_writer *w, const char *key, const char *value);
 
 /* genlab_ckpt_write — write everything added so far to path, atomically.
  * GL_ERR_IO naming the path and the system's reason (ENOSPC, EACCES, ...);
- * on failure the temporary file is removed and path is untouched. */
+ * on failure the temporary file is removed and path is untouched.
+ * GL_ERR_INVALID when the header would exceed GL_CKPT_MAX_HEADER. */
 genlab_status genlab_ckpt_write(genlab_ckpt_writer *w, const char *path);
 
 /* ---- reading ---- */
 
 typedef struct genlab_ckpt genlab_ckpt;
 
-/* One tensor of an open checkpoint. Pointers stay valid until close. */
+/* One tensor of an open checkpoint. Pointers stay valid until close. The
+ * data section starts 8-byte aligned in memory, so data is aligned to its
+ * element size when begin is a multiple of it (always so in files genlab
+ * or safetensors wrote). */
 typedef struct genlab_ckpt_entry {
     const char *name;
     const char *dtype;          /* "F32", "I32", "U8", "I64", "U64" */
@@ -112,8 +131,8 @@ genlab_status genlab_ckpt_parse(genlab_ctx *ctx, const void *buf, size_t size, c
 /* genlab_ckpt_close — free c. NULL is a no-op. */
 void genlab_ckpt_close(genlab_ckpt *c);
 
-/* genlab_ckpt_count / genlab_ckpt_entry_at — the entries, in file order
- * (i in [0, count)). entry_at returns false for i out of range. */
+/* genlab_ckpt_count / genlab_ckpt_entry_at — the entries, in the header's
+ * order (i in [0, count)). entry_at returns false for i out of range. */
 size_t genlab_ckpt_count(const genlab_ckpt *c);
 bool   genlab_ckpt_entry_at(const genlab_ckpt *c, size_t i, genlab_ckpt_entry *out);
 
@@ -146,19 +165,24 @@ const char *genlab_ckpt_path(const genlab_ckpt *c);
  * directory (genlab_ckpt_name builds the name). */
 
 /* genlab_ckpt_name — "<dir>/step-%012lld.safetensors" into buf (size).
- * Returns buf, or NULL when it does not fit. */
+ * Returns buf, or NULL when it does not fit or step is negative. */
 char *genlab_ckpt_name(char *buf, size_t size, const char *dir, int64_t step);
 
 /* genlab_ckpt_latest — the path of the newest (highest step) checkpoint in
  * dir into buf (size), its step into *step (may be NULL). GL_ERR_IO when
  * dir cannot be read; GL_ERR_STATE ("no checkpoint in dir") when it holds
- * none. Other files are ignored. */
+ * none; GL_ERR_INVALID when the path does not fit in buf. Any
+ * "step-<digits>.safetensors" counts (the digits need not be 12); other
+ * files, temporary ones included, are ignored. */
 genlab_status genlab_ckpt_latest(genlab_ctx *ctx, const char *dir, char *buf, size_t size,
                                  int64_t *step);
 
 /* genlab_ckpt_prune — delete all but the `keep` newest checkpoints in dir
- * (keep >= 1), and any temporary files a crashed write left there. GL_ERR_IO
- * naming the file that could not be removed. */
+ * (keep >= 1), and any temporary files a crashed write left there
+ * ("*.safetensors.tmp-XXXXXX"), so it must not run while another writer
+ * writes into dir. GL_ERR_IO naming the directory when it cannot be read or
+ * the first file that could not be removed (the others are still tried);
+ * GL_ERR_INVALID for keep < 1. */
 genlab_status genlab_ckpt_prune(genlab_ctx *ctx, const char *dir, int keep);
 
 #ifdef __cplusplus

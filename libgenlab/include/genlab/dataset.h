@@ -28,12 +28,17 @@
  *             does not fit is decoded on every read (streamed from disk).
  *
  * Every item must come out with the same shape; one that does not (a folder
- * of mixed sizes without size/crop) is an error naming the item.
+ * of mixed sizes without size/crop) is an error naming the item. Every
+ * error about an item, the decoder's included, starts "dataset <name>:
+ * item <i>: ".
  *
- * Randomness: when flip is on, reading draws one uniform number per item
- * from the context's GL_STREAM_DATA, in batch order, so a batch's flips
- * depend only on the stream's position (which the run loop saves in
- * checkpoints). With flip off nothing is drawn.
+ * Randomness: when flip is on, reading draws one uniform number u in [0, 1)
+ * per item from the context's GL_STREAM_DATA (genlab_rng_fill, n numbers
+ * for n items, in batch order, before any item is decoded) and flips the
+ * items with u < 1/2, so a batch's flips depend only on the stream's
+ * position (which the run loop saves in checkpoints). With flip off nothing
+ * is drawn. Flips are applied after the cache: a cached item is flipped
+ * anew at each read.
  *
  * Threads: an image set is used by one thread at a time (the run loop's
  * prefetch thread).
@@ -99,8 +104,12 @@ typedef struct genlab_imageset genlab_imageset;
 /* genlab_imageset_create — an image set over src with the transform keys
  * of cfg (the dataset's scope, declared with GL_IMAGE_TRANSFORM_PARAMS).
  * Decodes item 0 to learn the output shape. OUT: *out, freed with
- * genlab_imageset_destroy. Errors: the decoder's; GL_ERR_INVALID for a
- * crop larger than the (resized) image, naming both sizes. */
+ * genlab_imageset_destroy. When the set is cached, item 0 is kept there.
+ * Errors: the decoder's; GL_ERR_INVALID for a crop larger than the
+ * (resized) image, naming both sizes, for a configuration without the
+ * transform keys or with channels 2, for a decoder that returns a malformed
+ * image, or a source without name, decoder or items; GL_ERR_NOMEM when the
+ * cache the set qualifies for cannot be allocated (lower cache_mb). */
 genlab_status genlab_imageset_create(genlab_ctx *ctx, const genlab_config *cfg,
                                      const genlab_imageset_source *src, genlab_imageset **out);
 
@@ -108,16 +117,17 @@ genlab_status genlab_imageset_create(genlab_ctx *ctx, const genlab_config *cfg,
 void genlab_imageset_destroy(genlab_imageset *s);
 
 /* genlab_imageset_spec — channels, height, width and n_items of the
- * batches s makes (n_classes is left to the caller). */
+ * batches s makes (n_classes is not written: it is the caller's). */
 void genlab_imageset_spec(const genlab_imageset *s, genlab_data_spec *spec);
 
 /* genlab_imageset_cached — whether s keeps its images in memory. */
 bool genlab_imageset_cached(const genlab_imageset *s);
 
 /* genlab_imageset_read — items[0..n) as an arena tensor (n, C, H, W)
- * float32 in *x. Errors: the decoder's; an item whose transformed shape
- * differs from the set's (GL_ERR_SHAPE naming it); an item out of range
- * (GL_ERR_INVALID). */
+ * float32 in *x (NULL on failure). A context that already holds an error
+ * returns it at once. Errors: the decoder's; an item whose transformed
+ * shape differs from the set's, or that is smaller than the crop
+ * (GL_ERR_SHAPE naming it); an item out of range, n < 1 (GL_ERR_INVALID). */
 genlab_status genlab_imageset_read(genlab_ctx *ctx, genlab_imageset *s, const int64_t *items,
                                    int64_t n, genlab_tensor **x);
 

@@ -106,12 +106,20 @@ genlab_status genlab_png_write(genlab_ctx *ctx, const char *path, const genlab_i
  * support widens by the scale factor, so every input pixel contributes
  * (antialiasing); scaling up it is the plain interpolation. Pixel centres
  * are at (i + 0.5), i.e. align_corners = False.
- *   AREA      Pillow's BOX: each output pixel is the mean of the input area
- *             it covers, fractional pixels weighted by coverage (the same
- *             as OpenCV's INTER_AREA when shrinking)
+ *   AREA      Pillow's BOX: each output pixel is the plain mean of the
+ *             input pixels whose centres lie in the area it covers (its
+ *             right edge included). At integer ratios that is the area's
+ *             mean, as OpenCV's INTER_AREA; at other ratios a pixel the
+ *             edge cuts counts wholly or not at all (17 -> 8 pixels: the
+ *             first output is the mean of inputs 0 and 1, not 0, 1 and
+ *             1/8 of 2), so the two differ there
  *   BILINEAR  triangle filter (Pillow's BILINEAR)
  *   BICUBIC   cubic convolution with a = -0.5 (Pillow's BICUBIC)
- * Results are rounded to the nearest integer and clamped to [0, 255]. */
+ * Results are rounded to the nearest integer and clamped to [0, 255], after
+ * each of the two passes (horizontal, then vertical), with Pillow's 22-bit
+ * fixed-point weights: the bytes are Pillow 9.4's. RGBA is resized with
+ * premultiplied alpha, as Pillow does (colours of fully transparent pixels
+ * do not bleed into their neighbours). */
 typedef enum genlab_resize_filter {
     GL_RESIZE_AREA     = 0,
     GL_RESIZE_BILINEAR = 1,
@@ -122,24 +130,29 @@ typedef enum genlab_resize_filter {
 const char *genlab_resize_filter_name(genlab_resize_filter filter);
 
 /* genlab_image_resize — in resized to width x height into *out (a new
- * image; in is untouched). GL_ERR_INVALID for a bad size or filter. */
+ * image; in is untouched). The same size is an exact copy. GL_ERR_INVALID
+ * for a bad size or filter, or an empty or malformed in; GL_ERR_NOMEM. */
 genlab_status genlab_image_resize(genlab_ctx *ctx, const genlab_image *in, int32_t width,
                                   int32_t height, genlab_resize_filter filter, genlab_image *out);
 
 /* genlab_image_center_crop — the width x height window at the centre of
  * in into *out. The window's left edge is round((in->width - width) / 2)
- * and likewise its top (torchvision's CenterCrop). GL_ERR_INVALID when the
- * window is larger than the image. */
+ * with halves rounded to even, as Python's round() in torchvision's
+ * CenterCrop (an offset of 1.5 gives 2, one of 2.5 gives 2), and likewise
+ * its top. GL_ERR_INVALID when the window is empty or larger than the
+ * image. */
 genlab_status genlab_image_center_crop(genlab_ctx *ctx, const genlab_image *in, int32_t width,
                                        int32_t height, genlab_image *out);
 
-/* genlab_image_flip_h — mirror img left to right, in place. */
+/* genlab_image_flip_h — mirror img left to right, in place. An empty
+ * image is left as it is. */
 void genlab_image_flip_h(genlab_image *img);
 
 /* genlab_image_convert — in with `channels` channels into *out:
  *   gray -> RGB       the gray value in all three channels
- *   RGB(A) -> gray    ITU-R 601-2 luma, L = R*299/1000 + G*587/1000 +
- *                     B*114/1000 rounded as Pillow's convert("L") does
+ *   RGB(A) -> gray    ITU-R 601-2 luma as Pillow's convert("L") computes
+ *                     it, in 16-bit fixed point and rounded:
+ *                     L = (R*19595 + G*38470 + B*7471 + 0x8000) >> 16
  *   RGBA -> RGB       alpha dropped (Pillow's convert("RGB"))
  *   same count        a copy
  * GL_ERR_INVALID for channels not 1, 3 or 4, or gray/RGB -> RGBA. */
@@ -153,7 +166,8 @@ typedef enum genlab_value_range {
 } genlab_value_range;
 
 /* genlab_image_to_chw — img as planar floats: dst[(c * H + y) * W + x]
- * (channels * height * width floats, caller's memory). */
+ * (channels * height * width floats, caller's memory), each computed in
+ * float arithmetic as the range's formula says. */
 void genlab_image_to_chw(const genlab_image *img, genlab_value_range range, float *dst);
 
 /* ---- grids ---- */
