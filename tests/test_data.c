@@ -1068,6 +1068,22 @@ static const bad_case folder_bad[] = {
 START_TEST(test_folder_bad) { run_bad(&folder_bad[_i]); }
 END_TEST
 
+START_TEST(test_folder_vanished)
+{
+    /* a file removed after open fails the read that needs it (without a
+     * cache, every read decodes), naming it; this runs as root too */
+    fx f;
+    fx_setup(&f);
+    make_folder(&f);
+    fx_open_ok(&f, "imagefolder", "train", (const char *const[]){"dir=@", "cache_mb=0", NULL});
+    ck_assert_int_eq(fx_read(&f, 3, 2, NULL, NULL), GL_OK);
+    ck_assert_int_eq(unlink(fx_path(&f, "dog/d.JPEG")), 0);
+    check_message("removed after open", fx_read(&f, 3, 2, NULL, NULL), GL_ERR_IO, f.msg,
+                  (const char *const[]){"item 4", "dog/d.JPEG"}, 2);
+    fx_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_folder_unreadable)
 {
     /* (not run as root: root reads a file of mode 000) */
@@ -1203,6 +1219,7 @@ static Suite *data_suite(void)
     tcase_add_test(tc, test_folder_classes);
     tcase_add_test(tc, test_folder_unlabelled);
     tcase_add_loop_test(tc, test_folder_bad, 0, (int)(sizeof folder_bad / sizeof folder_bad[0]));
+    tcase_add_test(tc, test_folder_vanished);
     if (geteuid() != 0)
         tcase_add_test(tc, test_folder_unreadable);
     else
