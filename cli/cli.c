@@ -214,3 +214,66 @@ const char *cli_param_allowed(const genlab_param_def *d, char *buf, size_t n)
     }
     return buf;
 }
+
+/* ---- runs ---- */
+
+bool cli_run_ref_valid(const char *text)
+{
+    size_t len = strlen(text);
+    return len > 0 && len <= 36 && strspn(text, "0123456789abcdefABCDEF-") == len;
+}
+
+typedef struct run_matches {
+    int  n;
+    long long id;           /* the first match */
+    char list[1024];        /* "  id uuid name\n" lines */
+} run_matches;
+
+static int collect_match(void *user, int ncol, const char *const *names,
+                         const char *const *values)
+{
+    (void)names;
+    run_matches *m = user;
+    if (m->n++ == 0)
+        m->id = atoll(values[0]);
+    size_t used = strlen(m->list);
+    snprintf(m->list + used, sizeof m->list - used, "  %s  %s  %s\n", values[0], values[1],
+             ncol > 2 && values[2] ? values[2] : "");
+    return 0;
+}
+
+int cli_resolve_run(const cli_help *help, genlab_store *s, const char *text, long long *id)
+{
+    size_t len = strlen(text), digits = strspn(text, "0123456789");
+    char sql[256], prefix[40];
+    run_matches m = {0};
+    if (digits == len && len <= 18) {   /* 18 digits always fit an int64 */
+        snprintf(sql, sizeof sql, "SELECT id, uuid FROM runs WHERE id = %s", text);
+        if (genlab_store_query(s, sql, collect_match, &m) != GL_OK)
+            return cli_fail(help, "%s", genlab_store_errmsg(s));
+        if (m.n == 1) {
+            *id = m.id;
+            return CLI_EXIT_OK;
+        }
+    }
+    for (size_t i = 0; i <= len && i < sizeof prefix; i++)   /* uuids are lower case */
+        prefix[i] = (char)(text[i] >= 'A' && text[i] <= 'F' ? text[i] - 'A' + 'a' : text[i]);
+    snprintf(sql, sizeof sql,
+             "SELECT id, uuid, name FROM runs WHERE substr(uuid, 1, %zu) = '%s' "
+             "ORDER BY id LIMIT 10",
+             len, prefix);
+    m = (run_matches){0};
+    if (genlab_store_query(s, sql, collect_match, &m) != GL_OK)
+        return cli_fail(help, "%s", genlab_store_errmsg(s));
+    if (m.n == 0)
+        return cli_fail(help, "no run has id or uuid prefix '%s' in %s", text,
+                        genlab_store_path(s));
+    if (m.n > 1) {
+        cli_fail(help, "'%s' is ambiguous: it starts the uuids of %s%d runs; give more "
+                 "characters, or the id:", text, m.n == 10 ? "at least " : "", m.n);
+        fputs(m.list, stderr);
+        return CLI_EXIT_FAILURE;
+    }
+    *id = m.id;
+    return CLI_EXIT_OK;
+}

@@ -111,6 +111,14 @@ genlab_store *cli_store_open(const cli_help *help, const char *path, bool read_o
  * why (out of memory). Free with genlab_registry_destroy. */
 genlab_registry *cli_registry_open(const cli_help *help);
 
+/* cli_run_ref_valid — text can name a run: an id or a uuid (prefix). */
+bool cli_run_ref_valid(const char *text);
+
+/* cli_resolve_run — the id of the run that text names (an id, or a unique
+ * uuid prefix, any case); an exit status (message printed, listing the
+ * candidates when the prefix is ambiguous) when none or several do. */
+int cli_resolve_run(const cli_help *help, genlab_store *s, const char *text, long long *id);
+
 /* cli_param_default — a parameter's default as help shows it: the text,
  * "(required)" when it has none, "(none)" for an optional component, ""
  * (two quotes) for an empty string. Static or d's own string. */

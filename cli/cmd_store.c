@@ -174,63 +174,6 @@ static const cli_help show_help = {
 };
 
 /* the runs a RUN argument matches (the first few, for an ambiguity message) */
-typedef struct run_matches {
-    int  n;
-    long long id;           /* the first match */
-    char list[1024];        /* "  id uuid name\n" lines */
-} run_matches;
-
-static int collect_match(void *user, int ncol, const char *const *names,
-                         const char *const *values)
-{
-    (void)names;
-    run_matches *m = user;
-    if (m->n++ == 0)
-        m->id = atoll(values[0]);
-    size_t used = strlen(m->list);
-    snprintf(m->list + used, sizeof m->list - used, "  %s  %s  %s\n", values[0], values[1],
-             ncol > 2 && values[2] ? values[2] : "");
-    return 0;
-}
-
-/* resolve_run — the id of the run that text names; an exit status when
- * none or several do (printed). */
-static int resolve_run(genlab_store *s, const char *text, long long *id)
-{
-    size_t len = strlen(text), digits = strspn(text, "0123456789");
-    char sql[256], prefix[40];
-    run_matches m = {0};
-    if (digits == len && len <= 18) {   /* 18 digits always fit an int64 */
-        snprintf(sql, sizeof sql, "SELECT id, uuid FROM runs WHERE id = %s", text);
-        if (genlab_store_query(s, sql, collect_match, &m) != GL_OK)
-            return cli_fail(&show_help, "%s", genlab_store_errmsg(s));
-        if (m.n == 1) {
-            *id = m.id;
-            return CLI_EXIT_OK;
-        }
-    }
-    for (size_t i = 0; i <= len && i < sizeof prefix; i++)   /* uuids are lower case */
-        prefix[i] = (char)(text[i] >= 'A' && text[i] <= 'F' ? text[i] - 'A' + 'a' : text[i]);
-    snprintf(sql, sizeof sql,
-             "SELECT id, uuid, name FROM runs WHERE substr(uuid, 1, %zu) = '%s' "
-             "ORDER BY id LIMIT 10",
-             len, prefix);
-    m = (run_matches){0};
-    if (genlab_store_query(s, sql, collect_match, &m) != GL_OK)
-        return cli_fail(&show_help, "%s", genlab_store_errmsg(s));
-    if (m.n == 0)
-        return cli_fail(&show_help, "no run has id or uuid prefix '%s' in %s", text,
-                        genlab_store_path(s));
-    if (m.n > 1) {
-        cli_fail(&show_help, "'%s' is ambiguous: it starts the uuids of %s%d runs; give more "
-                 "characters, or the id:", text, m.n == 10 ? "at least " : "", m.n);
-        fputs(m.list, stderr);
-        return CLI_EXIT_FAILURE;
-    }
-    *id = m.id;
-    return CLI_EXIT_OK;
-}
-
 /* the run's row turned into (field, value) rows: one wide row reads badly */
 static int transpose_row(void *output, int ncol, const char *const *names,
                          const char *const *values)
@@ -279,15 +222,14 @@ int cmd_show(int argc, char **argv)
     if (npos != 1)
         return cli_usage_error(&show_help, npos ? "too many arguments" : "missing RUN");
     const char *run = argv[1];
-    size_t len = strlen(run);
-    if (len == 0 || len > 36 || strspn(run, "0123456789abcdefABCDEF-") != len)
+    if (!cli_run_ref_valid(run))
         return cli_usage_error(&show_help, "RUN '%s' is neither a run id nor a uuid (prefix)",
                                run);
     genlab_store *s = cli_store_open(&show_help, cli_db_path(db), true);
     if (!s)
         return CLI_EXIT_FAILURE;
     long long id = 0;
-    rc = resolve_run(s, run, &id);
+    rc = cli_resolve_run(&show_help, s, run, &id);
     if (rc == CLI_EXIT_OK) {
         for (size_t i = 0; rc == CLI_EXIT_OK && i < sizeof sections / sizeof sections[0]; i++) {
             const struct show_section *sec = &sections[i];

@@ -13,10 +13,12 @@
  * Sections: help, signals, callbacks, the command.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "genlab/genlab.h"
@@ -28,7 +30,8 @@ static void train_more(FILE *out);
 
 static const cli_help help = {
     .command = "train",
-    .synopsis = "genlab train [--config FILE] [--db FILE] [KEY=VALUE]...",
+    .synopsis = "genlab train [--config FILE] [--db FILE] [KEY=VALUE]...\n"
+                "       genlab train --resume RUN [--db FILE] [KEY=VALUE]...",
     .body =
         "Trains a model and records the run in the store: the trainer component that\n"
         "train.trainer names, on the dataset that train.dataset names, with every\n"
@@ -49,16 +52,26 @@ static const cli_help help = {
         "130). A second Ctrl-C kills at once; the store then marks the run\n"
         "interrupted the next time it is opened on this host.\n"
         "\n"
+        "Checkpoints (trainers that support them) are written every train.ckpt_every\n"
+        "steps, at the end and when the run is stopped, into checkpoints/<uuid> beside\n"
+        "the store. --resume RUN continues a run from its newest checkpoint as a new\n"
+        "run (its parent is RUN) with RUN's configuration: with the same thread count\n"
+        "it computes bit for bit what RUN would have. Only train.steps, log_every,\n"
+        "threads, prefetch, ckpt_every, ckpt_keep, ckpt_dir and name may be given\n"
+        "then (e.g. train.steps=20000 to train longer).\n"
+        "\n"
         "exit status: 0 completed, 1 failed (the error is stored with the run),\n"
         "2 bad usage or configuration, 130 interrupted.\n"
         "\n"
         "options:\n"
         "  --config FILE    an INI file of parameters\n"
         "  --db FILE        the store (default: $GENLAB_DB, else ./genlab.db)\n"
+        "  --resume RUN     continue run RUN (id or uuid prefix) from its checkpoint\n"
         "\n"
         "examples:\n"
         "  genlab train train.trainer=gan train.dataset=mnist gan.loss=lsgan optim.lr=2e-4\n"
-        "  genlab train --config exp.ini train.seed=3 --db sweep.db\n",
+        "  genlab train --config exp.ini train.seed=3 --db sweep.db\n"
+        "  genlab train --resume 3f2a train.steps=20000\n",
     .more = train_more,
 };
 
@@ -153,6 +166,97 @@ static char *command_line(int argc, char **argv)
     return fclose(m) == 0 ? buf : (free(buf), NULL);
 }
 
+/* ---- resuming ---- */
+
+/* What a resumed run may change: how long it runs and how it is logged and
+ * saved, never what it computes. */
+static const char *const resume_may_change[] = {
+    "train.steps", "train.log_every", "train.threads", "train.prefetch", "train.ckpt_every",
+    "train.ckpt_keep", "train.ckpt_dir", "train.name", NULL,
+};
+
+typedef struct resume_info {
+    genlab_config *cfg;
+    char           uuid[37];
+    char           ckpt[PATH_MAX];    /* the newest checkpoint file still there */
+    int            params;
+    bool           failed;
+} resume_info;
+
+static int uuid_row(void *user, int ncol, const char *const *names, const char *const *values)
+{
+    (void)ncol, (void)names;
+    snprintf(((resume_info *)user)->uuid, sizeof ((resume_info *)user)->uuid, "%s", values[0]);
+    return 0;
+}
+
+static int param_row(void *user, int ncol, const char *const *names, const char *const *values)
+{
+    (void)ncol, (void)names;
+    resume_info *ri = user;
+    ri->params++;
+    ri->failed = ri->failed || genlab_config_set(ri->cfg, values[0], values[1] ? values[1] : "",
+                                                 "the resumed run") != GL_OK;
+    return 0;
+}
+
+static int ckpt_row(void *user, int ncol, const char *const *names, const char *const *values)
+{
+    (void)ncol, (void)names;
+    resume_info *ri = user;
+    if (!ri->ckpt[0] && values[0] && access(values[0], R_OK) == 0)
+        snprintf(ri->ckpt, sizeof ri->ckpt, "%s", values[0]);
+    return 0;
+}
+
+/* check_overrides — the KEY=VALUE arguments of a resume change only what
+ * resume_may_change allows */
+static int check_overrides(int n, char **args)
+{
+    for (int i = 0; i < n; i++) {
+        size_t key_len = strcspn(args[i], "=");
+        bool ok = false;
+        for (const char *const *k = resume_may_change; !ok && *k; k++)
+            ok = strlen(*k) == key_len && !strncmp(*k, args[i], key_len);
+        if (!ok)
+            return cli_usage_error(&help, "--resume: '%.*s' cannot be changed: the run goes on "
+                                   "with its own configuration (train.steps, log_every, "
+                                   "threads, prefetch, ckpt_* and name may be given)",
+                                   (int)key_len, args[i]);
+    }
+    return -1;
+}
+
+/* load_resume — RUN's configuration into ri->cfg and its newest checkpoint */
+static int load_resume(genlab_store *s, const char *ref, resume_info *ri)
+{
+    if (!cli_run_ref_valid(ref))
+        return cli_usage_error(&help, "--resume: '%s' is neither a run id nor a uuid (prefix)",
+                               ref);
+    long long id;
+    int rc = cli_resolve_run(&help, s, ref, &id);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT uuid FROM runs WHERE id = %lld", id);
+    genlab_status st = genlab_store_query(s, sql, uuid_row, ri);
+    snprintf(sql, sizeof sql, "SELECT key, value FROM params WHERE run_id = %lld", id);
+    if (st == GL_OK)
+        st = genlab_store_query(s, sql, param_row, ri);
+    snprintf(sql, sizeof sql, "SELECT path FROM artifacts WHERE run_id = %lld AND kind = "
+             "'checkpoint' ORDER BY id DESC", id);
+    if (st == GL_OK)
+        st = genlab_store_query(s, sql, ckpt_row, ri);
+    if (st != GL_OK || ri->failed)
+        return cli_fail(&help, "%s", st != GL_OK ? genlab_store_errmsg(s) : "out of memory");
+    if (!ri->params)
+        return cli_fail(&help, "run %s has no recorded parameters to resume with", ri->uuid);
+    if (!ri->ckpt[0])
+        return cli_fail(&help, "run %s has no checkpoint file left to resume from (its trainer "
+                        "may not write any, or they were deleted)", ri->uuid);
+    return CLI_EXIT_OK;
+}
+
 /* ---- the command ---- */
 
 /* summary — the result on stdout (or the failure on stderr); the exit status */
@@ -182,9 +286,14 @@ static int summary(const genlab_run_result *r)
 int cmd_train(int argc, char **argv)
 {
     char *cmdline = command_line(argc, argv);   /* before cli_parse reorders argv */
-    const char *config_file = NULL, *db = NULL;
-    const cli_option opts[] = {{"config", &config_file}, {"db", &db}, {NULL, NULL}};
+    const char *config_file = NULL, *db = NULL, *resume = NULL;
+    const cli_option opts[] = {{"config", &config_file}, {"db", &db}, {"resume", &resume},
+                               {NULL, NULL}};
     int npos, rc = cli_parse(&help, argc, argv, opts, &npos);
+    if (rc < 0 && resume && config_file)
+        rc = cli_usage_error(&help, "--resume takes the run's own configuration, not --config");
+    if (rc < 0 && resume)
+        rc = check_overrides(npos, argv + 1);
     if (rc >= 0 || !cmdline) {
         free(cmdline);
         return rc >= 0 ? rc : cli_fail(&help, "out of memory");
@@ -192,10 +301,21 @@ int cmd_train(int argc, char **argv)
     genlab_registry *reg = cli_registry_open(&help);
     genlab_config *cfg = NULL;
     genlab_store *store = NULL;
+    resume_info ri = {0};
+    const char *path = cli_db_path(db);
     if (!reg || genlab_config_create(&cfg) != GL_OK || genlab_run_declare(cfg) != GL_OK) {
         rc = cli_fail(&help, "%s", cfg ? genlab_config_errmsg(cfg) : "out of memory");
         goto done;
     }
+    /* a resume reads its run first; otherwise a configuration problem must
+     * not even create the store */
+    ri.cfg = cfg;
+    if (resume && !(store = cli_store_open(&help, path, false))) {
+        rc = CLI_EXIT_FAILURE;
+        goto done;
+    }
+    if (resume && (rc = load_resume(store, resume, &ri)) != CLI_EXIT_OK)
+        goto done;
     /* the file's and the arguments' problems are all reported by resolve */
     if (config_file)
         genlab_config_load_ini(cfg, config_file);
@@ -205,8 +325,7 @@ int cmd_train(int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto done;
     }
-    const char *path = cli_db_path(db);
-    if (!(store = cli_store_open(&help, path, false))) {
+    if (!store && !(store = cli_store_open(&help, path, false))) {
         rc = CLI_EXIT_FAILURE;
         goto done;
     }
@@ -216,7 +335,11 @@ int cmd_train(int argc, char **argv)
                        genlab_config_int(cfg, "train.log_every"));
     install_handlers();
     genlab_run_options o = {.command_line = cmdline, .stop = &stop_requested,
-                            .started = on_started, .progress = on_progress, .user = &t};
+                            .started = on_started, .progress = on_progress, .user = &t,
+                            .resume_from = resume ? ri.ckpt : NULL,
+                            .parent_uuid = resume ? ri.uuid : NULL};
+    if (resume)
+        printf("resuming run %s from %s\n", ri.uuid, ri.ckpt);
     genlab_run_result r;
     genlab_run_train(reg, cfg, store, &o, &r);
     cli_progress_finish(&t.progress);

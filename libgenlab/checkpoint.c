@@ -106,19 +106,20 @@ static bool utf8_valid(const char *s)
 
 /* ---- writing ---- */
 
+/* The header lists the tensors in the order added (w->infos keeps it); the
+ * data holds them by falling element size, stable (w->e keeps that order),
+ * so that with the 8-byte aligned data start each is aligned to its size. */
 typedef struct wentry {
-    const char *name;     /* the key in w->infos (owned by jansson) */
     json_t     *info;     /* {"dtype", "shape"}, borrowed from w->infos */
-    const void *data;
+    void       *data;     /* a copy: visitors hand out temporaries (visit.c) */
     size_t      nbytes, esize;
-    size_t      begin;    /* offset in the data, set by genlab_ckpt_write */
 } wentry;
 
 struct genlab_ckpt_writer {
     genlab_ctx *ctx;
     json_t     *infos;    /* name -> entry object, in the order added */
     json_t     *meta;     /* key -> string */
-    wentry     *e;
+    wentry     *e;        /* in data order */
     size_t      n, cap;
 };
 
@@ -145,6 +146,8 @@ void genlab_ckpt_writer_free(genlab_ckpt_writer *w)
         return;
     json_decref(w->infos);
     json_decref(w->meta);
+    for (size_t i = 0; i < w->n; i++)
+        free(w->e[i].data);
     free(w->e);
     free(w);
 }
@@ -189,6 +192,11 @@ genlab_status genlab_ckpt_add(genlab_ckpt_writer *w, const char *name, const cha
         w->e = e;
         w->cap = cap;
     }
+    void *copy = malloc(nbytes ? nbytes : 1);
+    if (!copy)
+        goto nomem;
+    if (nbytes)
+        memcpy(copy, data, nbytes);
     json_t *info = json_object(), *dims = json_array();
     bool ok = info && dims && !json_object_set_new(info, "dtype", json_string(dtypes[dt].name));
     for (int i = 0; ok && i < ndim; i++)
@@ -199,11 +207,15 @@ genlab_status genlab_ckpt_add(genlab_ckpt_writer *w, const char *name, const cha
     if (!ok || json_object_set_new(w->infos, name, info)) {
         if (!ok)
             json_decref(info);
+        free(copy);
         goto nomem;
     }
-    w->e[w->n++] = (wentry){
-        .name = json_object_iter_key(json_object_iter_at(w->infos, name)),
-        .info = info, .data = data, .nbytes = nbytes, .esize = dtypes[dt].size};
+    size_t at = 0;  /* after every entry of the same or a larger element size */
+    while (at < w->n && w->e[at].esize >= dtypes[dt].size)
+        at++;
+    memmove(&w->e[at + 1], &w->e[at], (w->n - at) * sizeof *w->e);
+    w->e[at] = (wentry){.info = info, .data = copy, .nbytes = nbytes, .esize = dtypes[dt].size};
+    w->n++;
     return GL_OK;
 nomem:
     return genlab_errorf(ctx, GL_ERR_NOMEM, "genlab_ckpt_add: \"%s\": out of memory", name);
@@ -229,29 +241,21 @@ genlab_status genlab_ckpt_set_meta(genlab_ckpt_writer *w, const char *key, const
     return GL_OK;
 }
 
-/* header_dump — the header's JSON text (free()d by the caller), with each
- * entry's data_offsets, the data laid out by falling element size (stable)
- * so that every tensor is aligned to its element size. NULL: no memory. */
+/* header_dump — the header's JSON text (free()d by the caller), each
+ * entry's data_offsets set from the data order. NULL: no memory. */
 static char *header_dump(genlab_ckpt_writer *w)
 {
+    bool ok = true;
     size_t off = 0;
-    for (size_t es = 8; es > 0; es /= 2)
-        for (size_t i = 0; i < w->n; i++)
-            if (w->e[i].esize == es) {
-                w->e[i].begin = off;
-                off += w->e[i].nbytes;
-            }
-    json_t *hdr = json_object();
-    bool ok = hdr != NULL;
-    /* metadata first, as safetensors writes it; absent when there is none */
-    if (ok && json_object_size(w->meta) > 0)
-        ok = !json_object_set(hdr, "__metadata__", w->meta);
     for (size_t i = 0; ok && i < w->n; i++) {
-        const wentry *e = &w->e[i];
-        json_t *offs = json_pack("[II]", (json_int_t)e->begin, (json_int_t)(e->begin + e->nbytes));
-        ok = !json_object_set_new(e->info, "data_offsets", offs) &&
-             !json_object_set(hdr, e->name, e->info);
+        json_t *offs = json_pack("[II]", (json_int_t)off, (json_int_t)(off + w->e[i].nbytes));
+        ok = !json_object_set_new(w->e[i].info, "data_offsets", offs);
+        off += w->e[i].nbytes;
     }
+    json_t *hdr = ok ? json_object() : NULL;
+    /* metadata first, as safetensors writes it; absent when there is none */
+    ok = hdr && (json_object_size(w->meta) == 0 || !json_object_set(hdr, "__metadata__", w->meta));
+    ok = ok && !json_object_update(hdr, w->infos);
     char *s = ok ? json_dumps(hdr, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(hdr);
     return s;
@@ -282,10 +286,8 @@ genlab_status genlab_ckpt_write(genlab_ckpt_writer *w, const char *path)
     bool ok = fwrite(lenbuf, 1, 8, a.f) == 8 && fwrite(json, 1, len, a.f) == len &&
               fwrite("       ", 1, pad, a.f) == pad;
     free(json);
-    for (size_t es = 8; es > 0; es /= 2)
-        for (size_t i = 0; ok && i < w->n; i++)
-            if (w->e[i].esize == es && w->e[i].nbytes > 0)
-                ok = fwrite(w->e[i].data, 1, w->e[i].nbytes, a.f) == w->e[i].nbytes;
+    for (size_t i = 0; ok && i < w->n; i++)
+        ok = w->e[i].nbytes == 0 || fwrite(w->e[i].data, 1, w->e[i].nbytes, a.f) == w->e[i].nbytes;
     if (!ok) {
         int e = errno;
         gl_atomic_abort(&a);

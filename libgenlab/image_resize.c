@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "genlab/dataset.h"
-#include "genlab/image.h"
+#include "image_impl.h"
 
 /* ---- filters ---- */
 
@@ -306,8 +306,7 @@ genlab_status genlab_image_resize(genlab_ctx *ctx, const genlab_image *in, int32
                                   int32_t height, genlab_resize_filter filter, genlab_image *out)
 {
     *out = (genlab_image){0};
-    if (!in || !in->data || in->width < 1 || in->height < 1 ||
-        (in->channels != 1 && in->channels != 3 && in->channels != 4))
+    if (!gl_image_valid(in))
         return genlab_errorf(ctx, GL_ERR_INVALID, "image_resize: an empty or malformed image");
     if ((unsigned)filter >= sizeof filters / sizeof filters[0])
         return genlab_errorf(ctx, GL_ERR_INVALID, "image_resize: unknown filter %d", (int)filter);

@@ -12,15 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "genlab/image.h"
-
-/* image_invalid — whether img is not an image genlab_image_alloc could
- * have made (NULL, freed, or with a bad size or channel count) */
-static bool image_invalid(const genlab_image *img)
-{
-    return !img || !img->data || img->width < 1 || img->height < 1 ||
-           (img->channels != 1 && img->channels != 3 && img->channels != 4);
-}
+#include "image_impl.h"
 
 /* ---- crop and flip ---- */
 
@@ -36,7 +28,7 @@ genlab_status genlab_image_center_crop(genlab_ctx *ctx, const genlab_image *in, 
                                        int32_t height, genlab_image *out)
 {
     *out = (genlab_image){0};
-    if (image_invalid(in))
+    if (!gl_image_valid(in))
         return genlab_errorf(ctx, GL_ERR_INVALID, "image_center_crop: an empty or malformed image");
     if (width < 1 || height < 1 || width > in->width || height > in->height)
         return genlab_errorf(ctx, GL_ERR_INVALID,
@@ -53,7 +45,7 @@ genlab_status genlab_image_center_crop(genlab_ctx *ctx, const genlab_image *in, 
 
 void genlab_image_flip_h(genlab_image *img)
 {
-    if (image_invalid(img))
+    if (!gl_image_valid(img))
         return;
     size_t C = (size_t)img->channels, W = (size_t)img->width;
     for (int32_t y = 0; y < img->height; y++) {
@@ -73,10 +65,10 @@ genlab_status genlab_image_convert(genlab_ctx *ctx, const genlab_image *in, int3
                                    genlab_image *out)
 {
     *out = (genlab_image){0};
-    if (image_invalid(in))
+    if (!gl_image_valid(in))
         return genlab_errorf(ctx, GL_ERR_INVALID, "image_convert: an empty or malformed image");
     /* alpha cannot be made up: gray or RGB -> RGBA is refused */
-    if ((channels != 1 && channels != 3 && channels != 4) ||
+    if (!gl_image_channels_ok(channels) ||
         (channels == 4 && in->channels != 4))
         return genlab_errorf(ctx, GL_ERR_INVALID,
                              "image_convert: cannot convert %d channels to %d (1, 3 or 4; "

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image_impl.h"
 #include "internal.h"
 
 /* ---- choices ---- */
@@ -89,9 +90,7 @@ static genlab_status transform_item(genlab_ctx *ctx, const genlab_imageset *s, i
     genlab_status st = s->src.decode(ctx, s->src.user, item, &img);
     if (st != GL_OK)
         goto fail;
-    if (!img.data || img.width < 1 || img.height < 1 ||
-        (int64_t)img.width * img.height > GL_IMAGE_MAX_PIXELS ||
-        (img.channels != 1 && img.channels != 3 && img.channels != 4)) {
+    if (!gl_image_valid(&img)) {
         st = genlab_errorf(ctx, GL_ERR_INVALID,
                            "the decoder returned a malformed image (%d x %d x %d)", img.width,
                            img.height, img.channels);

@@ -115,6 +115,18 @@ genlab_tensor *gl_view(genlab_ctx *ctx, genlab_tensor *x, int ndim, const int64_
 genlab_tensor *gl_tensor_wrap(genlab_ctx *ctx, genlab_dtype dtype, int ndim,
                               const int64_t *shape, void *data);
 
+/* gl_visit_floats — fn(user, "<prefix><suffix>", a (numel) float32 tensor
+ * over data): a state block seen as one tensor for checkpoints.
+ * gl_visit_count — fn(user, "<prefix><suffix>", a one-element int32 tensor
+ * holding *count), then *count = what the tensor holds (so a restoring fn
+ * sets it). GL_ERR_UNSUPPORTED for a count over 2^31 - 1 or a restored one
+ * below 0. Both return fn's status, or GL_ERR_NOMEM / GL_ERR_INVALID (a
+ * name over 255 characters) with a message on ctx. */
+genlab_status gl_visit_floats(genlab_ctx *ctx, const char *prefix, const char *suffix,
+                              float *data, int64_t numel, genlab_visit_fn fn, void *user);
+genlab_status gl_visit_count(genlab_ctx *ctx, const char *prefix, const char *suffix,
+                             int64_t *count, genlab_visit_fn fn, void *user);
+
 /* gl_check_f32 — sticky error unless t is float32 (names op and argument). */
 bool gl_check_f32(genlab_ctx *ctx, const char *op, const char *arg, const genlab_tensor *t);
 

@@ -13,6 +13,7 @@
  */
 #include <fnmatch.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -373,3 +374,30 @@ void genlab_params_set_training(genlab_params *p, bool training)
 }
 
 bool genlab_params_training(const genlab_params *p) { return p && p->training; }
+
+/* ---- checkpoints ---- */
+
+/* visit_list — fn for each entry of l as "<prefix><kind><name>" */
+static genlab_status visit_list(genlab_params *p, const gl_param_list *l, const char *prefix,
+                                const char *kind, genlab_visit_fn fn, void *user)
+{
+    char name[256];
+    for (int64_t i = 0; i < l->n; i++) {
+        if (snprintf(name, sizeof name, "%s%s%s", prefix, kind, l->e[i].name) >= (int)sizeof name)
+            return genlab_errorf(p->ctx, GL_ERR_INVALID, "checkpoint name \"%s%s%s\" is too long",
+                                 prefix, kind, l->e[i].name);
+        genlab_status st = fn(user, name, l->e[i].t);
+        if (st != GL_OK)
+            return st;
+    }
+    return GL_OK;
+}
+
+genlab_status genlab_params_visit(genlab_params *p, const char *prefix, genlab_visit_fn fn,
+                                  void *user)
+{
+    if (!p->finalized)
+        return genlab_errorf(p->ctx, GL_ERR_STATE, "params_visit: the block is not finalized");
+    genlab_status st = visit_list(p, &p->param, prefix, ".params.", fn, user);
+    return st == GL_OK ? visit_list(p, &p->buf, prefix, ".buffers.", fn, user) : st;
+}

@@ -16,6 +16,7 @@
  * Sections: options, create/destroy, step, state.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "nn_impl.h"
@@ -251,4 +252,22 @@ genlab_status genlab_optim_set_step(genlab_ctx *ctx, genlab_optim *o, int64_t st
                              !o ? "NULL optimizer" : "step must be >= 0");
     o->step = step;
     return GL_OK;
+}
+
+/* ---- checkpoints ---- */
+
+genlab_status genlab_optim_visit(genlab_optim *o, const char *prefix, genlab_visit_fn fn,
+                                 void *user)
+{
+    genlab_optim_state s;
+    genlab_optim_get_state(o, &s);
+    char dot_name[64];
+    for (int i = 0; i < s.n_buffers; i++) {
+        snprintf(dot_name, sizeof dot_name, ".%s", s.names[i]);
+        genlab_status st = gl_visit_floats(o->ctx, prefix, dot_name, s.buffers[i], s.numel, fn,
+                                           user);
+        if (st != GL_OK)
+            return st;
+    }
+    return gl_visit_count(o->ctx, prefix, ".step", &o->step, fn, user);
 }

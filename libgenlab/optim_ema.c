@@ -131,3 +131,13 @@ void genlab_ema_set_updates(genlab_ema *e, int64_t n)
     if (e && n >= 0)
         e->updates = n;
 }
+
+/* ---- checkpoints ---- */
+
+genlab_status genlab_ema_visit(genlab_ema *e, const char *prefix, genlab_visit_fn fn, void *user)
+{
+    if (e->swapped)
+        return genlab_errorf(e->ctx, GL_ERR_STATE, "ema_visit: the EMA weights are swapped in");
+    genlab_status st = gl_visit_floats(e->ctx, prefix, ".shadow", e->shadow, e->numel, fn, user);
+    return st == GL_OK ? gl_visit_count(e->ctx, prefix, ".updates", &e->updates, fn, user) : st;
+}

@@ -19,8 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "genlab/genlab.h"
-#include "genlab/run.h"
+#include "run_impl.h"
 
 /* ---- the core's parameters ---- */
 
@@ -44,6 +43,17 @@ static const genlab_param_def train_params[] = {
     {.name = "log_every", .type = GL_PARAM_INT, .def = "10", .min = "1", .max = "1000000000",
      .help = "steps between logged curve points (step 0 and the last are always logged)"},
     {.name = "name", .type = GL_PARAM_STRING, .def = "", .help = "the run's label"},
+    {.name = "drop_last", .type = GL_PARAM_BOOL, .def = "true",
+     .help = "drop each epoch's last, incomplete batch (false: return it short)"},
+    {.name = "prefetch", .type = GL_PARAM_BOOL, .def = "true",
+     .help = "read the next batch on a thread of its own while a step runs"},
+    {.name = "ckpt_every", .type = GL_PARAM_INT, .def = "1000", .min = "0",
+     .max = "1000000000000",
+     .help = "steps between checkpoints (0: only at the end or when stopped)"},
+    {.name = "ckpt_keep", .type = GL_PARAM_INT, .def = "3", .min = "1", .max = "1000000",
+     .help = "checkpoints kept (the newest)"},
+    {.name = "ckpt_dir", .type = GL_PARAM_STRING, .def = "",
+     .help = "where checkpoints go (default: checkpoints/<run uuid> beside the store)"},
 };
 
 static const genlab_param_def optim_params[] = {
@@ -156,98 +166,32 @@ genlab_status genlab_run_optim(genlab_ctx *ctx, const genlab_config *cfg,
 
 /* ---- data ---- */
 
-static double now_seconds(void)
+double gl_now_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The core's batch source: train.batch items at a time from a per-epoch
- * permutation of the dataset. */
-typedef struct gl_data {
-    const genlab_dataset_i *ds;      /* NULL: no dataset configured */
-    void             *state;
-    genlab_data_spec  spec;
-    const char       *trainer;       /* for the message when there is no data */
-    uint64_t          seed;
-    int64_t           batch;
-    int64_t          *perm;          /* (n_items) the current epoch's order */
-    int64_t          *idx;           /* (batch) the items of one batch */
-    int64_t           epoch, pos;    /* epoch -1: no permutation drawn yet */
-    double            seconds;       /* time spent in next(), reset per step */
-} gl_data;
-
-/* shuffle — Fisher-Yates over perm for this epoch. Draw i uses Philox
- * counter (i, stream GL_STREAM_DATA, epoch + 1): the context's streams
- * always have 0 in the last counter word, so none of its draws repeats
- * these. A 64-bit draw reduced modulo i + 1 is biased by at most
- * n / 2^64: nothing a dataset can show. */
-static void shuffle(int64_t *perm, int64_t n, uint64_t seed, int64_t epoch)
-{
-    const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
-    for (int64_t i = 0; i < n; i++)
-        perm[i] = i;
-    for (int64_t i = n - 1; i > 0; i--) {
-        uint64_t c = (uint64_t)i, e = (uint64_t)epoch + 1;
-        const uint32_t ctr[4] = {(uint32_t)c, (uint32_t)(c >> 32), GL_STREAM_DATA, (uint32_t)e};
-        uint32_t r[4];
-        genlab_philox(ctr, key, r);
-        int64_t j = (int64_t)((((uint64_t)r[1] << 32) | r[0]) % (uint64_t)(i + 1));
-        int64_t tmp = perm[i];
-        perm[i] = perm[j];
-        perm[j] = tmp;
-    }
-}
-
+/* data_next — the trainer's batch source: the loader's next batch, timed */
 static genlab_status data_next(genlab_ctx *ctx, void *context, genlab_batch *out)
 {
     gl_data *d = context;
-    if (!d->ds)
+    *out = (genlab_batch){NULL, NULL};
+    if (!d->loader)
         return genlab_errorf(ctx, GL_ERR_STATE,
                              "trainer \"%s\" reads batches, but no dataset is configured "
                              "(set train.dataset)", d->trainer);
-    double t0 = now_seconds();
-    for (int64_t i = 0; i < d->batch; i++) {
-        if (d->epoch < 0 || d->pos == d->spec.n_items) {
-            shuffle(d->perm, d->spec.n_items, d->seed, ++d->epoch);
-            d->pos = 0;
-        }
-        d->idx[i] = d->perm[d->pos++];
-    }
-    *out = (genlab_batch){NULL, NULL};
-    genlab_status st = d->ds->read(ctx, d->state, d->idx, d->batch, out);
-    if (st == GL_OK && !out->x)
-        st = genlab_errorf(ctx, GL_ERR_INVALID, "dataset read returned no images");
-    d->seconds += now_seconds() - t0;
+    double t0 = gl_now_seconds();
+    genlab_status st = gl_loader_next(ctx, d->loader, out);
+    d->seconds += gl_now_seconds() - t0;
     return st;
 }
 
 /* ---- setup ---- */
 
-/* Everything a run holds. */
-typedef struct gl_run {
-    genlab_registry     *reg;
-    const genlab_config *cfg;
-    genlab_store        *store;
-    genlab_run_options   opt;
-    genlab_run_result   *out;
-
-    int64_t              steps, log_every;
-    genlab_lr_schedule   lr;
-    genlab_ctx          *ctx;
-    genlab_host          host;
-    const genlab_component *trainer_c;
-    const genlab_trainer_i *trainer;
-    void                *trainer_state;
-    const genlab_component *dataset_c;
-    gl_data              data;
-} gl_run;
-
 /* fail — record status and message in the result (the first one stays). */
-static genlab_status fail(gl_run *r, genlab_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static genlab_status fail(gl_run *r, genlab_status st, const char *fmt, ...)
+genlab_status gl_run_fail(gl_run *r, genlab_status st, const char *fmt, ...)
 {
     if (r->out->code != GL_OK)
         return r->out->code;
@@ -260,7 +204,7 @@ static genlab_status fail(gl_run *r, genlab_status st, const char *fmt, ...)
 }
 
 /* ctx_why — the context's message, or the status's text when it has none */
-static const char *ctx_why(const gl_run *r, genlab_status st)
+const char *gl_run_why(const gl_run *r, genlab_status st)
 {
     const char *m = r->ctx ? genlab_ctx_errmsg(r->ctx) : "";
     return *m ? m : genlab_status_str(st);
@@ -272,87 +216,106 @@ static genlab_status check_config(gl_run *r, const char *who)
 {
     if (genlab_config_status(r->cfg) == GL_OK)
         return GL_OK;
-    return fail(r, genlab_config_status(r->cfg), "%s: %s", who, genlab_config_errmsg(r->cfg));
+    return gl_run_fail(r, genlab_config_status(r->cfg), "%s: %s", who, genlab_config_errmsg(r->cfg));
 }
 
 static genlab_status open_dataset(gl_run *r)
 {
     const genlab_config *scope;
-    gl_data *d = &r->data;
     genlab_status st = genlab_config_component(r->cfg, "train.dataset", GL_KIND_DATASET,
                                                &r->dataset_c, &scope);
     if (st != GL_OK)
-        return fail(r, st, "%s", genlab_config_errmsg(r->cfg));
+        return gl_run_fail(r, st, "%s", genlab_config_errmsg(r->cfg));
     if (!r->dataset_c)
         return GL_OK;   /* none configured: data_next says so if the trainer reads */
     const genlab_dataset_i *ds = r->dataset_c->iface;
-    st = ds->open(&r->host, scope, "train", &d->spec, &d->state);
+    st = ds->open(&r->host, scope, "train", &r->spec, &r->dataset_state);
     if (st != GL_OK)
-        return fail(r, st, "dataset \"%s\": open: %s", r->dataset_c->name, ctx_why(r, st));
-    d->ds = ds;
+        return gl_run_fail(r, st, "dataset \"%s\": open: %s", r->dataset_c->name,
+                           gl_run_why(r, st));
+    r->dataset = ds;
     if ((st = check_config(r, "dataset")) != GL_OK)
         return st;
-    if (d->spec.n_items < 1)
-        return fail(r, GL_ERR_INVALID, "dataset \"%s\" has no items", r->dataset_c->name);
-    d->perm = malloc((size_t)d->spec.n_items * sizeof *d->perm);
-    d->idx = malloc((size_t)d->batch * sizeof *d->idx);
-    if (!d->perm || !d->idx)
-        return fail(r, GL_ERR_NOMEM, "out of memory for the data order of %" PRId64 " items",
-                    d->spec.n_items);
+    if (r->spec.n_items < 1)
+        return gl_run_fail(r, GL_ERR_INVALID, "dataset \"%s\" has no items", r->dataset_c->name);
+    const char *(*identity)(void *) = GL_IFACE_GET(ds, genlab_dataset_i, identity);
+    r->dataset_hash = identity ? identity(r->dataset_state) : NULL;
     return GL_OK;
 }
 
-/* setup — read the core's keys, make the context, open the dataset and
- * create the trainer: all before the run's row exists */
+/* start_loader — the data loader, at the start or at a checkpoint's position */
+static genlab_status start_loader(gl_run *r)
+{
+    if (!r->dataset)
+        return GL_OK;
+    gl_loader_options lo = {
+        .ds = r->dataset, .state = r->dataset_state, .name = r->dataset_c->name,
+        .spec = r->spec, .seed = r->seed, .batch = genlab_config_int(r->cfg, "train.batch"),
+        .drop_last = genlab_config_bool(r->cfg, "train.drop_last"),
+        .prefetch = genlab_config_bool(r->cfg, "train.prefetch"),
+    };
+    genlab_status st = gl_loader_create(r->ctx, &lo, r->opt.resume_from ? &r->resume_pos : NULL,
+                                        &r->data.loader);
+    return st == GL_OK ? GL_OK : gl_run_fail(r, st, "%s", gl_run_why(r, st));
+}
+
+/* setup — read the core's keys, make the context, open the dataset, create
+ * the trainer, restore a checkpoint and start the loader: all before the
+ * run's row exists */
 static genlab_status setup(gl_run *r)
 {
     const genlab_config *cfg = r->cfg;
     if (genlab_config_count(cfg) == 0)
-        return fail(r, GL_ERR_STATE, "genlab_run_train: the configuration is not resolved");
+        return gl_run_fail(r, GL_ERR_STATE, "genlab_run_train: the configuration is not resolved");
     r->steps = genlab_config_int(cfg, "train.steps");
     r->log_every = genlab_config_int(cfg, "train.log_every");
+    r->ckpt_every = genlab_config_int(cfg, "train.ckpt_every");
+    r->ckpt_keep = genlab_config_int(cfg, "train.ckpt_keep");
     int64_t seed = genlab_config_int(cfg, "train.seed");
     int64_t threads = genlab_config_int(cfg, "train.threads");
-    r->data.batch = genlab_config_int(cfg, "train.batch");
     if (genlab_config_status(cfg) != GL_OK)
-        return fail(r, GL_ERR_STATE, "genlab_run_train: %s (declare the core's keys with "
-                    "genlab_run_declare)", genlab_config_errmsg(cfg));
+        return gl_run_fail(r, GL_ERR_STATE, "genlab_run_train: %s (declare the core's keys with "
+                           "genlab_run_declare)", genlab_config_errmsg(cfg));
     r->out->steps_total = r->steps;
+    r->seed = (uint64_t)seed;
 
     genlab_ctx_options co = {.seed = (uint64_t)seed, .n_threads = (int)threads};
     genlab_status st = genlab_ctx_create(&co, &r->ctx);
     if (st != GL_OK)
-        return fail(r, st, "cannot create the context: %s", genlab_status_str(st));
+        return gl_run_fail(r, st, "cannot create the context: %s", genlab_status_str(st));
     if ((st = genlab_run_optim(r->ctx, cfg, NULL, &r->lr)) != GL_OK)
-        return fail(r, st, "%s", ctx_why(r, st));
+        return gl_run_fail(r, st, "%s", gl_run_why(r, st));
     genlab_host_init(&r->host, r->reg, r->ctx, cfg);
-    r->data.seed = (uint64_t)seed;
-    r->data.epoch = -1;
 
     const genlab_config *scope;
     if ((st = genlab_config_component(cfg, "train.trainer", GL_KIND_TRAINER, &r->trainer_c,
                                       &scope)) != GL_OK)
-        return fail(r, st, "%s", genlab_config_errmsg(cfg));
+        return gl_run_fail(r, st, "%s", genlab_config_errmsg(cfg));
     r->data.trainer = r->trainer_c->name;
     if ((st = open_dataset(r)) != GL_OK)
         return st;
     r->trainer = r->trainer_c->iface;
-    st = r->trainer->create(&r->host, scope, &r->data.spec, &r->trainer_state);
+    st = r->trainer->create(&r->host, scope, &r->spec, &r->trainer_state);
     if (st != GL_OK) {
         r->trainer_state = NULL;
-        return fail(r, st, "trainer \"%s\": create: %s", r->trainer_c->name, ctx_why(r, st));
+        return gl_run_fail(r, st, "trainer \"%s\": create: %s", r->trainer_c->name,
+                           gl_run_why(r, st));
     }
-    return check_config(r, "trainer");
+    if ((st = check_config(r, "trainer")) != GL_OK)
+        return st;
+    if (r->opt.resume_from && (st = gl_run_ckpt_restore(r)) != GL_OK)
+        return st;
+    return start_loader(r);
 }
 
 static void teardown(gl_run *r)
 {
+    gl_loader_destroy(r->data.loader);   /* first: its thread reads the dataset */
     if (r->trainer_state)
         r->trainer->destroy(r->trainer_state);
-    if (r->data.ds)
-        r->data.ds->close(r->data.state);
-    free(r->data.perm);
-    free(r->data.idx);
+    if (r->dataset)
+        r->dataset->close(r->dataset_state);
+    free(r->ckpt_dir);
     genlab_ctx_destroy(r->ctx);
 }
 
@@ -368,7 +331,7 @@ typedef struct gl_point {
 /* log_point — write one point's rows through the buffered logger */
 static genlab_status log_point(gl_run *r, const gl_point *p)
 {
-    double t0 = now_seconds();
+    double t0 = gl_now_seconds();
     genlab_store *s = r->store;
     int64_t id = r->out->run_id;
     genlab_status st = GL_OK;
@@ -383,9 +346,9 @@ static genlab_status log_point(gl_run *r, const gl_point *p)
         st = genlab_store_metric(s, id, p->step, "data_time", p->data_time);
     if (st == GL_OK)
         st = genlab_store_metric(s, id, p->step, "step_time", p->step_time);
-    r->out->log_seconds += now_seconds() - t0;
+    r->out->log_seconds += gl_now_seconds() - t0;
     if (st != GL_OK)
-        return fail(r, st, "logging step %" PRId64 ": %s", p->step, genlab_store_errmsg(s));
+        return gl_run_fail(r, st, "logging step %" PRId64 ": %s", p->step, genlab_store_errmsg(s));
     return GL_OK;
 }
 
@@ -407,17 +370,16 @@ static genlab_status record(gl_run *r)
     char *plugins = genlab_registry_json(r->reg, true);
     char *config = genlab_config_json(r->cfg);
     const char *name = genlab_config_str(r->cfg, "train.name");
-    const genlab_dataset_i *ds = r->data.ds;
-    const char *(*identity)(void *) = ds ? GL_IFACE_GET(ds, genlab_dataset_i, identity) : NULL;
     genlab_run_info info = {
         .name = name && *name ? name : NULL,
         .trainer = r->trainer_c->name,
-        .seed = (int64_t)r->data.seed,
+        .seed = (int64_t)r->seed,
         .has_seed = true,
         .command_line = r->opt.command_line,
         .config_json = config,
         .plugin_versions_json = plugins,
-        .dataset_hash = identity ? identity(r->data.state) : NULL,
+        .dataset_hash = r->dataset_hash,
+        .parent_uuid = r->opt.parent_uuid,
     };
     genlab_status st = plugins && config ? GL_OK : GL_ERR_NOMEM;
     if (st == GL_OK)
@@ -427,13 +389,13 @@ static genlab_status record(gl_run *r)
     if (st != GL_OK) {
         out->run_id = 0;
         out->uuid[0] = '\0';
-        return fail(r, st, "%s", st == GL_ERR_NOMEM ? "out of memory"
+        return gl_run_fail(r, st, "%s", st == GL_ERR_NOMEM ? "out of memory"
                                                      : genlab_store_errmsg(r->store));
     }
     size_t n = genlab_config_count(r->cfg);
     genlab_param_row *rows = calloc(n ? n : 1, sizeof *rows);
     if (!rows)
-        return fail(r, GL_ERR_NOMEM, "out of memory for %zu parameters", n);
+        return gl_run_fail(r, GL_ERR_NOMEM, "out of memory for %zu parameters", n);
     for (size_t i = 0; i < n; i++) {
         const genlab_config_item *it = genlab_config_item_at(r->cfg, i);
         rows[i] = (genlab_param_row){it->key, it->value, it->type};
@@ -441,7 +403,7 @@ static genlab_status record(gl_run *r)
     st = genlab_store_run_params(r->store, out->run_id, rows, n);
     free(rows);
     if (st != GL_OK)
-        return fail(r, st, "recording the parameters: %s", genlab_store_errmsg(r->store));
+        return gl_run_fail(r, st, "recording the parameters: %s", genlab_store_errmsg(r->store));
     return GL_OK;
 }
 
@@ -465,25 +427,26 @@ static genlab_status loop(gl_run *r)
     int64_t win_n = 0;
     genlab_batch_source source = {data_next, &r->data};
     genlab_status st;
-    double t_loop = now_seconds();
+    double t_loop = gl_now_seconds();
 
-    for (int64_t step = 0; step < r->steps; step++) {
+    out->steps_done = r->first_step;
+    for (int64_t step = r->first_step; step < r->steps; step++) {
         if (r->opt.stop && *r->opt.stop) {
-            fail(r, GL_ERR_INTERRUPTED, "interrupted after %" PRId64 " of %" PRId64
+            gl_run_fail(r, GL_ERR_INTERRUPTED, "interrupted after %" PRId64 " of %" PRId64
                       " steps", step, r->steps);
             break;
         }
         genlab_ctx_step_begin(r->ctx);
         genlab_step_metrics m = {0};
         r->data.seconds = 0;
-        double t0 = now_seconds();
+        double t0 = gl_now_seconds();
         st = r->trainer->step(r->ctx, r->trainer_state, step, &source, &m);
-        double dt = now_seconds() - t0;
+        double dt = gl_now_seconds() - t0;
         out->step_seconds += dt;
         if (st == GL_OK)
             st = genlab_ctx_status(r->ctx);
         if (st != GL_OK) {
-            fail(r, st, "step %" PRId64 ": %s", step, ctx_why(r, st));
+            gl_run_fail(r, st, "step %" PRId64 ": %s", step, gl_run_why(r, st));
             break;
         }
         win_step += dt;
@@ -500,7 +463,7 @@ static genlab_status loop(gl_run *r)
                 break;
         }
         if (bad >= 0) {
-            fail(r, GL_ERR_NUMERIC, "step %" PRId64 ": metric \"%s\" is %g", step,
+            gl_run_fail(r, GL_ERR_NUMERIC, "step %" PRId64 ": metric \"%s\" is %g", step,
                       m.name[bad], m.value[bad]);
             break;
         }
@@ -508,12 +471,41 @@ static genlab_status loop(gl_run *r)
         out->loss = progress_loss(&m);
         if (r->opt.progress)
             r->opt.progress(r->opt.user, step + 1, r->steps, out->loss);
+        /* the last step's checkpoint is the end's (finish_checkpoint) */
+        if (r->ckpt_every && (step + 1) % r->ckpt_every == 0 && step + 1 < r->steps &&
+            (st = gl_run_ckpt_save(r, step + 1)) != GL_OK) {
+            gl_run_fail(r, st, "checkpoint after step %" PRId64 ": %s", step + 1,
+                        gl_run_why(r, st));
+            break;
+        }
     }
     /* a run that stops early ends its curves at the last step it did */
     if (!last_logged)
         log_point(r, &last);
-    out->seconds = now_seconds() - t_loop;
+    out->seconds = gl_now_seconds() - t_loop;
     return out->code;
+}
+
+/* finish_checkpoint — a completed or interrupted run saves where it
+ * stopped (a failed one keeps its last good checkpoint). A checkpoint that
+ * cannot be written fails a completed run; an interrupted one says so in
+ * its message. */
+static void finish_checkpoint(gl_run *r, genlab_status st)
+{
+    genlab_run_result *out = r->out;
+    if ((st != GL_OK && st != GL_ERR_INTERRUPTED) || out->steps_done == r->first_step)
+        return;
+    genlab_status cs = gl_run_ckpt_save(r, out->steps_done);
+    if (cs == GL_OK)
+        return;
+    if (st == GL_OK) {
+        gl_run_fail(r, cs, "checkpoint after step %" PRId64 ": %s", out->steps_done,
+                    gl_run_why(r, cs));
+        return;
+    }
+    size_t used = strlen(out->message);
+    snprintf(out->message + used, sizeof out->message - used, "; no checkpoint: %s",
+             gl_run_why(r, cs));
 }
 
 /* finish — the row's final status; the store flushes buffered metrics
@@ -521,7 +513,7 @@ static genlab_status loop(gl_run *r)
 static void finish(gl_run *r, genlab_status st)
 {
     genlab_run_result *out = r->out;
-    double t0 = now_seconds();
+    double t0 = gl_now_seconds();
     genlab_status end;
     if (st == GL_OK)
         end = genlab_store_run_end(r->store, out->run_id, GL_RUN_COMPLETED, GL_OK, NULL);
@@ -529,7 +521,7 @@ static void finish(gl_run *r, genlab_status st)
         end = genlab_store_run_mark_interrupted(r->store, out->run_id, out->message);
     else
         end = genlab_store_run_end(r->store, out->run_id, GL_RUN_FAILED, st, out->message);
-    out->log_seconds += now_seconds() - t0;   /* the final flush is logging too */
+    out->log_seconds += gl_now_seconds() - t0;   /* the final flush is logging too */
     out->status = st == GL_OK ? GL_RUN_COMPLETED
                               : st == GL_ERR_INTERRUPTED ? GL_RUN_INTERRUPTED : GL_RUN_FAILED;
     if (end == GL_OK)
@@ -553,15 +545,20 @@ genlab_status genlab_run_train(genlab_registry *reg, const genlab_config *cfg, g
     if (opt)
         r.opt = *opt;
     if (!reg || !cfg || !store)
-        return fail(&r, GL_ERR_INVALID, "genlab_run_train: registry, configuration and store "
+        return gl_run_fail(&r, GL_ERR_INVALID, "genlab_run_train: registry, configuration and store "
                     "are required");
     genlab_status st = setup(&r);
     if (st == GL_OK)
         st = record(&r);
+    if (st == GL_OK)
+        st = gl_run_ckpt_dir(&r);
     if (st == GL_OK && r.opt.started)
         r.opt.started(r.opt.user, out->run_id, out->uuid);
-    if (st == GL_OK)
+    if (st == GL_OK) {
         st = loop(&r);
+        finish_checkpoint(&r, st);
+        st = out->code;
+    }
     if (out->run_id)
         finish(&r, st);
     teardown(&r);

@@ -504,14 +504,20 @@ static const genlab_component metric_comp = {
 
 typedef struct dataset {
     genlab_data_spec spec;
+    double           noise;
+    int64_t          fail_at;
     char             identity[64];
 } dataset;
 
 static const genlab_param_def dataset_params[] = {
-    {.name = "n_items", .type = GL_PARAM_INT, .def = "10", .min = "2", .max = "1000000",
+    {.name = "n_items", .type = GL_PARAM_INT, .def = "100", .min = "2", .max = "1000000",
      .help = "number of items"},
     {.name = "size", .type = GL_PARAM_INT, .def = "4", .min = "1", .max = "64",
      .help = "image height and width"},
+    {.name = "noise", .type = GL_PARAM_FLOAT, .def = "0", .min = "0", .max = "1",
+     .help = "add uniform noise of this size from the data stream (an augmentation)"},
+    {.name = "fail_at", .type = GL_PARAM_INT, .def = "-1", .min = "-1",
+     .help = "fail reading item n (-1: never), to test the loader"},
 };
 
 static genlab_status dataset_init(const genlab_host *host, char *why, size_t why_size)
@@ -531,6 +537,8 @@ static genlab_status dataset_open(const genlab_host *host, const genlab_config *
         return GL_ERR_NOMEM;
     int32_t size = (int32_t)genlab_config_int(cfg, "size");
     d->spec = (genlab_data_spec){1, size, size, 3, genlab_config_int(cfg, "n_items")};
+    d->noise = genlab_config_float(cfg, "noise");
+    d->fail_at = genlab_config_int(cfg, "fail_at");
     snprintf(d->identity, sizeof d->identity, "mock:%lld", (long long)d->spec.n_items);
     *spec = d->spec;
     *state = d;
@@ -554,9 +562,20 @@ static genlab_status dataset_read(genlab_ctx *ctx, void *state, const int64_t *i
         if (indices[i] < 0 || indices[i] >= s->n_items)
             return genlab_errorf(ctx, GL_ERR_INVALID, "dataset mock: index %lld out of [0, %lld)",
                                  (long long)indices[i], (long long)s->n_items);
+        if (indices[i] == d->fail_at)
+            return genlab_errorf(ctx, GL_ERR_IO, "dataset mock: item %lld is unreadable",
+                                 (long long)indices[i]);
         for (int64_t j = 0; j < per; j++)
             x[i * per + j] = (float)(-1.0 + 2.0 * (double)indices[i] / (double)(s->n_items - 1));
         y[i] = (int32_t)(indices[i] % 3);
+    }
+    if (d->noise > 0) {   /* an augmentation: drawn from the data stream */
+        genlab_tensor *u = genlab_tensor_new(ctx, GL_F32, 1, (const int64_t[]){n * per});
+        if (!u || genlab_rng_fill(ctx, u, GL_STREAM_DATA, 0, (float)-d->noise,
+                                  (float)d->noise) != GL_OK)
+            return genlab_ctx_status(ctx);
+        for (int64_t j = 0; j < n * per; j++)
+            x[j] += genlab_tensor_f32(u)[j];
     }
     return GL_OK;
 }

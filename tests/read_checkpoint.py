@@ -49,6 +49,11 @@ def no_constant(name):
     raise ValueError("%s is not JSON" % name)
 
 
+def shape_str(shape):
+    """(2, 3), as genlab's messages write a shape."""
+    return "(%s)" % ", ".join(map(str, shape))
+
+
 def is_count(v):
     """A non-negative integer as genlab's JSON reader takes it (int64)."""
     return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= INT64_MAX
@@ -113,12 +118,12 @@ def validate(header, data):
             numel *= d
         nbytes = numel * SIZE[dtype]
         if nbytes > 2**64 - 1:
-            problems.append(where + "shape %r of %s is too large" % (shape, dtype))
+            problems.append(where + "shape %s of %s is too large" % (shape_str(shape), dtype))
             continue
         b, end = offs
         if end < b or end - b != nbytes:
-            problems.append(where + "data_offsets [%d, %d] do not match shape %r of %s (%d bytes)"
-                            % (b, end, shape, dtype, nbytes))
+            problems.append(where + "data_offsets [%d, %d] do not match shape %s of %s (%d bytes)"
+                            % (b, end, shape_str(shape), dtype, nbytes))
             continue
         if end > len(data):
             problems.append(where + "data_offsets [%d, %d] run past the %d bytes of data"
@@ -167,8 +172,7 @@ def main():
     width = max([len(t[0]) for t in entries] + [4])
     print("%-*s  %-5s  %-20s  %s" % (width, "name", "dtype", "shape", "bytes"))
     for name, dtype, shape, b, end in entries:
-        print("%-*s  %-5s  %-20s  %d" % (width, name, dtype, "(%s)" % ", ".join(map(str, shape)),
-                                         end - b))
+        print("%-*s  %-5s  %-20s  %d" % (width, name, dtype, shape_str(shape), end - b))
     print("metadata:")
     for k, v in meta.items():
         print("  %s = %s" % (k, v))

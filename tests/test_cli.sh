@@ -249,7 +249,7 @@ if [ -f "$PLUGIN_DIR/mock_plugin.so" ]; then
     run $G query --db "$tdb" --format csv \
         "SELECT status, trainer, name, (SELECT count(*) FROM params), (SELECT count(*) FROM metrics WHERE key = 'd_loss') FROM runs"
     check "train: the run, its parameters and its curves are in the store" \
-        eval 'tr -d "\r" <"$out" | grep -qE "^completed,mock,cli run,3[0-9],4$"'
+        eval 'tr -d "\r" <"$out" | grep -qE "^completed,mock,cli run,4[0-9],4$"'
 
     run env GENLAB_PLUGIN_PATH="$GP" $G train --db "$tdb" train.trainer=mock mock.n_crtic=3 \
         train.steps=x
@@ -260,7 +260,7 @@ if [ -f "$PLUGIN_DIR/mock_plugin.so" ]; then
     check "... and no run was written" [ "$(nruns)" = 1 ]
     run env GENLAB_PLUGIN_PATH="$GP" $G train --db "$tmp/none2.db" train.trainer=nosuch
     check "train: an unknown trainer lists the known ones; no store created" \
-        eval 'rc_is 2 && err_has "no trainer named \"nosuch\" (known: mock)" && [ ! -e "$tmp/none2.db" ]'
+        eval 'rc_is 2 && err_has "no trainer named \"nosuch\" (known: " && err_has "mock" && [ ! -e "$tmp/none2.db" ]'
 
     printf '[train]\ntrainer = mock\ndataset = mock\nsteps = 5\n[mock]\nn_critic = 1\n' >"$tmp/exp.ini"
     run env GENLAB_PLUGIN_PATH="$GP" $G train --config "$tmp/exp.ini" --db "$tdb" train.steps=7

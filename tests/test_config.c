@@ -391,7 +391,7 @@ static const struct {
 } optional_cases[] = {
     {{NULL}, GL_OK, "", 0, NULL},                                   /* left out: none */
     {{"opt.data=", NULL}, GL_OK, "", 0, NULL},                      /* given empty: none */
-    {{"opt.data=mock", NULL}, GL_OK, "mock", 10, NULL},             /* chosen: bound */
+    {{"opt.data=mock", NULL}, GL_OK, "mock", 100, NULL},             /* chosen: bound */
     {{"opt.data=mock", "data.n_items=5", NULL}, GL_OK, "mock", 5, NULL},
     {{"opt.data=nosuch", NULL}, GL_ERR_INVALID, NULL, 0,
      "opt.data = \"nosuch\": no dataset named \"nosuch\" (known: mock)"},

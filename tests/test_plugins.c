@@ -445,9 +445,9 @@ START_TEST(test_trainer_and_dataset)
 {
     fixture f;
     /* loss weight 0 leaves only the penalty, which needs no random numbers */
-    setup(&f, 5, (const char *const[]){"mock.n_critic=3", "generator.scale=2",
+    setup(&f, 6, (const char *const[]){"mock.n_critic=3", "generator.scale=2",
                                        "discriminator.scale=0.5", "loss.weight=0",
-                                       "loss.penalty=1"});
+                                       "loss.penalty=1", "dataset.n_items=10"});
     const genlab_config *view;
     const genlab_dataset_i *ds = bound(&f, "train", "dataset", GL_KIND_DATASET, &view);
     genlab_data_spec spec;

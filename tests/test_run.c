@@ -40,6 +40,7 @@ static void setup(fixture *f)
     snprintf(f->db, sizeof f->db, "%s/run.db", f->dir);
     ck_assert_int_eq(genlab_registry_create(GL_TEST_PLUGIN_DIR, &f->reg), GL_OK);
     ck_assert_int_eq(genlab_plugin_load(f->reg, GL_TEST_PLUGIN_DIR "/mock_plugin.so"), GL_OK);
+    ck_assert_int_eq(genlab_plugin_load(f->reg, GL_TEST_PLUGIN_DIR "/fit_plugin.so"), GL_OK);
     ck_assert_int_eq(genlab_store_open(f->db, false, &f->store), GL_OK);
 }
 
@@ -163,7 +164,7 @@ START_TEST(test_completed)
     ck_assert_str_eq(q(&f, "SELECT status || ',' || trainer || ',' || name || ',' || seed || ','"
                            " || dataset_hash || ',' || command_line FROM runs WHERE id = %lld",
                        (long long)r.run_id),
-                     "completed,mock,first,0,mock:10,genlab train (test_run)");
+                     "completed,mock,first,0,mock:100,genlab train (test_run)");
     ck_assert_str_eq(q(&f, "SELECT uuid FROM runs"), r.uuid);
     ck_assert_str_eq(q(&f, "SELECT genlab_version FROM runs"), genlab_version());
     q(&f, "SELECT error_code FROM runs");
@@ -185,7 +186,7 @@ START_TEST(test_completed)
         {"train.dataset", "mock", "component"},
         {"mock.z_dim", "4", "int"},            /* trainer's default */
         {"loss.weight", "1", "float"},         /* a bound component's default */
-        {"dataset.n_items", "10", "int"},
+        {"dataset.n_items", "100", "int"},
         {"generator.scale", "1", "float"},
     };
     for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
@@ -230,7 +231,7 @@ static const struct {
     {"no trainer", true, {"train.steps=5", NULL}, GL_ERR_INVALID, GL_ERR_STATE,
      "train.trainer: required"},
     {"unknown trainer", true, {"train.trainer=gan", NULL}, GL_ERR_INVALID, GL_ERR_STATE,
-     "no trainer named \"gan\" (known: mock)"},
+     "no trainer named \"gan\" (known: mock, fit)"},
     {"out of range", true, {"train.trainer=mock", "train.batch=0", NULL}, GL_ERR_INVALID,
      GL_ERR_STATE, "train.batch = \"0\": out of range (allowed: [1, 65536])"},
     /* valid values that do not fit together: refused by the run's setup */
@@ -348,6 +349,193 @@ START_TEST(test_no_dataset)
 }
 END_TEST
 
+/* ---- checkpoints ---- */
+
+/* The fit trainer (weights, Adam, EMA, input noise from the context) on
+ * noisy mock data (noise from the loader's data stream), batches crossing
+ * epochs: everything a resume must restore. */
+#define FIT_ARGS "train.trainer=fit", "train.dataset=mock", "dataset.n_items=10", \
+    "dataset.noise=0.3", \
+    "train.batch=3", "train.drop_last=false", "train.log_every=1", "train.seed=3", \
+    "train.ckpt_every=5", "train.ckpt_keep=2"
+
+/* curve — the run's loss curve from step `from` on, as text */
+static void curve(fixture *f, int64_t run_id, int from, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", q(f, "SELECT group_concat(v) FROM (SELECT step || ':' || "
+                                   "printf('%%.17g', value) AS v FROM metrics WHERE run_id = %lld "
+                                   "AND key = 'loss' AND step >= %d ORDER BY step)",
+                                (long long)run_id, from));
+}
+
+/* ckpt_dir — where the run's checkpoints are by default */
+static const char *ckpt_dir(fixture *f, const char *uuid, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/checkpoints/%s", f->dir, uuid);
+    return buf;
+}
+
+/* same_tensors — two checkpoints hold the same tensors, byte for byte */
+static void same_tensors(const char *a, const char *b)
+{
+    genlab_ctx *ctx = tu_ctx(1);
+    genlab_ckpt *ca, *cb;
+    ck_assert_int_eq(genlab_ckpt_open(ctx, a, &ca), GL_OK);
+    ck_assert_int_eq(genlab_ckpt_open(ctx, b, &cb), GL_OK);
+    ck_assert_int_eq(genlab_ckpt_count(ca), genlab_ckpt_count(cb));
+    ck_assert_int_ge(genlab_ckpt_count(ca), 6);   /* params, 2 moments, step, shadow, updates */
+    genlab_ckpt_entry ea, eb;
+    for (size_t i = 0; genlab_ckpt_entry_at(ca, i, &ea); i++) {
+        ck_assert_int_eq(genlab_ckpt_find(ctx, cb, ea.name, &eb), GL_OK);
+        ck_assert_int_eq(ea.nbytes, eb.nbytes);
+        ck_assert_msg(!memcmp(ea.data, eb.data, ea.nbytes), "%s differs", ea.name);
+    }
+    genlab_ckpt_close(ca);
+    genlab_ckpt_close(cb);
+    genlab_ctx_destroy(ctx);
+}
+
+START_TEST(test_resume_identical)
+{
+    fixture f;
+    setup(&f);
+    char dir_a[4200], dir_b[4200], path[4300], want[8192], got[8192];
+    genlab_run_result a, b, c;
+    genlab_ctx *ctx = tu_ctx(1);   /* for the checkpoint directory's functions */
+
+    /* A: 20 steps straight */
+    seen s = {0};
+    const char *const args[] = {FIT_ARGS, "train.steps=20", NULL};
+    ck_assert_msg(train(&f, args, &s, &a) == GL_OK, "%s", a.message);
+    ckpt_dir(&f, a.uuid, dir_a, sizeof dir_a);
+    /* saved at 5, 10, 15 and the end; the two newest kept, all recorded */
+    ck_assert_str_eq(q(&f, "SELECT count(*) FROM artifacts WHERE run_id = %lld AND kind = "
+                           "'checkpoint'", (long long)a.run_id), "4");
+    int64_t step;
+    ck_assert_int_eq(genlab_ckpt_latest(ctx, dir_a, path, sizeof path, &step), GL_OK);
+    ck_assert_int_eq(step, 20);
+    ck_assert(access(genlab_ckpt_name(path, sizeof path, dir_a, 15), F_OK) == 0);
+    ck_assert(access(genlab_ckpt_name(path, sizeof path, dir_a, 10), F_OK) != 0);
+
+    /* B: the same run stopped after 12 steps: a checkpoint at the stop */
+    s = (seen){.stop_after = 12};
+    ck_assert_int_eq(train(&f, args, &s, &b), GL_ERR_INTERRUPTED);
+    ckpt_dir(&f, b.uuid, dir_b, sizeof dir_b);
+    ck_assert_int_eq(genlab_ckpt_latest(ctx, dir_b, path, sizeof path, &step), GL_OK);
+    ck_assert_int_eq(step, 12);
+
+    /* C: B resumed from it goes on at step 12 and ends where A did */
+    s = (seen){.last_step = 12};
+    genlab_status st = configure(&f, true, args);
+    ck_assert_int_eq(st, GL_OK);
+    genlab_run_options o = {.command_line = "resume", .stop = &s.stop, .started = on_started,
+                            .progress = on_progress, .user = &s, .resume_from = path,
+                            .parent_uuid = b.uuid};
+    ck_assert_msg(genlab_run_train(f.reg, f.cfg, f.store, &o, &c) == GL_OK, "%s", c.message);
+    ck_assert_int_eq(c.steps_done, 20);
+    ck_assert_int_eq(s.progress, 8);
+    ck_assert_str_eq(q(&f, "SELECT parent_uuid FROM runs WHERE id = %lld", (long long)c.run_id),
+                     b.uuid);
+    /* the state it ends with is A's, bit for bit, and so is its curve */
+    char end_a[4300], end_c[4300], dir_c[4200];
+    genlab_ckpt_name(end_a, sizeof end_a, dir_a, 20);
+    genlab_ckpt_name(end_c, sizeof end_c, ckpt_dir(&f, c.uuid, dir_c, sizeof dir_c), 20);
+    same_tensors(end_a, end_c);
+    curve(&f, a.run_id, 12, want, sizeof want);
+    curve(&f, c.run_id, 0, got, sizeof got);
+    ck_assert_int_eq(strncmp(got, "12:", 3), 0);
+    ck_assert_str_eq(got, want);
+    genlab_ctx_destroy(ctx);
+    teardown(&f);
+}
+END_TEST
+
+/* resume_error — resuming from path with args must fail before any row */
+static void resume_error(fixture *f, const char *const *args, const char *path, genlab_status want,
+                         const char *msg)
+{
+    seen s = {0};
+    genlab_run_result r;
+    ck_assert_int_eq(configure(f, true, args), GL_OK);
+    genlab_run_options o = {.resume_from = path, .user = &s};
+    ck_assert_int_eq(genlab_run_train(f->reg, f->cfg, f->store, &o, &r), want);
+    ck_assert_int_eq(r.run_id, 0);
+    ck_assert_msg(strstr(r.message, msg), "'%s' lacks '%s'", r.message, msg);
+}
+
+START_TEST(test_resume_refused)
+{
+    fixture f;
+    setup(&f);
+    seen s = {0};
+    genlab_run_result r;
+    const char *const args[] = {FIT_ARGS, "train.steps=6", NULL};
+    ck_assert_msg(train(&f, args, &s, &r) == GL_OK, "%s", r.message);
+    char dir[4200], path[4300], bad[4400];
+    ckpt_dir(&f, r.uuid, dir, sizeof dir);
+    genlab_ckpt_name(path, sizeof path, dir, 6);
+    int runs = atoi(q(&f, "SELECT count(*) FROM runs"));
+
+    const char *const done[] = {FIT_ARGS, "train.steps=6", NULL};
+    resume_error(&f, done, path, GL_ERR_INVALID, "nothing left to do");
+    const char *const mock[] = {"train.trainer=mock", "train.dataset=mock", NULL};
+    resume_error(&f, mock, path, GL_ERR_UNSUPPORTED, "trainer \"mock\" cannot be checkpointed");
+    const char *const other_data[] = {FIT_ARGS, "train.steps=9", "dataset.n_items=12", NULL};
+    resume_error(&f, other_data, path, GL_ERR_INVALID,
+                 "the dataset has changed since (hash mock:10 then, mock:12 now)");
+    /* same data identity, other image size: the weights' shapes differ */
+    const char *const other_shape[] = {FIT_ARGS, "train.steps=9", "dataset.size=5", NULL};
+    resume_error(&f, other_shape, path, GL_ERR_FORMAT, "\"model.params.fc.weight\" has shape");
+    /* a truncated file */
+    FILE *in = fopen(path, "rb");
+    ck_assert_ptr_nonnull(in);
+    char buf[256];
+    size_t n = fread(buf, 1, sizeof buf, in);
+    fclose(in);
+    snprintf(bad, sizeof bad, "%s/truncated.safetensors", f.dir);
+    tu_write(bad, buf, n);
+    const char *const more[] = {FIT_ARGS, "train.steps=9", NULL};
+    resume_error(&f, more, bad, GL_ERR_FORMAT, "truncated.safetensors");
+    resume_error(&f, more, "/nonexistent/x.safetensors", GL_ERR_IO, "/nonexistent/x.safetensors");
+    ck_assert_int_eq(atoi(q(&f, "SELECT count(*) FROM runs")), runs);
+
+    /* a trainer without visit() writes no checkpoint (and no directory) */
+    seen s2 = {0};
+    const char *const plain[] = {"train.trainer=mock", "train.dataset=mock", "train.steps=3", NULL};
+    ck_assert_msg(train(&f, plain, &s2, &r) == GL_OK, "%s", r.message);
+    ck_assert(access(ckpt_dir(&f, r.uuid, dir, sizeof dir), F_OK) != 0);
+    ck_assert_str_eq(q(&f, "SELECT count(*) FROM artifacts WHERE run_id = %lld",
+                       (long long)r.run_id), "0");
+    teardown(&f);
+}
+END_TEST
+
+/* a checkpoint that cannot be written fails a completed run */
+START_TEST(test_ckpt_unwritable)
+{
+    fixture f;
+    setup(&f);
+    seen s = {0};
+    genlab_run_result r;
+    char ro[4200], arg[4300];
+    snprintf(ro, sizeof ro, "%s/ro", f.dir);
+    ck_assert_int_eq(mkdir(ro, 0555), 0);
+    snprintf(arg, sizeof arg, "train.ckpt_dir=%s", ro);
+    const char *const args[] = {FIT_ARGS, "train.steps=3", arg, NULL};
+    genlab_status st = train(&f, args, &s, &r);
+    if (geteuid() == 0) {   /* root writes anywhere: nothing to see */
+        ck_assert_int_eq(st, GL_OK);
+    } else {
+        ck_assert_int_eq(st, GL_ERR_IO);
+        ck_assert_int_eq(r.status, GL_RUN_FAILED);
+        ck_assert_msg(strstr(r.message, "checkpoint after step 3: ") && strstr(r.message, ro),
+                      "%s", r.message);
+    }
+    chmod(ro, 0755);
+    teardown(&f);
+}
+END_TEST
+
 /* ---- values ---- */
 
 /* text that is SQL is stored as text, verbatim */
@@ -431,6 +619,12 @@ static Suite *suite(void)
     tcase_add_test(tc, test_interrupted);
     tcase_add_test(tc, test_nan_loss);
     tcase_add_test(tc, test_no_dataset);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("checkpoints");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_resume_identical);
+    tcase_add_test(tc, test_resume_refused);
+    tcase_add_test(tc, test_ckpt_unwritable);
     suite_add_tcase(s, tc);
     tc = tcase_create("values");
     tcase_add_test(tc, test_hostile_text);

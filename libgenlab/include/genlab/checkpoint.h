@@ -76,8 +76,10 @@ genlab_status genlab_ckpt_writer_create(genlab_ctx *ctx, genlab_ckpt_writer **ou
 void genlab_ckpt_writer_free(genlab_ckpt_writer *w);
 
 /* genlab_ckpt_add — add a tensor named name (copied) of dtype ("F32", ...)
- * and shape (ndim in [0, GL_CKPT_MAX_DIMS]; 0 is a scalar). The data is not
- * copied: it must stay valid and unchanged until genlab_ckpt_write returns.
+ * and shape (ndim in [0, GL_CKPT_MAX_DIMS]; 0 is a scalar). The data is
+ * copied now (the state a visitor presents may be a temporary, and a
+ * checkpoint must hold the values of the moment it was taken); GL_ERR_NOMEM
+ * when there is no memory for the copy.
  * GL_ERR_INVALID for an empty name, "__metadata__", a name already added,
  * a name that is not UTF-8, an unknown dtype, a negative dimension, a size
  * over SIZE_MAX bytes, or NULL data for a non-empty tensor. */

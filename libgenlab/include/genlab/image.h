@@ -70,7 +70,9 @@ typedef enum genlab_image_format {
 genlab_image_format genlab_image_sniff(const void *buf, size_t size);
 
 /* genlab_image_decode — decode a PNG or JPEG held in memory into *out.
- * name: what messages call the data (a path; never NULL).
+ * name: what messages call the data (a path; NULL reads "(memory)").
+ * out: OUT: the image, owned by the caller (genlab_image_free); {0} on
+ * failure.
  * PNG: every color type and bit depth (1, 2, 4, 8, 16), interlaced or not.
  *   Gray stays 1 channel, RGB 3; palette images become RGB, or RGBA when
  *   they have transparency (tRNS); gray with alpha becomes RGBA. 16-bit
@@ -80,14 +82,21 @@ genlab_image_format genlab_image_sniff(const void *buf, size_t size);
  *   A stream libjpeg only warns about (truncated data it would fill with
  *   gray, corrupt entropy data) is refused as well: a training set must not
  *   silently hold half-gray images.
- * Returns GL_OK; GL_ERR_FORMAT for an unknown format, a corrupt or truncated
- * stream (the library's message included); GL_ERR_INVALID for an image over
- * GL_IMAGE_MAX_PIXELS; GL_ERR_NOMEM. */
+ * Returns GL_OK; GL_ERR_FORMAT for an empty buffer, an unknown format, a
+ * corrupt or truncated stream (the library's message included), or an
+ * image whose pixels cannot fit in the buffer (a PNG even at deflate's best
+ * ratio, a Huffman-coded JPEG at one bit per 8 x 8 block: refused before
+ * allocating); GL_ERR_INVALID for an image over
+ * GL_IMAGE_MAX_PIXELS (but a PNG side longer than GL_IMAGE_MAX_PIXELS is
+ * refused by libpng's own limit check: GL_ERR_FORMAT); GL_ERR_UNSUPPORTED
+ * for CMYK or unknown JPEG color spaces; GL_ERR_NOMEM. */
 genlab_status genlab_image_decode(genlab_ctx *ctx, const void *buf, size_t size,
                                   const char *name, genlab_image *out);
 
 /* genlab_image_read — read the file at path and decode it as above.
- * GL_ERR_IO (naming path and the system's reason) when it cannot be read. */
+ * GL_ERR_IO (naming path and the system's reason) when it cannot be read or
+ * is not a regular file; GL_ERR_INVALID for a file over 2 GiB (8 bytes a
+ * pixel at GL_IMAGE_MAX_PIXELS, more than any image it decodes needs). */
 genlab_status genlab_image_read(genlab_ctx *ctx, const char *path, genlab_image *out);
 
 /* ---- writing ---- */
@@ -96,7 +105,8 @@ genlab_status genlab_image_read(genlab_ctx *ctx, const char *path, genlab_image 
  * channels say) at path, atomically: into a temporary file in the same
  * directory, fsync'd, then renamed over path, so a crash or a full disk
  * never leaves a half-written image under the final name. GL_ERR_IO naming
- * the path and the reason; nothing is left behind on failure. */
+ * the path and the reason; nothing is left behind on failure.
+ * GL_ERR_INVALID for an img without data, sizes or channels 1, 3 or 4. */
 genlab_status genlab_png_write(genlab_ctx *ctx, const char *path, const genlab_image *img);
 
 /* ---- transforms ---- */
@@ -189,8 +199,13 @@ genlab_grid_options genlab_grid_defaults(void);
  * tiled row by row into one image, as torchvision's make_grid lays them
  * out: cells of (H + padding) x (W + padding), a padding-wide border on
  * every side, the last row left as padding where N is not a multiple of
- * ncol. The result has C channels. GL_ERR_SHAPE / GL_ERR_DTYPE for another
- * tensor; GL_ERR_INVALID for lo >= hi or a negative padding. */
+ * ncol; ncol larger than N gives N columns. Unlike make_grid, a lone image
+ * (N = 1) gets its border too, and gray stays gray: the result has C
+ * channels. opt: NULL for genlab_grid_defaults(). out: OUT: a new image
+ * (genlab_image_free); {0} on failure. A NULL x returns the context's
+ * sticky status (GL_ERR_INVALID if none). GL_ERR_SHAPE / GL_ERR_DTYPE for
+ * another tensor; GL_ERR_INVALID for lo >= hi (or either not finite), a
+ * negative padding or ncol, or a grid over GL_IMAGE_MAX_PIXELS. */
 genlab_status genlab_image_grid(genlab_ctx *ctx, const genlab_tensor *x,
                                 const genlab_grid_options *opt, genlab_image *out);
 

@@ -167,6 +167,14 @@ float         *genlab_params_buffer_data(genlab_params *p);  /* (buffer_numel) *
 bool           genlab_params_finalized(const genlab_params *p);
 
 /* genlab_params_find — the parameter or buffer called name, or NULL. */
+/* genlab_params_visit — fn for each parameter as "<prefix>.params.<name>"
+ * and each buffer as "<prefix>.buffers.<name>", in declaration order (a
+ * finalized block). For checkpoints: names are stable, and other tools
+ * read the weights tensor by tensor. Returns GL_OK or fn's first failure;
+ * GL_ERR_STATE before finalize. */
+genlab_status genlab_params_visit(genlab_params *p, const char *prefix, genlab_visit_fn fn,
+                                  void *user);
+
 genlab_tensor *genlab_params_find(const genlab_params *p, const char *name);
 
 /* genlab_params_zero_grad — set the whole gradient block to 0 (once per

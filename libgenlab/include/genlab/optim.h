@@ -100,6 +100,14 @@ void genlab_optim_get_state(genlab_optim *o, genlab_optim_state *out);
  * GL_ERR_INVALID when step < 0. */
 genlab_status genlab_optim_set_step(genlab_ctx *ctx, genlab_optim *o, int64_t step);
 
+/* genlab_optim_visit — the optimizer's state for checkpoints: each buffer
+ * as "<prefix>.<PyTorch's key>" ("G.optim.exp_avg", laid out like the
+ * parameter block, one (numel) tensor) and the step count as
+ * "<prefix>.step", a one-element int32 tensor (so at most 2^31 - 1 steps;
+ * GL_ERR_UNSUPPORTED beyond). What fn writes is taken as the new state. */
+genlab_status genlab_optim_visit(genlab_optim *o, const char *prefix, genlab_visit_fn fn,
+                                 void *user);
+
 /* ---- learning-rate schedules ---- */
 
 typedef enum genlab_lr_kind {
@@ -174,6 +182,12 @@ float        *genlab_ema_shadow(genlab_ema *e);
 int64_t       genlab_ema_numel(const genlab_ema *e);
 int64_t       genlab_ema_updates(const genlab_ema *e);
 void          genlab_ema_set_updates(genlab_ema *e, int64_t n);
+/* genlab_ema_visit — the EMA for checkpoints: the shadow weights as
+ * "<prefix>.shadow" (laid out like the parameter block) and the update
+ * count as "<prefix>.updates" (one-element int32, as genlab_optim_visit).
+ * GL_ERR_STATE while swapped (the shadow is live in the block then). */
+genlab_status genlab_ema_visit(genlab_ema *e, const char *prefix, genlab_visit_fn fn,
+                               void *user);
 
 #ifdef __cplusplus
 }

@@ -298,10 +298,6 @@ typedef struct genlab_step_metrics {
     double      value[GL_STEP_METRICS_MAX];
 } genlab_step_metrics;
 
-/* genlab_visit_fn — called once per named persistent tensor (parameter
- * blocks, optimizer moments, EMA) for checkpoints. Returns GL_OK to go on. */
-typedef genlab_status (*genlab_visit_fn)(void *user, const char *name, genlab_tensor *t);
-
 /* ---- trainer ---- */
 
 /* What one training step is. Created by the core (the run loop) from the
@@ -335,7 +331,10 @@ typedef struct genlab_trainer_i {
     genlab_tensor *(*sample)(genlab_ctx *ctx, void *state, int64_t n, genlab_tensor *y);
     /* visit — (optional) NULL means the trainer cannot be checkpointed.
      * Calls fn for each persistent tensor to save or restore, with names
-     * stable across versions ("G.params", "D.adam_m"). */
+     * stable across versions ("G.params.fc.weight", "D.optim.exp_avg"):
+     * genlab_params_visit, genlab_optim_visit and genlab_ema_visit (nn.h,
+     * optim.h) name and present a network's, an optimizer's and an EMA's
+     * state. fn may read the tensor (saving) or overwrite it (restoring). */
     genlab_status (*visit)(void *state, genlab_visit_fn fn, void *user);
 } genlab_trainer_i;
 

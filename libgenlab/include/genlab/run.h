@@ -30,9 +30,28 @@
  * Data: the core owns the data order. A batch is train.batch items of a
  * per-epoch permutation of the dataset drawn from Philox keyed by
  * train.seed (counters disjoint from the context's streams), so the order
- * depends only on the seed; a batch that reaches the end of an epoch goes
- * on into the next one (no item is dropped, and a dataset smaller than a
- * batch works).
+ * depends only on the seed. An epoch's last, incomplete batch is dropped
+ * (train.drop_last, the default) or returned short. With train.prefetch
+ * (the default) a thread reads the next batch while a step runs; the
+ * dataset's augmentations draw from a data stream of the loader's own, so
+ * prefetching never changes which values a batch holds.
+ *
+ * Checkpoints: a trainer with a visit() callback is checkpointed every
+ * train.ckpt_every steps, at the end, and when the run is interrupted (a
+ * failed run keeps its last good one), into train.ckpt_dir (default
+ * "checkpoints/<uuid>" in the store's directory) as
+ * step-<12 digits>.safetensors (checkpoint.h), keeping the train.ckpt_keep
+ * newest; each is recorded as an artifact of kind "checkpoint". A file
+ * holds every tensor the trainer visits and, as metadata, the steps done,
+ * the context's RNG state, the data loader's position (epoch, offset, its
+ * data stream), the trainer's name, the dataset's hash and the
+ * configuration. A run started with opt->resume_from restores all of that
+ * before its first step and goes on from there: with the same
+ * configuration and thread count it produces bit for bit the values the
+ * original run would have (tests/test_run.c checks this), and it is
+ * recorded as a new run whose parent_uuid is the original's. The
+ * checkpoint must match: the same trainer, the same dataset hash, the same
+ * tensor names, dtypes and shapes; any difference is an error naming it.
  *
  * Curves (the metrics table), at step 0, every train.log_every steps, at
  * the last step, and at the last step done when a run stops early (a
@@ -43,7 +62,7 @@
  * since the previous logged one; data time is the time spent fetching
  * batches). Steps are numbered from 0, as the trainer sees them.
  *
- * Not here: checkpoints and resuming, evaluation (scores), sampling.
+ * Not here: evaluation (scores), sampling.
  * Not thread-safe: one run per registry, configuration and store at a time.
  *
  * Sections: the core's parameters, running.
@@ -82,6 +101,13 @@ extern "C" {
  *   train.threads   int, 0, [0, 1024]: kernel threads (0: OpenMP's default)
  *   train.log_every int, 10, [1, 10^9]: steps between logged curve points
  *   train.name      string, "": the run's label (stored NULL when empty)
+ *   train.drop_last bool, true: drop each epoch's incomplete last batch
+ *   train.prefetch  bool, true: read ahead on a thread of its own
+ *   train.ckpt_every int, 1000, [0, 10^12]: steps between checkpoints (0:
+ *                   only at the end and when interrupted)
+ *   train.ckpt_keep int, 3, [1, 10^6]: the newest checkpoints kept
+ *   train.ckpt_dir  string, "": where they go (default checkpoints/<uuid>
+ *                   beside the store)
  *   optim.name      enum adam | adamw | sgd, adam
  *   optim.lr        float, 1e-3, [0, 10]: base learning rate
  *   optim.beta1     float, 0.9, [0, 1]   (Adam, AdamW; 1 is refused by the
@@ -141,6 +167,11 @@ typedef struct genlab_run_options {
     genlab_run_started_fn  started;
     genlab_run_progress_fn progress;
     void                  *user;     /* passed to both callbacks */
+    /* resume_from — a checkpoint this run continues from (see "Checkpoints"
+     * above); NULL starts from step 0. parent_uuid is stored with the new
+     * run as the run it continues (may be NULL). */
+    const char            *resume_from;
+    const char            *parent_uuid;
 } genlab_run_options;
 
 /* What a run did. Members are appended only. */

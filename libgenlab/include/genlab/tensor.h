@@ -44,6 +44,13 @@ genlab_tensor *genlab_tensor_new(genlab_ctx *ctx, genlab_dtype dtype, int ndim,
 genlab_tensor *genlab_tensor_new_persistent(genlab_ctx *ctx, genlab_dtype dtype,
                                             int ndim, const int64_t *shape);
 
+/* genlab_visit_fn — called once per named persistent tensor (a network's
+ * parameters, optimizer moments, EMA weights) by the *_visit functions and
+ * a trainer's visit(), for checkpoints: the callee reads the tensor to save
+ * it or overwrites its values to restore it. Returns GL_OK to go on; any
+ * other status stops the visit and is returned by it. */
+typedef genlab_status (*genlab_visit_fn)(void *user, const char *name, genlab_tensor *t);
+
 /* genlab_tensor_free — free a persistent tensor. NULL and arena tensors are a no-op. */
 void genlab_tensor_free(genlab_tensor *t);
 
