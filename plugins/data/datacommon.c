@@ -183,7 +183,8 @@ genlab_status gl_dc_stream_some(genlab_ctx *ctx, gl_dc_stream *s, void *dst, siz
     if (s->gz)
         return gz_pull(ctx, s, dst, n, got);
     size_t k = s->in_size - s->pos < n ? s->in_size - s->pos : n;
-    memcpy(dst, s->in + s->pos, k);
+    if (k > 0)   /* an empty buffer may be NULL */
+        memcpy(dst, s->in + s->pos, k);
     s->pos += k;
     s->out += k;
     *got = k;

@@ -79,6 +79,13 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* strvec_sort — by strcmp (qsort must not see the NULL of an empty vector) */
+static void strvec_sort(strvec *v)
+{
+    if (v->n > 1)
+        qsort(v->s, v->n, sizeof *v->s, cmp_str);
+}
+
 typedef struct walk {
     genlab_ctx        *ctx;
     const genlab_host *host;
@@ -332,8 +339,8 @@ static genlab_status folder_scan(const genlab_host *host, const genlab_config *c
     bool labelled = strcmp(labels, "true") == 0 || (strcmp(labels, "auto") == 0 && w.classes.n);
     *n_classes = 0;
     if (st == GL_OK) {
-        qsort(w.files.s, w.files.n, sizeof *w.files.s, cmp_str);
-        qsort(w.classes.s, w.classes.n, sizeof *w.classes.s, cmp_str);
+        strvec_sort(&w.files);
+        strvec_sort(&w.classes);
         d->files = w.files;
         w.files = (strvec){0};
     }
