@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "loader.h"
 
 /* Two slots: the batch being consumed's successor is read while a step
@@ -271,10 +272,10 @@ genlab_status gl_loader_next(genlab_ctx *ctx, gl_loader *l, genlab_batch *out)
     if (s->st != GL_OK)   /* stays at the head: every later call fails the same way */
         return genlab_errorf(ctx, s->st, "%s", s->msg);
     const genlab_data_spec *sp = &l->o.spec;
-    out->x = genlab_tensor_new(ctx, GL_F32, 4,
-                               (const int64_t[]){s->n, sp->channels, sp->height, sp->width});
+    /* uninitialised: the copy below fills them */
+    out->x = gl_new(ctx, GL_F32, 4, (const int64_t[]){s->n, sp->channels, sp->height, sp->width});
     if (s->has_y)
-        out->y = genlab_tensor_new(ctx, GL_I32, 1, (const int64_t[]){s->n});
+        out->y = gl_new(ctx, GL_I32, 1, (const int64_t[]){s->n});
     if (!out->x || (s->has_y && !out->y))
         return genlab_ctx_status(ctx);
     memcpy(genlab_tensor_data(out->x), s->x, (size_t)(s->n * l->per) * sizeof(float));

@@ -40,7 +40,6 @@ static genlab_status cpu_init(int n_threads, void **state)
 #else
     st->threads = 1;
 #endif
-    openblas_set_num_threads(st->threads);
     *state = st;
     return GL_OK;
 }
@@ -384,7 +383,12 @@ void gl_cpu_gemm(void *state, int ta, int tb, int64_t m, int64_t n, int64_t k, f
                  int64_t stride_b, float beta, float *c, int64_t ldc, int64_t stride_c,
                  int64_t batch)
 {
-    (void)state;
+    /* OpenBLAS's thread count is global: set it at the call, not when a
+     * context is made, or the last context created (a data loader's, with
+     * one thread) would decide for every other */
+    int threads = ((gl_cpu_state *)state)->threads;
+    if (openblas_get_num_threads() != threads)
+        openblas_set_num_threads(threads);
     for (int64_t i = 0; i < batch; i++)
         cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                     (blasint)m, (blasint)n, (blasint)k, alpha, a + i * stride_a, (blasint)lda,
