@@ -5,7 +5,10 @@
  *
  * Sections: help and usage errors, options, the store, plugins.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,10 +157,50 @@ static void log_warnings(void *user, genlab_log_level level, const char *msg)
                 level == GL_LOG_ERROR ? "error" : "warning", msg);
 }
 
+/* build_tree_plugins — when this program runs uninstalled from its build
+ * tree (libtool keeps the real binary in .libs/), the build tree's plugin
+ * directories plugins/<group>/.libs, ':'-separated with a trailing ':', so
+ * that ./genlab finds the plugins built beside it. "" when installed. */
+static void build_tree_plugins(char *out, size_t size)
+{
+    char exe[PATH_MAX];
+    out[0] = '\0';
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash || slash - exe < 6 || strncmp(slash - 6, "/.libs", 6) != 0)
+        return;
+    snprintf(slash - 6, sizeof exe - (size_t)(slash - 6 - exe), "/plugins");
+    DIR *d = opendir(exe);
+    if (!d)
+        return;
+    size_t used = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        char dir[PATH_MAX + 300];
+        snprintf(dir, sizeof dir, "%s/%s/.libs", exe, e->d_name);
+        if (e->d_name[0] == '.' || access(dir, R_OK | X_OK) != 0)
+            continue;
+        int w = snprintf(out + used, size - used, "%s:", dir);
+        if (w < 0 || (size_t)w >= size - used) {
+            out[used] = '\0';
+            break;
+        }
+        used += (size_t)w;
+    }
+    closedir(d);
+}
+
 genlab_registry *cli_registry_open(const cli_help *help)
 {
     genlab_registry *reg = NULL;
-    if (genlab_registry_create(NULL, &reg) != GL_OK) {
+    char path[8192], build[4096];
+    const char *env = getenv("GENLAB_PLUGIN_PATH");
+    build_tree_plugins(build, sizeof build);
+    snprintf(path, sizeof path, "%s%s%s" GENLAB_PLUGINDIR, env && *env ? env : "",
+             env && *env ? ":" : "", build);
+    if (genlab_registry_create(path, &reg) != GL_OK) {
         cli_fail(help, "out of memory");
         return NULL;
     }

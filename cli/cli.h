@@ -103,8 +103,9 @@ genlab_store *cli_store_open(const cli_help *help, const char *path, bool read_o
 
 /* ---- plugins ---- */
 
-/* cli_registry_open — a registry with every plugin of $GENLAB_PLUGIN_PATH
- * and the install directory loaded. A plugin that fails to load is a
+/* cli_registry_open — a registry with every plugin of $GENLAB_PLUGIN_PATH,
+ * the build tree's plugins/<group>/.libs (only when the program runs
+ * uninstalled from its build tree) and the install directory loaded. A plugin that fails to load is a
  * warning ("genlab CMD: warning: <the loader's line>" on stderr), never an
  * error: the others are still usable. Warnings the plugins log later go to
  * stderr too (informational lines are dropped). Returns NULL after printing

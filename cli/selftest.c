@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT
  *
- * selftest.c — two end-to-end training runs on the engine (see selftest.h).
- * They exercise layers, autograd, the optimizer and the step arena the way
- * a model family does, at a size that runs in seconds.
+ * selftest.c — end-to-end training runs on the engine (see selftest.h):
+ * XOR, a conv net over-fitting one batch, and the same conv net learning
+ * Fashion-MNIST through the idx dataset plugin. They exercise layers,
+ * autograd, the optimizer, the step arena and the data path the way a model
+ * family does, at a size that runs in seconds.
+ *
+ * Sections: runs, XOR, conv net, Fashion-MNIST.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +29,8 @@ static uint64_t fnv1a(const void *data, size_t n)
         h = (h ^ p[i]) * 1099511628211ull;
     return h;
 }
+
+/* ---- runs ---- */
 
 /* one model: its context, parameters and optimizer */
 typedef struct run {
@@ -119,40 +125,47 @@ genlab_status selftest_xor(uint64_t seed, int threads, int max_steps, selftest_r
     return run_close(&r, st, res, err, err_size);
 }
 
-/* ---- a small conv net over-fits one batch ---- */
+/* ---- conv net: over-fits one batch ---- */
 
 typedef struct convnet {
     genlab_conv2d_layer       c1, c2;
     genlab_batch_norm2d_layer bn;
     genlab_group_norm_layer   gn;
     genlab_linear_layer       fc;
+    bool                      flat;   /* head on all features, not their global mean */
 } convnet;
 
-static genlab_status convnet_build(genlab_params *p, convnet *m)
+/* convnet_build — width w: w and 2w channels; k classes. hw: 0 for a head
+ * on the globally pooled features, else the input's height x width for a
+ * head on all of them (a stronger classifier) */
+static genlab_status convnet_build(genlab_params *p, convnet *m, int w, int k, int hw)
 {
+    m->flat = hw > 0;
     static const genlab_conv_opts pad1 = {.padding = {1, 1}};
     static const genlab_conv_opts down = {.stride = {2, 2}, .padding = {1, 1}};
-    genlab_status st = genlab_conv2d_layer_init(p, &m->c1, "c1", 1, 8, 3, 3, &pad1, false);
+    genlab_status st = genlab_conv2d_layer_init(p, &m->c1, "c1", 1, w, 3, 3, &pad1, false);
     if (st == GL_OK)
-        st = genlab_batch_norm2d_layer_init(p, &m->bn, "bn", 8, true);
+        st = genlab_batch_norm2d_layer_init(p, &m->bn, "bn", w, true);
     if (st == GL_OK)
-        st = genlab_conv2d_layer_init(p, &m->c2, "c2", 8, 16, 3, 3, &down, true);
+        st = genlab_conv2d_layer_init(p, &m->c2, "c2", w, 2 * w, 3, 3, &down, true);
     if (st == GL_OK)
-        st = genlab_group_norm_layer_init(p, &m->gn, "gn", 4, 16, true);
+        st = genlab_group_norm_layer_init(p, &m->gn, "gn", 4, 2 * w, true);
     if (st == GL_OK)
-        st = genlab_linear_layer_init(p, &m->fc, "fc", 16, 4, true);
+        st = genlab_linear_layer_init(p, &m->fc, "fc", m->flat ? 2 * w * hw / 16 : 2 * w, k, true);
     return st;
 }
 
-/* (N, 1, 16, 16) -> logits (N, 4) */
+/* (N, 1, H, W) -> logits (N, k); H and W even */
 static genlab_tensor *convnet_forward(genlab_ctx *ctx, convnet *m, genlab_tensor *x)
 {
     genlab_tensor *h = genlab_relu(ctx, genlab_batch_norm2d_layer_forward(
                                             ctx, &m->bn, genlab_conv2d_layer_forward(ctx, &m->c1, x)));
-    h = genlab_avg_pool2d(ctx, h, 2, 2, 0);                                   /* (N, 8, 8, 8) */
-    h = genlab_conv2d_layer_forward(ctx, &m->c2, h);                          /* (N, 16, 4, 4) */
+    h = genlab_avg_pool2d(ctx, h, 2, 2, 0);                                 /* (N, w, H/2, W/2) */
+    h = genlab_conv2d_layer_forward(ctx, &m->c2, h);                        /* (N, 2w, H/4, W/4) */
     h = genlab_leaky_relu(ctx, genlab_group_norm_layer_forward(ctx, &m->gn, h), 0.2f);
-    return genlab_linear_layer_forward(ctx, &m->fc, genlab_global_avg_pool(ctx, h));
+    h = m->flat ? genlab_reshape(ctx, h, 2, (const int64_t[]){genlab_tensor_dim(x, 0), -1})
+                : genlab_global_avg_pool(ctx, h);
+    return genlab_linear_layer_forward(ctx, &m->fc, h);
 }
 
 genlab_status selftest_convnet(uint64_t seed, int threads, int steps, selftest_result *res,
@@ -166,7 +179,7 @@ genlab_status selftest_convnet(uint64_t seed, int threads, int steps, selftest_r
     memset(res, 0, sizeof *res);
     genlab_status st = run_open(&r, seed, threads);
     if (st == GL_OK)
-        st = convnet_build(r.params, &m);
+        st = convnet_build(r.params, &m, 8, K, 0);
     if (st == GL_OK)
         st = run_ready(&r, 1e-2);
     /* the batch: persistent, drawn once from the data stream */
@@ -204,4 +217,151 @@ genlab_status selftest_convnet(uint64_t seed, int threads, int steps, selftest_r
     genlab_tensor_free(x);
     genlab_tensor_free(labels);
     return run_close(&r, st, res, err, err_size);
+}
+
+/* ---- Fashion-MNIST: the conv net learns the default dataset ---- */
+
+/* The dataset: a component parameter, so the idx plugin's own defaults
+ * (Debian's Fashion-MNIST) apply and its checks run as in a training run. */
+static const genlab_param_def fashion_params[] = {
+    {.name = "dataset", .type = GL_PARAM_COMPONENT, .kind = GL_KIND_DATASET, .def = "idx",
+     .help = "the data the self-test learns"},
+};
+
+/* one split of the dataset, open */
+typedef struct split {
+    const genlab_dataset_i *ds;
+    void                   *state;
+    genlab_data_spec        spec;
+} split;
+
+static genlab_status open_split(const genlab_host *host, const genlab_config *cfg,
+                                const char *name, split *sp)
+{
+    const genlab_component *c;
+    const genlab_config *scope;
+    genlab_status st = genlab_config_component(cfg, "selftest.dataset", GL_KIND_DATASET, &c,
+                                               &scope);
+    if (st != GL_OK)
+        return genlab_errorf(host->ctx, st, "%s", genlab_config_errmsg(cfg));
+    sp->ds = c->iface;
+    return sp->ds->open(host, scope, name, &sp->spec, &sp->state);
+}
+
+/* accuracy — the share of the first n test items the model classifies right */
+static genlab_status accuracy(genlab_ctx *ctx, run *r, convnet *m, split *test, int64_t n,
+                              double *out)
+{
+    enum { B = 250 };
+    int64_t idx[B], right = 0;
+    bool was = genlab_set_grad_enabled(ctx, false);
+    genlab_params_set_training(r->params, false);
+    genlab_status st = GL_OK;
+    for (int64_t at = 0; st == GL_OK && at < n; at += B) {
+        int64_t k = n - at < B ? n - at : B;
+        for (int64_t i = 0; i < k; i++)
+            idx[i] = at + i;
+        genlab_ctx_step_begin(ctx);
+        genlab_batch b = {NULL, NULL};
+        if ((st = test->ds->read(ctx, test->state, idx, k, &b)) != GL_OK)
+            break;
+        genlab_tensor *logits = convnet_forward(ctx, m, b.x);
+        if (!logits || !b.y) {
+            st = logits ? genlab_errorf(ctx, GL_ERR_INVALID, "the test split has no labels")
+                        : genlab_ctx_status(ctx);
+            break;
+        }
+        const float *p = genlab_tensor_f32(logits);
+        const int32_t *y = genlab_tensor_data(b.y);
+        int64_t classes = genlab_tensor_dim(logits, 1);
+        for (int64_t i = 0; i < k; i++) {
+            int64_t best = 0;
+            for (int64_t j = 1; j < classes; j++)
+                best = p[i * classes + j] > p[i * classes + best] ? j : best;
+            right += best == y[i];
+        }
+    }
+    genlab_params_set_training(r->params, true);
+    genlab_set_grad_enabled(ctx, was);
+    *out = n ? (double)right / (double)n : 0;
+    return st;
+}
+
+genlab_status selftest_fashion(genlab_registry *reg, uint64_t seed, int threads, int steps,
+                               selftest_data_result *res, selftest_progress progress, void *user,
+                               char *err, size_t err_size)
+{
+    enum { N = 64, EVAL = 2000 };
+    memset(res, 0, sizeof *res);
+    run r;
+    convnet m;
+    split train = {0}, test = {0};
+    genlab_config *cfg = NULL;
+    genlab_host host;
+    genlab_status st = run_open(&r, seed, threads);
+    if (st == GL_OK && (genlab_config_create(&cfg) != GL_OK ||
+                        genlab_config_declare(cfg, "selftest", fashion_params, 1) != GL_OK ||
+                        genlab_config_resolve(cfg, reg) != GL_OK))
+        st = genlab_errorf(r.ctx, GL_ERR_INVALID, "%s",
+                           cfg ? genlab_config_errmsg(cfg) : "out of memory");
+    if (st == GL_OK) {
+        genlab_host_init(&host, reg, r.ctx, cfg);
+        st = open_split(&host, cfg, "train", &train);
+    }
+    if (st == GL_OK)
+        st = open_split(&host, cfg, "test", &test);
+    if (st == GL_OK && train.spec.channels != 1)
+        st = genlab_errorf(r.ctx, GL_ERR_SHAPE, "expected gray images, got %d channels",
+                           train.spec.channels);
+    if (st == GL_OK)
+        st = convnet_build(r.params, &m, 16, train.spec.n_classes,
+                           train.spec.height * train.spec.width);
+    if (st == GL_OK)
+        st = run_ready(&r, 3e-3);
+    res->train_items = train.spec.n_items;
+    res->test_items = test.spec.n_items;
+    res->classes = train.spec.n_classes;
+    /* batches of items drawn uniformly from the data stream */
+    int64_t idx[N];
+    double t0 = now_ms(), read_ms = 0;
+    for (int step = 0; st == GL_OK && step < steps; step++) {
+        genlab_ctx_step_begin(r.ctx);
+        genlab_tensor *u = genlab_tensor_new(r.ctx, GL_F32, 1, (const int64_t[]){N});
+        if (!u || (st = genlab_rng_fill(r.ctx, u, GL_STREAM_DATA, 0, 0.0f, 1.0f)) != GL_OK)
+            break;
+        for (int i = 0; i < N; i++)
+            idx[i] = (int64_t)(genlab_tensor_f32(u)[i] * (float)train.spec.n_items) %
+                     train.spec.n_items;
+        double t_read = now_ms();
+        genlab_batch b = {NULL, NULL};
+        if ((st = train.ds->read(r.ctx, train.state, idx, N, &b)) != GL_OK)
+            break;
+        read_ms += now_ms() - t_read;
+        genlab_tensor *loss = genlab_cross_entropy(r.ctx, convnet_forward(r.ctx, &m, b.x), b.y,
+                                                   GL_REDUCE_MEAN);
+        if (!loss) {
+            st = genlab_ctx_status(r.ctx);
+            break;
+        }
+        double l = genlab_tensor_item(loss);
+        if (step == 0)
+            res->run.first_loss = l;
+        res->run.final_loss = l;
+        res->run.steps = step + 1;
+        if (progress)
+            progress(step + 1, steps, l, user);
+        st = train_step(&r, loss);
+    }
+    res->run.ms_per_step = res->run.steps ? (now_ms() - t0) / res->run.steps : 0;
+    res->read_ms_per_step = res->run.steps ? read_ms / res->run.steps : 0;
+    if (st == GL_OK)
+        st = accuracy(r.ctx, &r, &m, &test, test.spec.n_items < EVAL ? test.spec.n_items : EVAL,
+                      &res->accuracy);
+    res->eval_items = test.spec.n_items < EVAL ? test.spec.n_items : EVAL;
+    if (train.state)
+        train.ds->close(train.state);
+    if (test.state)
+        test.ds->close(test.state);
+    genlab_config_destroy(cfg);
+    return run_close(&r, st, &res->run, err, err_size);
 }

@@ -37,4 +37,25 @@ genlab_status selftest_convnet(uint64_t seed, int threads, int steps, selftest_r
                                selftest_progress progress, void *user, char *err,
                                size_t err_size);
 
+/* What the Fashion-MNIST run measured. */
+typedef struct selftest_data_result {
+    selftest_result run;
+    int64_t  train_items, test_items;
+    int32_t  classes;
+    double   read_ms_per_step;   /* of run.ms_per_step, in the dataset's read() */
+    int64_t  eval_items;         /* the first test items classified */
+    double   accuracy;           /* on them, in [0, 1] */
+} selftest_data_result;
+
+/* selftest_fashion — the conv net (16 and 32 channels, its linear head on
+ * all 32 x 7 x 7 features) learns the default
+ * dataset: the idx plugin's (Debian's Fashion-MNIST, 60,000 + 10,000 gray
+ * 28x28 images, 10 classes) from reg, for `steps` Adam steps (lr 3e-3) of
+ * 64 items drawn uniformly from the data stream, then classifies the first
+ * 2,000 test images. Errors (no idx plugin, dataset files missing) come
+ * back as a status and the message in err. */
+genlab_status selftest_fashion(genlab_registry *reg, uint64_t seed, int threads, int steps,
+                               selftest_data_result *r, selftest_progress progress, void *user,
+                               char *err, size_t err_size);
+
 #endif
