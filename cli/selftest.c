@@ -168,6 +168,21 @@ static genlab_tensor *convnet_forward(genlab_ctx *ctx, convnet *m, genlab_tensor
     return genlab_linear_layer_forward(ctx, &m->fc, h);
 }
 
+/* convnet_loss — the cross-entropy of m on (x, labels), noted in res as
+ * its first (step 0) and latest loss; NULL with the error on ctx */
+static genlab_tensor *convnet_loss(genlab_ctx *ctx, convnet *m, genlab_tensor *x,
+                                   genlab_tensor *labels, selftest_result *res, int step)
+{
+    genlab_tensor *loss = genlab_cross_entropy(ctx, convnet_forward(ctx, m, x), labels,
+                                               GL_REDUCE_MEAN);
+    if (loss) {
+        res->final_loss = genlab_tensor_item(loss);
+        if (step == 0)
+            res->first_loss = res->final_loss;
+    }
+    return loss;
+}
+
 genlab_status selftest_convnet(uint64_t seed, int threads, int steps, selftest_result *res,
                                selftest_progress progress, void *user, char *err,
                                size_t err_size)
@@ -196,19 +211,14 @@ genlab_status selftest_convnet(uint64_t seed, int threads, int steps, selftest_r
     double t0 = now_ms();
     for (int step = 0; st == GL_OK && step <= steps; step++) {
         genlab_ctx_step_begin(r.ctx);
-        genlab_tensor *loss = genlab_cross_entropy(r.ctx, convnet_forward(r.ctx, &m, x), labels,
-                                                   GL_REDUCE_MEAN);
+        genlab_tensor *loss = convnet_loss(r.ctx, &m, x, labels, res, step);
         if (!loss) {
             st = genlab_ctx_status(r.ctx);
             break;
         }
-        double l = genlab_tensor_item(loss);
-        if (step == 0)
-            res->first_loss = l;
-        res->final_loss = l;
         res->steps = step;
         if (progress)
-            progress(step, steps, l, user);
+            progress(step, steps, res->final_loss, user);
         if (step == steps)
             break;
         st = train_step(&r, loss);
@@ -337,19 +347,14 @@ genlab_status selftest_fashion(genlab_registry *reg, uint64_t seed, int threads,
         if ((st = train.ds->read(r.ctx, train.state, idx, N, &b)) != GL_OK)
             break;
         read_ms += now_ms() - t_read;
-        genlab_tensor *loss = genlab_cross_entropy(r.ctx, convnet_forward(r.ctx, &m, b.x), b.y,
-                                                   GL_REDUCE_MEAN);
+        genlab_tensor *loss = convnet_loss(r.ctx, &m, b.x, b.y, &res->run, step);
         if (!loss) {
             st = genlab_ctx_status(r.ctx);
             break;
         }
-        double l = genlab_tensor_item(loss);
-        if (step == 0)
-            res->run.first_loss = l;
-        res->run.final_loss = l;
         res->run.steps = step + 1;
         if (progress)
-            progress(step + 1, steps, l, user);
+            progress(step + 1, steps, res->run.final_loss, user);
         st = train_step(&r, loss);
     }
     res->run.ms_per_step = res->run.steps ? (now_ms() - t0) / res->run.steps : 0;
