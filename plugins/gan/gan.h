@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * gan.h — what the files of the GAN plugin share: the components each
+ * file defines, listed by module.c. One file per component (a loss, an
+ * architecture family, the trainer), so a new loss is a copy of one file
+ * and one line here and in module.c.
+ */
+#ifndef GENLAB_PLUGIN_GAN_H
+#define GENLAB_PLUGIN_GAN_H
+
+#include "genlab/genlab.h"
+
+#endif /* GENLAB_PLUGIN_GAN_H */

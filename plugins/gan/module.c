@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * module.c — the GAN plugin's module descriptor: every component of
+ * plugins/gan/ (declared in gan.h), and its one exported entry point.
+ */
+#include "gan.h"
+
+static const genlab_component *const components[] = {
+    NULL,
+};
+
+static const genlab_module module = {
+    .abi_version = GL_PLUGIN_ABI_VERSION, .struct_size = sizeof(genlab_module),
+    .name = "gan", .version = "0.1.0", .components = components,
+};
+
+GENLAB_PLUGIN(module)
