@@ -3,7 +3,7 @@
  * cli.c — help and usage errors, option parsing and store opening shared
  * by the genlab commands (see cli.h for the rules they follow).
  *
- * Sections: help and usage errors, options, the store, plugins.
+ * Sections: help and usage errors, options, the store, plugins, runs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "genlab/config.h"
 
 /* ---- help and usage errors ---- */
 
@@ -84,21 +85,29 @@ int cli_parse(const cli_help *help, int argc, char **argv, const cli_option *opt
             cli_help_print(help, stdout);
             return CLI_EXIT_OK;
         }
-        if (a[1] != '-')
-            return cli_usage_error(help, "unknown option '%s'", a);
-        const char *name = a + 2, *eq = strchr(name, '=');
-        size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const cli_option *o = opts;
-        while (o->name && !(strlen(o->name) == len && !strncmp(o->name, name, len)))
-            o++;
-        if (!o->name)
-            return cli_usage_error(help, "unknown option '--%.*s'", (int)len, name);
+        const char *eq = NULL;
+        if (a[1] != '-') {   /* "-n VALUE": a one-letter option */
+            while (o->name && !(a[2] == '\0' && o->name[0] == a[1] && o->name[1] == '\0'))
+                o++;
+            if (!o->name)
+                return cli_usage_error(help, "unknown option '%s'", a);
+        } else {
+            const char *name = a + 2;
+            eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            while (o->name && !(strlen(o->name) == len && !strncmp(o->name, name, len)))
+                o++;
+            if (!o->name)
+                return cli_usage_error(help, "unknown option '--%.*s'", (int)len, name);
+        }
         if (eq) {
             *o->value = eq + 1;
         } else if (i + 1 < argc) {
             *o->value = argv[++i];
         } else {
-            return cli_usage_error(help, "option '--%s' needs a value", o->name);
+            return cli_usage_error(help, "option '%s%s' needs a value", o->name[1] ? "--" : "-",
+                                   o->name);
         }
     }
     *npos = n;
@@ -318,5 +327,73 @@ int cli_resolve_run(const cli_help *help, genlab_store *s, const char *text, lon
         return CLI_EXIT_FAILURE;
     }
     *id = m.id;
+    return CLI_EXIT_OK;
+}
+
+/* What cli_run_load's queries fill. */
+typedef struct run_load {
+    genlab_config  *cfg;
+    cli_run_record *rec;
+    char            origin[48];   /* "the run <uuid>" */
+    int             params;
+    bool            failed;
+} run_load;
+
+static int uuid_row(void *user, int ncol, const char *const *names, const char *const *values)
+{
+    (void)ncol, (void)names;
+    run_load *l = user;
+    snprintf(l->rec->uuid, sizeof l->rec->uuid, "%s", values[0]);
+    snprintf(l->origin, sizeof l->origin, "the run %s", values[0]);
+    return 0;
+}
+
+static int param_row(void *user, int ncol, const char *const *names, const char *const *values)
+{
+    (void)ncol, (void)names;
+    run_load *l = user;
+    l->params++;
+    l->failed = l->failed || genlab_config_set(l->cfg, values[0], values[1] ? values[1] : "",
+                                               l->origin) != GL_OK;
+    return 0;
+}
+
+static int ckpt_row(void *user, int ncol, const char *const *names, const char *const *values)
+{
+    (void)ncol, (void)names;
+    cli_run_record *r = ((run_load *)user)->rec;
+    if (!r->ckpt[0] && values[0] && access(values[0], R_OK) == 0)
+        snprintf(r->ckpt, sizeof r->ckpt, "%s", values[0]);
+    return 0;
+}
+
+int cli_run_load(const cli_help *help, genlab_store *s, const char *ref, genlab_config *cfg,
+                 cli_run_record *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!cli_run_ref_valid(ref))
+        return cli_usage_error(help, "'%s' is neither a run id nor a uuid (prefix)", ref);
+    long long id;
+    int rc = cli_resolve_run(help, s, ref, &id);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    run_load l = {.cfg = cfg, .rec = out};
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT uuid FROM runs WHERE id = %lld", id);
+    genlab_status st = genlab_store_query(s, sql, uuid_row, &l);
+    snprintf(sql, sizeof sql, "SELECT key, value FROM params WHERE run_id = %lld", id);
+    if (st == GL_OK)
+        st = genlab_store_query(s, sql, param_row, &l);
+    snprintf(sql, sizeof sql, "SELECT path FROM artifacts WHERE run_id = %lld AND kind = "
+             "'checkpoint' ORDER BY id DESC", id);
+    if (st == GL_OK)
+        st = genlab_store_query(s, sql, ckpt_row, &l);
+    if (st != GL_OK || l.failed)
+        return cli_fail(help, "%s", st != GL_OK ? genlab_store_errmsg(s) : "out of memory");
+    if (!l.params)
+        return cli_fail(help, "run %s has no recorded parameters", out->uuid);
+    if (!out->ckpt[0])
+        return cli_fail(help, "run %s has no checkpoint file left (its trainer may not write "
+                        "any, or they were deleted)", out->uuid);
     return CLI_EXIT_OK;
 }

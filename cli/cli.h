@@ -5,7 +5,8 @@
  * usage rules, and locating and opening the experiment store.
  *
  * It is not a general argument library: options are long ("--db FILE" or
- * "--db=FILE"), "-h" is the only short one, "--" ends the options, and
+ * "--db=FILE"), except that an option named by one letter is written with
+ * one dash ("-n 64"; -h is help), "--" ends the options, and
  * options and arguments may come in any order. The exit codes are the
  * program's: 0 success, 1 a runtime failure, 2 bad usage (or a bad
  * configuration), 130 a run interrupted by a signal.
@@ -15,6 +16,7 @@
 #ifndef GENLAB_CLI_H
 #define GENLAB_CLI_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -35,6 +37,8 @@ int cmd_db(int argc, char **argv);
 int cmd_train(int argc, char **argv);      /* cmd_train.c */
 int cmd_plugins(int argc, char **argv);    /* cmd_plugins.c */
 int cmd_selftest(int argc, char **argv);   /* cmd_selftest.c */
+int cmd_sample(int argc, char **argv);     /* cmd_sample.c */
+int cmd_interpolate(int argc, char **argv);
 
 /* 130 = 128 + SIGINT, what a shell reports for a program killed by Ctrl-C:
  * a run stopped by a signal ends cleanly but exits as if it had been */
@@ -68,7 +72,8 @@ int cli_fail(const cli_help *help, const char *fmt, ...) __attribute__((format(p
 
 /* One option of a command; every option takes a value. */
 typedef struct cli_option {
-    const char  *name;     /* without the dashes: "db" for --db */
+    const char  *name;     /* without the dashes: "db" for --db; a one-letter
+                              name "n" is -n (--n is accepted too) */
     const char **value;    /* OUT: the option's value (points into argv);
                               a repeated option keeps the last one */
 } cli_option;
@@ -119,6 +124,22 @@ bool cli_run_ref_valid(const char *text);
  * uuid prefix, any case); an exit status (message printed, listing the
  * candidates when the prefix is ambiguous) when none or several do. */
 int cli_resolve_run(const cli_help *help, genlab_store *s, const char *text, long long *id);
+
+/* What a command that continues or samples a run needs of its record. */
+typedef struct cli_run_record {
+    char uuid[37];
+    char ckpt[PATH_MAX];      /* its newest checkpoint file that still exists */
+} cli_run_record;
+
+/* cli_run_load — the run that ref names (an id or uuid prefix, as
+ * cli_resolve_run): its uuid and newest checkpoint into *out (OUT), and
+ * every parameter it recorded set on cfg (declared with genlab_run_declare,
+ * not yet resolved) as values of origin "the run <uuid>", which KEY=VALUE
+ * arguments set later override. Returns CLI_EXIT_OK, or an exit status
+ * after printing why: a ref that cannot name a run (usage), no such run, a
+ * run without recorded parameters or without a checkpoint file left. */
+int cli_run_load(const cli_help *help, genlab_store *s, const char *ref, genlab_config *cfg,
+                 cli_run_record *out);
 
 /* cli_param_default — a parameter's default as help shows it: the text,
  * "(required)" when it has none, "(none)" for an optional component, ""

@@ -10,15 +10,14 @@
  * exit status: 0 completed, 1 failed, 2 a configuration problem (nothing
  * written), 130 interrupted.
  *
- * Sections: help, signals, callbacks, the command.
+ * Sections: help, the default job, signals, callbacks, resuming, the
+ * command.
  */
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "genlab/genlab.h"
@@ -27,6 +26,7 @@
 /* ---- help ---- */
 
 static void train_more(FILE *out);
+static void print_default_job(FILE *out);
 
 static const cli_help help = {
     .command = "train",
@@ -38,6 +38,11 @@ static const cli_help help = {
         "parameter taken from the INI file (sections are scopes: [train] steps = 100\n"
         "is train.steps) and from KEY=VALUE arguments, which win over the file.\n"
         "Defaults fill in the rest; every resolved value is recorded with the run.\n"
+        "\n"
+        "Without any KEY=VALUE argument and without --config, it runs the default job\n"
+        "(the README's first run, its values listed at the end): a DCGAN on\n"
+        "Fashion-MNIST that takes a few minutes. A run that writes sample grids (the\n"
+        "gan trainer) ends by printing where its last grid is.\n"
         "\n"
         "Plugins are loaded from $GENLAB_PLUGIN_PATH, then from the installed plugin\n"
         "directory; one that fails to load is a warning. Every value is checked\n"
@@ -87,6 +92,61 @@ static void train_more(FILE *out)
         fprintf(out, "  %-19s %-9s %-10s %-24s %s\n", key, genlab_param_type_name(d.type),
                 cli_param_default(&d), cli_param_allowed(&d, allowed, sizeof allowed), d.help);
     }
+    print_default_job(out);
+}
+
+/* ---- the default job ---- */
+
+/* `genlab train` without KEY=VALUE arguments or --config: the README's main
+ * job. A DCGAN on Fashion-MNIST (the idx dataset's default files) that ends
+ * in a few minutes on 2 cores, with a sample grid of garments at the end. */
+static const struct {
+    const char *key, *value;
+} default_job[] = {
+    {"train.trainer", "gan"},
+    {"train.dataset", "idx"},
+    {"train.name", "fashion-gan"},
+    {"train.steps", "1500"},
+    {"train.batch", "64"},
+    {"train.log_every", "25"},
+    {"train.ckpt_every", "500"},
+    {"gan.generator", "dcgan28"},
+    {"gan.discriminator", "dcgan28"},
+    {"gan.loss", "bce"},
+    {"gan.sample_every", "500"},
+    {"optim.lr", "2e-4"},
+    {"optim.beta1", "0.5"},
+};
+
+static void print_default_job(FILE *out)
+{
+    fprintf(out, "\nthe default job (genlab train without KEY=VALUE or --config):\n");
+    for (size_t i = 0; i < sizeof default_job / sizeof default_job[0]; i++)
+        fprintf(out, "  %s=%s\n", default_job[i].key, default_job[i].value);
+}
+
+/* set_default_job — the default job's values, recorded with their origin */
+static void set_default_job(genlab_config *cfg)
+{
+    for (size_t i = 0; i < sizeof default_job / sizeof default_job[0]; i++)
+        genlab_config_set(cfg, default_job[i].key, default_job[i].value, "the default job");
+}
+
+/* print_samples — where the run's last sample grid is, if it wrote one */
+static int grid_row(void *user, int ncol, const char *const *names, const char *const *values)
+{
+    (void)user, (void)ncol, (void)names;
+    if (values[0])
+        printf("sample grid: %s\n", values[0]);
+    return 0;
+}
+
+static void print_samples(genlab_store *store, int64_t run_id)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT path FROM artifacts WHERE run_id = %" PRId64 " AND kind = "
+             "'grid' ORDER BY id DESC LIMIT 1", run_id);
+    genlab_store_query(store, sql, grid_row, NULL);
 }
 
 /* ---- signals ---- */
@@ -175,40 +235,6 @@ static const char *const resume_may_change[] = {
     "train.ckpt_keep", "train.ckpt_dir", "train.name", NULL,
 };
 
-typedef struct resume_info {
-    genlab_config *cfg;
-    char           uuid[37];
-    char           ckpt[PATH_MAX];    /* the newest checkpoint file still there */
-    int            params;
-    bool           failed;
-} resume_info;
-
-static int uuid_row(void *user, int ncol, const char *const *names, const char *const *values)
-{
-    (void)ncol, (void)names;
-    snprintf(((resume_info *)user)->uuid, sizeof ((resume_info *)user)->uuid, "%s", values[0]);
-    return 0;
-}
-
-static int param_row(void *user, int ncol, const char *const *names, const char *const *values)
-{
-    (void)ncol, (void)names;
-    resume_info *ri = user;
-    ri->params++;
-    ri->failed = ri->failed || genlab_config_set(ri->cfg, values[0], values[1] ? values[1] : "",
-                                                 "the resumed run") != GL_OK;
-    return 0;
-}
-
-static int ckpt_row(void *user, int ncol, const char *const *names, const char *const *values)
-{
-    (void)ncol, (void)names;
-    resume_info *ri = user;
-    if (!ri->ckpt[0] && values[0] && access(values[0], R_OK) == 0)
-        snprintf(ri->ckpt, sizeof ri->ckpt, "%s", values[0]);
-    return 0;
-}
-
 /* check_overrides — the KEY=VALUE arguments of a resume change only what
  * resume_may_change allows */
 static int check_overrides(int n, char **args)
@@ -225,36 +251,6 @@ static int check_overrides(int n, char **args)
                                    (int)key_len, args[i]);
     }
     return -1;
-}
-
-/* load_resume — RUN's configuration into ri->cfg and its newest checkpoint */
-static int load_resume(genlab_store *s, const char *ref, resume_info *ri)
-{
-    if (!cli_run_ref_valid(ref))
-        return cli_usage_error(&help, "--resume: '%s' is neither a run id nor a uuid (prefix)",
-                               ref);
-    long long id;
-    int rc = cli_resolve_run(&help, s, ref, &id);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT uuid FROM runs WHERE id = %lld", id);
-    genlab_status st = genlab_store_query(s, sql, uuid_row, ri);
-    snprintf(sql, sizeof sql, "SELECT key, value FROM params WHERE run_id = %lld", id);
-    if (st == GL_OK)
-        st = genlab_store_query(s, sql, param_row, ri);
-    snprintf(sql, sizeof sql, "SELECT path FROM artifacts WHERE run_id = %lld AND kind = "
-             "'checkpoint' ORDER BY id DESC", id);
-    if (st == GL_OK)
-        st = genlab_store_query(s, sql, ckpt_row, ri);
-    if (st != GL_OK || ri->failed)
-        return cli_fail(&help, "%s", st != GL_OK ? genlab_store_errmsg(s) : "out of memory");
-    if (!ri->params)
-        return cli_fail(&help, "run %s has no recorded parameters to resume with", ri->uuid);
-    if (!ri->ckpt[0])
-        return cli_fail(&help, "run %s has no checkpoint file left to resume from (its trainer "
-                        "may not write any, or they were deleted)", ri->uuid);
-    return CLI_EXIT_OK;
 }
 
 /* ---- the command ---- */
@@ -301,7 +297,7 @@ int cmd_train(int argc, char **argv)
     genlab_registry *reg = cli_registry_open(&help);
     genlab_config *cfg = NULL;
     genlab_store *store = NULL;
-    resume_info ri = {0};
+    cli_run_record ri;
     const char *path = cli_db_path(db);
     if (!reg || genlab_config_create(&cfg) != GL_OK || genlab_run_declare(cfg) != GL_OK) {
         rc = cli_fail(&help, "%s", cfg ? genlab_config_errmsg(cfg) : "out of memory");
@@ -309,14 +305,15 @@ int cmd_train(int argc, char **argv)
     }
     /* a resume reads its run first; otherwise a configuration problem must
      * not even create the store */
-    ri.cfg = cfg;
     if (resume && !(store = cli_store_open(&help, path, false))) {
         rc = CLI_EXIT_FAILURE;
         goto done;
     }
-    if (resume && (rc = load_resume(store, resume, &ri)) != CLI_EXIT_OK)
+    if (resume && (rc = cli_run_load(&help, store, resume, cfg, &ri)) != CLI_EXIT_OK)
         goto done;
     /* the file's and the arguments' problems are all reported by resolve */
+    if (!resume && !config_file && npos == 0)
+        set_default_job(cfg);
     if (config_file)
         genlab_config_load_ini(cfg, config_file);
     genlab_config_set_args(cfg, npos, (const char *const *)argv + 1);
@@ -344,6 +341,8 @@ int cmd_train(int argc, char **argv)
     genlab_run_train(reg, cfg, store, &o, &r);
     cli_progress_finish(&t.progress);
     rc = summary(&r);
+    if (r.run_id)
+        print_samples(store, r.run_id);
 done:
     if (genlab_store_close(store) != GL_OK && rc == CLI_EXIT_OK)
         rc = cli_fail(&help, "closing the store failed");

@@ -3,9 +3,11 @@
  * ops_elementwise.c — broadcasting arithmetic, activations and the other
  * elementwise functions, each with a backward written in ops.
  *
- * Sections: binary ops, unary ops (kernel-backed), composed activations.
+ * Sections: binary ops, unary ops (kernel-backed), composed activations,
+ * interpolation.
  */
 #include <math.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -296,4 +298,40 @@ genlab_tensor *genlab_dropout(genlab_ctx *ctx, genlab_tensor *x, float p, bool t
     ctx->be->unary(ctx->be_state, GL_UNARY_AFFINE, 1.0f / (1.0f - p), 0.0f, gl_f32(mask),
                    gl_f32(mask), mask->numel);
     return genlab_mul(ctx, x, mask);
+}
+
+/* ---- interpolation ---- */
+
+genlab_tensor *genlab_lerp_steps(genlab_ctx *ctx, genlab_tensor *a, genlab_tensor *b,
+                                 int64_t steps)
+{
+    if (!a || !b || ctx->status != GL_OK)
+        return NULL;
+    if (!gl_check_f32(ctx, "lerp_steps", "a", a) || !gl_check_f32(ctx, "lerp_steps", "b", b))
+        return NULL;
+    char sa[GL_SHAPE_BUF], sb[GL_SHAPE_BUF];
+    if (a->ndim != b->ndim || memcmp(a->shape, b->shape, (size_t)a->ndim * sizeof *a->shape)) {
+        genlab_errorf(ctx, GL_ERR_SHAPE, "lerp_steps: a %s and b %s differ in shape",
+                      genlab_tensor_shape_str(a, sa, sizeof sa),
+                      genlab_tensor_shape_str(b, sb, sizeof sb));
+        return NULL;
+    }
+    if (a->ndim + 1 > GL_MAX_DIMS || steps < 2 || steps > (int64_t)1 << 20) {
+        genlab_errorf(ctx, GL_ERR_INVALID, "lerp_steps: steps = %lld (needs [2, 2^20]) for a %s "
+                      "(at most %d axes)", (long long)steps,
+                      genlab_tensor_shape_str(a, sa, sizeof sa), GL_MAX_DIMS - 1);
+        return NULL;
+    }
+    /* the weights as (steps, 1, ..., 1), broadcast over a's axes */
+    int64_t shape[GL_MAX_DIMS] = {steps};
+    for (int i = 1; i <= a->ndim; i++)
+        shape[i] = 1;
+    genlab_tensor *w = gl_new(ctx, GL_F32, a->ndim + 1, shape);
+    if (!w)
+        return NULL;
+    for (int64_t t = 0; t < steps; t++)
+        gl_f32(w)[t] = (float)((double)t / (double)(steps - 1));
+    /* (1 - w) a + w b rather than a + w (b - a): both ends exact */
+    return genlab_add(ctx, genlab_mul(ctx, genlab_affine(ctx, w, -1.0f, 1.0f), a),
+                      genlab_mul(ctx, w, b));
 }

@@ -9,11 +9,13 @@
  * message in the caller's genlab_run_result (and, once the run's row
  * exists, in that row).
  *
- * Sections: the core's parameters, optimizer, data, setup, curves, the run.
+ * Sections: the core's parameters, optimizer, data, setup, curves, the run,
+ * a trained model.
  */
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,9 +279,10 @@ static genlab_status setup(gl_run *r)
         return gl_run_fail(r, GL_ERR_STATE, "genlab_run_train: %s (declare the core's keys with "
                            "genlab_run_declare)", genlab_config_errmsg(cfg));
     r->out->steps_total = r->steps;
-    r->seed = (uint64_t)seed;
+    if (!r->model)   /* a model's context is seeded by its caller */
+        r->seed = (uint64_t)seed;
 
-    genlab_ctx_options co = {.seed = (uint64_t)seed, .n_threads = (int)threads};
+    genlab_ctx_options co = {.seed = r->seed, .n_threads = (int)threads};
     genlab_status st = genlab_ctx_create(&co, &r->ctx);
     if (st != GL_OK)
         return gl_run_fail(r, st, "cannot create the context: %s", genlab_status_str(st));
@@ -305,7 +308,7 @@ static genlab_status setup(gl_run *r)
         return st;
     if (r->opt.resume_from && (st = gl_run_ckpt_restore(r)) != GL_OK)
         return st;
-    return start_loader(r);
+    return r->model ? GL_OK : start_loader(r);
 }
 
 static void teardown(gl_run *r)
@@ -535,6 +538,21 @@ static void finish(gl_run *r, genlab_status st)
         out->code = end;
 }
 
+/* host_artifact — the host's artifact service (plugin.h): a file of the
+ * run's, recorded in its store. The host is the one embedded in gl_run. */
+static genlab_status host_artifact(const genlab_host *host, const char *kind, const char *path)
+{
+    const gl_run *r = (const gl_run *)(const void *)((const char *)host - offsetof(gl_run, host));
+    if (!kind || !*kind || !path)
+        return genlab_errorf(r->ctx, GL_ERR_INVALID, "host artifact: a kind and a path are "
+                             "needed");
+    genlab_status st = genlab_store_artifact_add(r->store, r->out->run_id, kind, path, NULL, NULL);
+    if (st != GL_OK)
+        return genlab_errorf(r->ctx, st, "recording %s \"%s\": %s", kind, path,
+                             genlab_store_errmsg(r->store));
+    return GL_OK;
+}
+
 genlab_status genlab_run_train(genlab_registry *reg, const genlab_config *cfg, genlab_store *store,
                                const genlab_run_options *opt, genlab_run_result *out)
 {
@@ -552,6 +570,10 @@ genlab_status genlab_run_train(genlab_registry *reg, const genlab_config *cfg, g
         st = record(&r);
     if (st == GL_OK)
         st = gl_run_ckpt_dir(&r);
+    if (st == GL_OK) {   /* the host's services of a run, now that it has a row */
+        r.host.run_dir = r.ckpt_dir;
+        r.host.artifact = host_artifact;
+    }
     if (st == GL_OK && r.opt.started)
         r.opt.started(r.opt.user, out->run_id, out->uuid);
     if (st == GL_OK) {
@@ -563,4 +585,64 @@ genlab_status genlab_run_train(genlab_registry *reg, const genlab_config *cfg, g
         finish(&r, st);
     teardown(&r);
     return out->code;
+}
+
+/* ---- a trained model ---- */
+
+struct genlab_model {
+    gl_run            r;
+    genlab_run_result out;     /* where setup's messages go */
+};
+
+genlab_status genlab_model_open(genlab_registry *reg, const genlab_config *cfg, const char *path,
+                                uint64_t seed, genlab_model **out, char *err, size_t err_size)
+{
+    if (err && err_size)
+        err[0] = '\0';
+    if (!out)
+        return GL_ERR_INVALID;
+    *out = NULL;
+    genlab_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        if (err && err_size)
+            snprintf(err, err_size, "out of memory");
+        return GL_ERR_NOMEM;
+    }
+    m->out = (genlab_run_result){.loss = NAN};
+    m->r = (gl_run){.reg = reg, .cfg = cfg, .out = &m->out, .seed = seed, .model = true,
+                    .opt = {.resume_from = path}};
+    genlab_status st = !reg || !cfg || !path
+                           ? gl_run_fail(&m->r, GL_ERR_INVALID, "genlab_model_open: registry, "
+                                         "configuration and checkpoint are required")
+                           : setup(&m->r);
+    if (st != GL_OK) {
+        if (err && err_size)
+            snprintf(err, err_size, "%s", m->out.message);
+        genlab_model_close(m);
+        return st;
+    }
+    *out = m;
+    return GL_OK;
+}
+
+void genlab_model_close(genlab_model *m)
+{
+    if (!m)
+        return;
+    teardown(&m->r);
+    free(m);
+}
+
+genlab_ctx *genlab_model_ctx(const genlab_model *m) { return m ? m->r.ctx : NULL; }
+
+const genlab_trainer_i *genlab_model_trainer(const genlab_model *m, void **state)
+{
+    if (state)
+        *state = m ? m->r.trainer_state : NULL;
+    return m ? m->r.trainer : NULL;
+}
+
+const genlab_data_spec *genlab_model_data(const genlab_model *m)
+{
+    return m ? &m->r.spec : NULL;
 }

@@ -236,11 +236,7 @@ static const char *unvisited(const restore_ctx *rc)
 static genlab_status restore_state(gl_run *r, const genlab_ckpt *ck)
 {
     const char *path = genlab_ckpt_path(ck);
-    const char *trainer = genlab_ckpt_meta(ck, "genlab.trainer");
     const char *hash = genlab_ckpt_meta(ck, "genlab.dataset_hash");
-    if (!trainer || strcmp(trainer, r->trainer_c->name))
-        return gl_run_fail(r, GL_ERR_INVALID, "%s: written by trainer \"%s\", not \"%s\"", path,
-                           trainer ? trainer : "(none)", r->trainer_c->name);
     if (hash && r->dataset_hash && strcmp(hash, r->dataset_hash))
         return gl_run_fail(r, GL_ERR_INVALID, "%s: the dataset has changed since (hash %s then, "
                            "%s now)", path, hash, r->dataset_hash);
@@ -281,6 +277,13 @@ genlab_status gl_run_ckpt_restore(gl_run *r)
     genlab_status st = genlab_ckpt_open(r->ctx, path, &ck);
     if (st != GL_OK)
         return gl_run_fail(r, st, "%s", gl_run_why(r, st));
+    const char *trainer = genlab_ckpt_meta(ck, "genlab.trainer");
+    if (!trainer || strcmp(trainer, r->trainer_c->name)) {
+        st = gl_run_fail(r, GL_ERR_INVALID, "%s: written by trainer \"%s\", not \"%s\"", path,
+                         trainer ? trainer : "(none)", r->trainer_c->name);
+        genlab_ckpt_close(ck);
+        return st;
+    }
     restore_ctx rc = {.r = r, .ck = ck, .cap = genlab_ckpt_count(ck)};
     rc.visited = calloc(rc.cap ? rc.cap : 1, sizeof *rc.visited);
     if (!rc.visited)
@@ -290,7 +293,7 @@ genlab_status gl_run_ckpt_restore(gl_run *r)
     else if (unvisited(&rc))
         st = gl_run_fail(r, GL_ERR_FORMAT, "%s: holds tensor \"%s\", which trainer \"%s\" does "
                          "not have", path, unvisited(&rc), r->trainer_c->name);
-    else
+    else if (!r->model)   /* a model for sampling takes the tensors only */
         st = restore_state(r, ck);
     free(rc.visited);
     genlab_ckpt_close(ck);

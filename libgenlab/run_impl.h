@@ -28,6 +28,8 @@ typedef struct gl_run {
 
     int64_t              steps, log_every, ckpt_every, ckpt_keep;
     int64_t              first_step;      /* 0, or where a resumed run goes on */
+    bool                 model;           /* genlab_model_open: the trainer and its
+                                           * tensors only (no loader, no run state) */
     uint64_t             seed;
     genlab_lr_schedule   lr;
     genlab_ctx          *ctx;
@@ -58,7 +60,8 @@ const char *gl_run_why(const gl_run *r, genlab_status st);
 double gl_now_seconds(void);
 
 /* gl_run_ckpt_restore — (run_ckpt.c) load opt.resume_from into the trainer
- * and the context, and set first_step and resume_pos. Before the row. */
+ * and (unless r->model) the context, and set first_step and resume_pos.
+ * Before the row. */
 genlab_status gl_run_ckpt_restore(gl_run *r);
 
 /* gl_run_ckpt_dir — (run_ckpt.c) decide and create the run's checkpoint

@@ -10,4 +10,7 @@
 
 #include "genlab/genlab.h"
 
+/* trainer.c (its sampling side in trainer_sample.c) */
+extern const genlab_component gl_gan_trainer;
+
 #endif /* GENLAB_PLUGIN_GAN_H */

@@ -6,6 +6,7 @@
 #include "gan.h"
 
 static const genlab_component *const components[] = {
+    &gl_gan_trainer,
     NULL,
 };
 

@@ -52,6 +52,14 @@ genlab_tensor *genlab_pow(genlab_ctx *ctx, genlab_tensor *x, float p);
 /* genlab_dropout — zero each element with probability p and scale the rest
  * by 1/(1-p) when training; identity otherwise. Uses the context RNG. */
 genlab_tensor *genlab_dropout(genlab_ctx *ctx, genlab_tensor *x, float p, bool training);
+/* genlab_lerp_steps — `steps` points evenly spaced on the segment from a to
+ * b, endpoints included: out[t] = (1 - w_t) a + w_t b with w_t = t / (steps
+ * - 1), of shape (steps, a's shape); out[0] is a and out[steps - 1] is b
+ * exactly. A linear latent interpolation (seed 001: z1, 8 points between,
+ * z2 for steps = 10). a and b of one shape (at most GL_MAX_DIMS - 1 axes);
+ * steps in [2, 2^20]. */
+genlab_tensor *genlab_lerp_steps(genlab_ctx *ctx, genlab_tensor *a, genlab_tensor *b,
+                                 int64_t steps);
 
 /* ---- reductions ---- */
 /* genlab_sum / genlab_mean — over the listed axes (negative allowed);

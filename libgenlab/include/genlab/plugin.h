@@ -211,6 +211,23 @@ struct genlab_host {
                                     const char *name);
 
     void *context;          /* the host's own data; plugins never touch it */
+
+    /* ABI 1.0 additions (read with GL_IFACE_GET: a host built before them
+     * lacks them) */
+
+    /* run_dir — during a run, a directory of the run's own where a plugin
+     * may write files (a GAN trainer's sample grids under samples/): the
+     * run's checkpoint directory (train.ckpt_dir, by default
+     * checkpoints/<uuid> beside the store). NULL outside a run, during
+     * create() (the directory is made once the run's row exists: read it
+     * from the step on) and for a trainer without visit(), which gets no
+     * directory. Owned by the host. */
+    const char *run_dir;
+    /* artifact — record a file the plugin wrote (an absolute path, under
+     * run_dir) as an artifact of the run, of kind "grid", "strip", ...: the
+     * store hashes it and `genlab show` lists it. NULL outside a run.
+     * Returns GL_OK, or the store's status with a message on host->ctx. */
+    genlab_status (*artifact)(const genlab_host *host, const char *kind, const char *path);
 };
 
 /* ---- descriptors ---- */
@@ -336,6 +353,21 @@ typedef struct genlab_trainer_i {
      * optim.h) name and present a network's, an optimizer's and an EMA's
      * state. fn may read the tensor (saving) or overwrite it (restoring). */
     genlab_status (*visit)(void *state, genlab_visit_fn fn, void *user);
+
+    /* ABI 1.0 additions (optional; read with GL_IFACE_GET) */
+
+    /* latent_dim — (optional) NULL means the trainer cannot generate from
+     * given latents (then generate is NULL too). The size D of one latent
+     * vector that generate() takes. */
+    int64_t (*latent_dim)(void *state);
+    /* generate — (optional) NULL as latent_dim. n images (n, C, H, W) in
+     * [-1, 1] from the latents z ((n, D) float32, D = latent_dim()), labels
+     * y as in sample(): what sample() does with latents the caller chose,
+     * for latent interpolations (`genlab interpolate`) and fixed-noise
+     * grids. The same model as sample() (EMA, eval mode, grad recording
+     * off). An arena tensor, or NULL (error on ctx: a wrong shape of z is
+     * named). */
+    genlab_tensor *(*generate)(genlab_ctx *ctx, void *state, genlab_tensor *z, genlab_tensor *y);
 } genlab_trainer_i;
 
 /* ---- arch ---- */

@@ -22,6 +22,9 @@ typedef enum genlab_rng_stream {
     GL_STREAM_INIT    = 1,  /* parameter initialisation */
     GL_STREAM_DROPOUT = 2,  /* dropout masks */
     GL_STREAM_DATA    = 3,  /* shuffling and augmentation */
+    GL_STREAM_EVAL    = 4,  /* fixed evaluation inputs drawn once (a trainer's
+                               sample-grid latents): training draws do not move
+                               them, nor they the training draws */
     GL_STREAM_COUNT   = 8
 } genlab_rng_stream;
 

@@ -62,10 +62,18 @@
  * since the previous logged one; data time is the time spent fetching
  * batches). Steps are numbered from 0, as the trainer sees them.
  *
- * Not here: evaluation (scores), sampling.
+ * Host services of a run (plugin.h): once the run's row exists, the host
+ * the trainer was created with offers run_dir (the checkpoint directory,
+ * for a trainer with visit()) and artifact(), which records a file the
+ * trainer wrote (a sample grid) in the run's artifacts.
+ *
+ * A trained model: genlab_model_open brings a run's trainer back from a
+ * checkpoint without a run, for `genlab sample` and `genlab interpolate`.
+ *
+ * Not here: evaluation (scores); what sampling means is the trainer's.
  * Not thread-safe: one run per registry, configuration and store at a time.
  *
- * Sections: the core's parameters, running.
+ * Sections: the core's parameters, running, a trained model.
  */
 #ifndef GENLAB_RUN_H
 #define GENLAB_RUN_H
@@ -214,6 +222,48 @@ typedef struct genlab_run_result {
  * through the registry's logger. */
 genlab_status genlab_run_train(genlab_registry *reg, const genlab_config *cfg, genlab_store *store,
                                const genlab_run_options *opt, genlab_run_result *out);
+
+/* ---- a trained model ---- */
+
+/* A run's trainer with a checkpoint's tensors loaded, for sampling. Opaque. */
+typedef struct genlab_model genlab_model;
+
+/* genlab_model_open — create the trainer that a resolved configuration
+ * (the run's recorded parameters) describes, as genlab_run_train does: the
+ * context (train.threads), the dataset opened for its shape (it stays open;
+ * nothing is read from it), the trainer and the components it names; then
+ * load every tensor of the checkpoint at path into it, with the checks of a
+ * resume (the same trainer; every tensor present with its shape and dtype;
+ * none left over) but not the run's state: no step, data position or RNG
+ * state is taken from the file, and train.steps does not matter. No store
+ * is involved and nothing is written.
+ * seed:  seeds the context's random numbers (the latents sample() draws).
+ * out:   OUT: the model, freed with genlab_model_close.
+ * err:   OUT (may be NULL): the reason on failure, "" on success (err_size
+ *        bytes at most).
+ * Returns GL_OK; GL_ERR_UNSUPPORTED for a trainer without visit();
+ * GL_ERR_INVALID / GL_ERR_FORMAT / GL_ERR_IO for a checkpoint that does
+ * not fit or cannot be read; the dataset's or trainer's status when they
+ * cannot be created. */
+genlab_status genlab_model_open(genlab_registry *reg, const genlab_config *cfg, const char *path,
+                                uint64_t seed, genlab_model **out, char *err, size_t err_size);
+
+/* genlab_model_close — destroy the trainer, close the dataset, free the
+ * context. NULL is a no-op. */
+void genlab_model_close(genlab_model *m);
+
+/* genlab_model_ctx — the model's context: pass it to the trainer's
+ * callbacks; its arena holds their results until genlab_ctx_step_begin.
+ * Owned by the model. */
+genlab_ctx *genlab_model_ctx(const genlab_model *m);
+
+/* genlab_model_trainer — the trainer's vtable, and its state in *state
+ * (OUT, may be NULL), for sample() and the optional generate(). Owned by
+ * the model. */
+const genlab_trainer_i *genlab_model_trainer(const genlab_model *m, void **state);
+
+/* genlab_model_data — the shape of the data the model was trained on. */
+const genlab_data_spec *genlab_model_data(const genlab_model *m);
 
 #ifdef __cplusplus
 }
