@@ -10,6 +10,12 @@
 
 #include "genlab/genlab.h"
 
+/* losses: one file each, loss_<name>.c */
+extern const genlab_component gl_gan_bce;       /* "bce" */
+extern const genlab_component gl_gan_lsgan;     /* "lsgan" */
+extern const genlab_component gl_gan_wgan_gp;   /* "wgan-gp" */
+extern const genlab_component gl_gan_hinge;     /* "hinge" */
+
 /* trainer.c (its sampling side in trainer_sample.c) */
 extern const genlab_component gl_gan_trainer;
 

@@ -6,6 +6,7 @@
 #include "gan.h"
 
 static const genlab_component *const components[] = {
+    &gl_gan_bce, &gl_gan_lsgan, &gl_gan_wgan_gp, &gl_gan_hinge,
     &gl_gan_trainer,
     NULL,
 };

@@ -209,9 +209,10 @@ static genlab_tensor *critic(genlab_ctx *ctx, void *critic_ctx, genlab_tensor *x
     return t->d.arch->forward(ctx, t->d.state, x, NULL, NULL, true);
 }
 
-/* What a step reports besides the losses. */
+/* What the critic's last update reports besides the generator's loss. */
 typedef struct step_vals {
-    double d_loss, d_real, d_fake;
+    double              d_loss, d_real, d_fake;
+    genlab_step_metrics loss;      /* the loss's own scalars (WGAN-GP's "gp") */
 } step_vals;
 
 static double mean_of(genlab_ctx *ctx, genlab_tensor *x)
@@ -243,9 +244,14 @@ static genlab_status d_step(genlab_ctx *ctx, gan_trainer *t, int64_t step,
     genlab_tensor *loss = d_real && d_fake ? t->loss_i->compute(ctx, t->loss, &args) : NULL;
     if (!loss)
         return genlab_ctx_status(ctx);
+    *v = (step_vals){.d_loss = genlab_tensor_item(loss), .d_real = mean_of(ctx, d_real),
+                     .d_fake = mean_of(ctx, d_fake)};
+    void (*last_metrics)(void *, genlab_step_metrics *) =
+        GL_IFACE_GET(t->loss_i, genlab_loss_i, last_metrics);
+    if (last_metrics)
+        last_metrics(t->loss, &v->loss);
     if ((st = net_update(ctx, &t->d, loss, step)) != GL_OK)
         return st;
-    *v = (step_vals){genlab_tensor_item(loss), mean_of(ctx, d_real), mean_of(ctx, d_fake)};
     *x_fake = fake;
     return genlab_ctx_status(ctx);
 }
@@ -279,6 +285,8 @@ static genlab_status gan_step(genlab_ctx *ctx, void *state, int64_t step,
     genlab_step_metric(out, "d_fake", v.d_fake);
     genlab_step_metric(out, "lr", genlab_optim_lr(t->g.optim));
     genlab_step_metric(out, "lr_d", genlab_optim_lr(t->d.optim));
+    for (int i = 0; i < v.loss.n; i++)
+        genlab_step_metric(out, v.loss.name[i], v.loss.value[i]);
     return gan_samples_after(ctx, t, step + 1);
 }
 

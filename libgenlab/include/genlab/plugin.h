@@ -465,6 +465,19 @@ typedef struct genlab_loss_i {
      * objective the loss does not define is an error. Called by the trainer
      * one or more times per step. */
     genlab_tensor *(*compute)(genlab_ctx *ctx, void *state, const genlab_loss_args *args);
+
+    /* ABI 1.0 additions (optional: read with GL_IFACE_GET) */
+
+    /* last_metrics — (optional) NULL means the loss reports no scalars of
+     * its own. Appends the scalars of the last compute() on this state to
+     * *out with genlab_step_metric (WGAN-GP's "gp", the unweighted gradient
+     * penalty), so a trainer can log terms its total hides; a compute() that
+     * made none of them (another objective, a failure) leaves none. Names
+     * are static strings; values were read when compute() ran, so this
+     * needs no ctx and may be called after the step's arena is gone. Needs
+     * state: a loss that has it also has create(). Called by the trainer
+     * after compute(), as often as it likes. */
+    void (*last_metrics)(void *state, genlab_step_metrics *out);
 } genlab_loss_i;
 
 /* ---- schedule ---- */
