@@ -189,6 +189,19 @@ START_TEST(test_outputs)
 }
 END_TEST
 
+/* the loss's own scalars are reported too: WGAN-GP's penalty */
+START_TEST(test_loss_metrics)
+{
+    fixture f;
+    setup(&f);
+    genlab_run_result r;
+    const char *const more[] = {"gan.loss=wgan-gp", "gan.n_critic=2", NULL};
+    ck_assert_msg(train(&f, more, 0, NULL, &r) == GL_OK, "%s", r.message);
+    ck_assert_str_eq(q(&f, "SELECT count(*) FROM metrics WHERE key = 'gp' AND value >= 0"), "10");
+    teardown(&f);
+}
+END_TEST
+
 /* sample_every = 0: only the last step's grid */
 START_TEST(test_outputs_at_end)
 {
@@ -525,6 +538,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_outputs);
     tcase_add_test(tc, test_outputs_at_end);
+    tcase_add_test(tc, test_loss_metrics);
     suite_add_tcase(s, tc);
     tc = tcase_create("steps");
     tcase_set_timeout(tc, 60);
