@@ -16,7 +16,7 @@
 
 /* a stand-in for a GAN trainer's own parameters: which loss it uses */
 static const genlab_param_def gan_params[] = {
-    {.name = "loss", .type = GL_PARAM_COMPONENT, .kind = GL_KIND_LOSS, .def = "lsgan",
+    {.name = "loss", .type = GL_PARAM_COMPONENT, .kind = GL_KIND_LOSS, .def = "lsgan-half",
      .help = "the adversarial loss"},
 };
 

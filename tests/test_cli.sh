@@ -374,7 +374,7 @@ PY
     if ${CC:-cc} -shared -fPIC -I"$srcdir/libgenlab/include" -o "$tmp/plug/myloss.so" \
            "$srcdir/doc/examples/myloss.c" >"$err" 2>&1; then
         run env GENLAB_PLUGIN_PATH="$tmp/plug:$GP" $G train --db "$tdb" train.trainer=mock \
-            train.dataset=mock train.steps=20 mock.loss=lsgan loss.real_label=0.9
+            train.dataset=mock train.steps=20 mock.loss=lsgan-half loss.real_label=0.9
         check "train with the guide's myloss.so: completed" eval 'rc_is 0 && out_has "completed: 20 steps"'
         run $G query --db "$tdb" --format csv \
             "SELECT p.value, instr(r.plugin_versions, '\"name\":\"myloss\",\"version\":\"1.0.0\"') > 0 FROM params p JOIN runs r ON r.id = p.run_id WHERE p.key = 'loss.real_label'"

@@ -59,7 +59,7 @@ static genlab_tensor *compute(genlab_ctx *ctx, void *state, const genlab_loss_ar
     genlab_tensor *d_real = genlab_loss_arg(args, "d_real");
     genlab_tensor *d_fake = genlab_loss_arg(args, "d_fake");
     if (!d_fake || (args->objective == GL_OBJ_DISCRIMINATOR && !d_real)) {
-        genlab_errorf(ctx, GL_ERR_INVALID, "loss lsgan: input %s missing",
+        genlab_errorf(ctx, GL_ERR_INVALID, "loss lsgan-half: input %s missing",
                       d_fake ? "d_real" : "d_fake");
         return NULL;
     }
@@ -70,7 +70,7 @@ static genlab_tensor *compute(genlab_ctx *ctx, void *state, const genlab_loss_ar
     case GL_OBJ_GENERATOR:
         return half_mse(ctx, d_fake, s->real_label);
     default:
-        genlab_errorf(ctx, GL_ERR_INVALID, "loss lsgan: defined for GAN objectives only");
+        genlab_errorf(ctx, GL_ERR_INVALID, "loss lsgan-half: defined for GAN objectives only");
         return NULL;
     }
 }
@@ -90,7 +90,7 @@ static const genlab_component lsgan_component = {
     .abi_version = GL_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(genlab_component),
     .kind = GL_KIND_LOSS,
-    .name = "lsgan",
+    .name = "lsgan-half",
     .doc = "least-squares GAN loss (Mao et al., 2017)",
     GL_PARAMS(params),
     .iface = &lsgan_iface,
