@@ -40,7 +40,7 @@ static const cli_help help = {
         "Defaults fill in the rest; every resolved value is recorded with the run.\n"
         "\n"
         "Without any KEY=VALUE argument and without --config, it runs the default job\n"
-        "(the README's first run, its values listed at the end): a DCGAN on\n"
+        "(the README's first run, its values listed at the end): a GAN on\n"
         "Fashion-MNIST that takes a few minutes. A run that writes sample grids (the\n"
         "gan trainer) ends by printing where its last grid is.\n"
         "\n"
@@ -98,22 +98,27 @@ static void train_more(FILE *out)
 /* ---- the default job ---- */
 
 /* `genlab train` without KEY=VALUE arguments or --config: the README's main
- * job. A DCGAN on Fashion-MNIST (the idx dataset's default files) that ends
- * in a few minutes on 2 cores, with a sample grid of garments at the end. */
+ * job. A fully connected GAN (mlp28, seeds 003/004) on Fashion-MNIST (the
+ * idx dataset's default files) with an EMA generator for its samples: about
+ * 5 epochs in a few minutes on 2 cores, ending with a grid of garments
+ * (t-shirts, trousers, pullovers, dresses, sneakers, boots, bags). dcgan28
+ * at its full width is 10x slower per step; at half the width it
+ * still drew no garments in the same time. */
 static const struct {
     const char *key, *value;
 } default_job[] = {
     {"train.trainer", "gan"},
     {"train.dataset", "idx"},
     {"train.name", "fashion-gan"},
-    {"train.steps", "1500"},
+    {"train.steps", "5000"},
     {"train.batch", "64"},
-    {"train.log_every", "25"},
-    {"train.ckpt_every", "500"},
-    {"gan.generator", "dcgan28"},
-    {"gan.discriminator", "dcgan28"},
+    {"train.log_every", "50"},
+    {"train.ckpt_every", "1000"},
+    {"gan.generator", "mlp28"},
+    {"gan.discriminator", "mlp28"},
     {"gan.loss", "bce"},
-    {"gan.sample_every", "500"},
+    {"gan.ema", "0.999"},
+    {"gan.sample_every", "1000"},
     {"optim.lr", "2e-4"},
     {"optim.beta1", "0.5"},
 };
