@@ -411,6 +411,9 @@ run $G train --help
 check "train --help: the core keys with their defaults, and where the others are" \
     eval 'rc_is 0 && grep -qE "^  train.steps +int +1000 +\[1, " "$out" && out_has "genlab plugins show NAME" &&
           out_has "130 interrupted"'
+check "train --help: the default job's values (genlab train without arguments)" \
+    eval 'out_has "the default job (genlab train without KEY=VALUE or --config):" &&
+          grep -qx "  train.trainer=gan" "$out" && grep -qx "  train.dataset=idx" "$out"'
 run $G runs --db "$db" --format xml
 check "unknown format: exit 2" eval 'rc_is 2 && err_has "unknown format"'
 run $G runs --db
