@@ -6,6 +6,7 @@
 #include "gan.h"
 
 static const genlab_component *const components[] = {
+    &gl_gan_dcgan28, &gl_gan_dcgan32, &gl_gan_dcgan64, &gl_gan_mlp28, &gl_gan_resnet32,
     NULL,
 };
 
