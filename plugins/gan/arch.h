@@ -114,9 +114,9 @@ typedef struct gan_layer {
 
 /* A sequential network being built, then run. Every size is per sample. */
 typedef struct gan_stack {
-    genlab_ctx             *ctx;
+    genlab_ctx             *ctx;      /* build's, for its errors */
     const char             *arch;     /* for messages */
-    const genlab_arch_spec *spec;     /* the spec being built (build only) */
+    const genlab_arch_spec *spec;     /* the spec being built, for messages */
     genlab_params          *p;
     bool                    sn;       /* spectral-normalise every weight */
     bool                    has_norm; /* some layer has a BatchNorm */
@@ -132,7 +132,8 @@ typedef struct gan_stack {
 genlab_status gan_stack_add(gan_stack *s, const gan_layer_def *d);
 
 /* gan_stack_view — reinterpret the running shape, as PyTorch's view
- * between a Linear and a conv: (c * h * w) features -> (c, h, w). */
+ * between a Linear and a conv: (c * h * w) features -> (c, h, w).
+ * Returns GL_OK, or GL_ERR_INVALID (on s->ctx) when the sizes differ. */
 genlab_status gan_stack_view(gan_stack *s, int64_t c, int64_t h, int64_t w);
 
 /* gan_stack_forward — run the layers on x (N, ...) and reshape the result
