@@ -694,6 +694,24 @@ START_TEST(test_refuse)
 }
 END_TEST
 
+/* a build needs a parameter block (the layers would fail silently) */
+START_TEST(test_refuse_no_params)
+{
+    genlab_ctx *ctx = tu_ctx(1);
+    net n;
+    net_bind(&n, ctx, natives[_i].arch, NULL);
+    genlab_params_destroy(n.p);
+    n.p = NULL;
+    ck_assert_int_eq(net_build(&n, G, NULL), GL_ERR_INVALID);
+    ck_assert_ptr_null(n.state);
+    char want[128];
+    snprintf(want, sizeof want, "arch %s: no parameter block to build into", natives[_i].arch);
+    ck_assert_str_eq(genlab_ctx_errmsg(ctx), want);
+    net_free(&n);
+    genlab_ctx_destroy(ctx);
+}
+END_TEST
+
 /* ---- golden ---- */
 
 static gd_file *golden;
@@ -837,6 +855,7 @@ static Suite *gan_arch_suite(void)
         {"forward_wrong_input", test_forward_wrong_input, 1},
         {"spectral_norm", test_spectral_norm, N_OF(sns)},
         {"refuse", test_refuse, N_OF(refusals)},
+        {"refuse_no_params", test_refuse_no_params, N_OF(natives)},
         {"golden", test_golden, N_OF(goldens)},
     };
     for (int i = 0; i < N_OF(cases); i++) {

@@ -39,13 +39,15 @@ typedef struct gan_io {
     int64_t c, h, w;     /* the image */
 } gan_io;
 
-/* gan_spec_read — check that spec asks for a generator (z) -> (C, H, W) or
- * a discriminator (C, H, W) -> (1), unconditional, without times, with
- * sizes within the GAN_MAX_* limits, and fill *io (OUT).
- * Returns GL_OK, or GL_ERR_SHAPE / GL_ERR_UNSUPPORTED with a message on
- * ctx naming arch, the role and the spec's shapes (gan_refuse). */
-genlab_status gan_spec_read(genlab_ctx *ctx, const char *arch, const genlab_arch_spec *spec,
-                            gan_io *io);
+/* gan_build_check — the first checks of every build: a parameter block to
+ * build into, and a spec asking for a generator (z) -> (C, H, W) or a
+ * discriminator (C, H, W) -> (1), unconditional, without times, with sizes
+ * within the GAN_MAX_* limits; fills *io (OUT).
+ * Returns GL_OK; GL_ERR_INVALID (no block), or GL_ERR_SHAPE /
+ * GL_ERR_UNSUPPORTED with a message on ctx naming arch, the role and the
+ * spec's shapes (gan_refuse). */
+genlab_status gan_build_check(genlab_ctx *ctx, const char *arch, const genlab_arch_spec *spec,
+                              const genlab_params *params, gan_io *io);
 
 /* gan_refuse — record on ctx "arch ARCH: cannot build a ROLE (IN) -> (OUT):
  * REASON" (REASON printf-style) and return status. */

@@ -66,9 +66,12 @@ static bool within(int64_t v, int64_t hi)
     return v >= 1 && v <= hi;
 }
 
-genlab_status gan_spec_read(genlab_ctx *ctx, const char *arch, const genlab_arch_spec *spec,
-                            gan_io *io)
+genlab_status gan_build_check(genlab_ctx *ctx, const char *arch, const genlab_arch_spec *spec,
+                              const genlab_params *params, gan_io *io)
 {
+    if (!params)   /* the layers would fail without a word on ctx */
+        return genlab_errorf(ctx, GL_ERR_INVALID, "arch %s: no parameter block to build into",
+                             arch);
     if (spec->role != GL_ROLE_GENERATOR && spec->role != GL_ROLE_DISCRIMINATOR)
         return gan_refuse(ctx, GL_ERR_UNSUPPORTED, arch, spec,
                           "it builds generators and discriminators only");
@@ -298,7 +301,7 @@ genlab_status gan_stack_build(const gan_stack_arch *a, const genlab_host *host,
 {
     genlab_ctx *ctx = host->ctx;
     gan_io io;
-    genlab_status st = gan_spec_read(ctx, a->name, spec, &io);
+    genlab_status st = gan_build_check(ctx, a->name, spec, params, &io);
     if (st != GL_OK)
         return st;
     stack_net *net = calloc(1, sizeof *net);

@@ -214,7 +214,7 @@ static genlab_status resnet32_build(const genlab_host *host, const genlab_config
 {
     genlab_ctx *ctx = host->ctx;
     gan_io io;
-    genlab_status st = gan_spec_read(ctx, "resnet32", spec, &io);
+    genlab_status st = gan_build_check(ctx, "resnet32", spec, params, &io);
     if (st != GL_OK)
         return st;
     /* the generator's 3 upsamplings start from (H/8, W/8); the
