@@ -13,7 +13,8 @@
 #
 # Environment: GENLAB, CLI_FIXTURE (the programs; default ./genlab and
 # ./tests/cli_fixture, as make check runs it from the build directory),
-# PLUGIN_DIR (the test plugins, default ./tests/.libs), CC (for the plugin
+# PLUGIN_DIR (the test plugins, default ./tests/.libs), GAN_DIR (the GAN
+# plugin, default ./plugins/gan/.libs), CC (for the plugin
 # guide's example; default cc), srcdir (the source tree, for the reports,
 # the man page and the guide's example).
 #
@@ -311,6 +312,26 @@ if [ -f "$PLUGIN_DIR/mock_plugin.so" ]; then
     fi
 else
     skip "train and plugins" "no tests/.libs/mock_plugin.so (built by make check with Check)"
+fi
+
+# The GAN plugin's architectures: `plugins show` builds each in both roles
+# on the spec it was designed for and prints the parameter counts, which
+# must be the reference models' (torch_ref.py; seed 002's model summary).
+GAN_DIR=${GAN_DIR:-./plugins/gan/.libs}
+case $GAN_DIR in /*) ;; *) GAN_DIR=$PWD/$GAN_DIR ;; esac
+if [ -f "$GAN_DIR/gan.so" ]; then
+    for want in "dcgan32 generator 11,429,632; discriminator 4,309,441" \
+                "dcgan28 generator 2,231,168; discriminator 212,865" \
+                "dcgan64 generator 3,576,704; discriminator 2,765,568" \
+                "resnet32 generator 1,204,483; discriminator 1,053,825" \
+                "mlp28 generator 1,486,352; discriminator 533,505"; do
+        arch=${want%% *}
+        run env GENLAB_PLUGIN_PATH="$GAN_DIR" $G plugins show "$arch" --kind arch
+        check "plugins show $arch: parameters ${want#* }" \
+            eval 'rc_is 0 && out_has "  parameters: ${want#* }" && [ ! -s "$err" ]'
+    done
+else
+    skip "plugins show of the GAN archs" "no $GAN_DIR/gan.so"
 fi
 
 # ---- usage ----
