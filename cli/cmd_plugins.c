@@ -133,8 +133,10 @@ static const cli_help show_help = {
     .body =
         "Prints the component NAME (every kind that has a component of that name,\n"
         "unless --kind picks one): its description, module, file, the parameters\n"
-        "that choose it and so the scope its keys live under, and a table of its\n"
-        "parameters: type, default, allowed values and help. Give a parameter as\n"
+        "that choose it and so the scope its keys live under, for an arch the\n"
+        "parameter counts of the networks it builds with its defaults on the image\n"
+        "and latent sizes it was designed for, and a table of its parameters:\n"
+        "type, default, allowed values and help. Give a parameter as\n"
         "SCOPE.NAME=VALUE to genlab train or in an INI file's [SCOPE] section.\n"
         "An unknown NAME is an error listing the names there are (exit status 1).\n"
         "\n"
@@ -195,12 +197,112 @@ static void print_choosers(const genlab_registry *reg, const genlab_component *c
     printf("%s\n", first ? "  chosen by: no parameter of the core or a loaded component" : "");
 }
 
-static int show_one(const genlab_registry *reg, const entry *e)
+/* grouped — v with thousands separators, "11,429,632" */
+static const char *grouped(int64_t v, char *buf, size_t size)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)v), neg = digits[0] == '-';
+    size_t used = 0;
+    for (int i = 0; i < n && used + 1 < size; i++) {
+        if (i > neg && (n - i) % 3 == 0)
+            buf[used++] = ',';
+        if (used + 1 < size)
+            buf[used++] = digits[i];
+    }
+    buf[used] = '\0';
+    return buf;
+}
+
+/* arch_numel — build arch a in role on its native spec, with the defaults
+ * of its parameters (scope), into a scratch parameter block that is never
+ * allocated (finalize is not called): the number of trainable floats in
+ * *n. GL_ERR_UNSUPPORTED when the arch does not build that role; another
+ * error with its message on ctx. */
+static genlab_status arch_numel(const genlab_host *host, const genlab_config *scope,
+                                const genlab_arch_i *a, genlab_arch_role role, int64_t *n)
+{
+    genlab_arch_spec spec;
+    genlab_status st = a->native_spec(scope, role, &spec);
+    if (st != GL_OK)
+        return st;
+    genlab_params *p = NULL;
+    void *state = NULL;
+    st = genlab_params_create(host->ctx, &p);
+    if (st == GL_OK)
+        st = a->build(host, scope, &spec, p, &state);
+    if (st == GL_OK) {
+        *n = genlab_params_numel(p);
+        a->destroy(state);
+    }
+    genlab_params_destroy(p);
+    return st;
+}
+
+/* print_arch_numel — "  parameters: generator 11,429,632; discriminator
+ * 4,309,441" for an arch that says what it was designed for (native_spec,
+ * ABI 1.0 addition); nothing for one that does not. A failure to build is
+ * a warning on stderr: the listing goes on. */
+static void print_arch_numel(genlab_registry *reg, const genlab_component *c)
+{
+    static const char *const roles[] = {
+        [GL_ROLE_GENERATOR] = "generator", [GL_ROLE_DISCRIMINATOR] = "discriminator",
+        [GL_ROLE_ENCODER] = "encoder", [GL_ROLE_DECODER] = "decoder",
+        [GL_ROLE_DENOISER] = "denoiser",
+    };
+    const genlab_arch_i *a = c->iface;
+    if (c->kind != GL_KIND_ARCH || !GL_IFACE_GET(a, genlab_arch_i, native_spec))
+        return;
+    /* the arch bound by name, as a trainer binds it, with its defaults */
+    const genlab_param_def decl[] = {
+        {.name = "arch", .type = GL_PARAM_COMPONENT, .kind = GL_KIND_ARCH, .def = c->name,
+         .help = "the arch shown"},
+    };
+    genlab_ctx_options o = {.n_threads = 1, .arena_bytes = 1 << 16};
+    genlab_config *cfg = NULL;
+    genlab_ctx *ctx = NULL;
+    const genlab_component *bound;
+    const genlab_config *scope = NULL;
+    const char *why = "out of memory";
+    if (genlab_ctx_create(&o, &ctx) == GL_OK && genlab_config_create(&cfg) == GL_OK) {
+        why = genlab_config_errmsg(cfg);
+        if (genlab_config_declare(cfg, "show", decl, 1) != GL_OK ||
+            genlab_config_resolve(cfg, reg) != GL_OK ||
+            genlab_config_component(genlab_config_scope(cfg, "show"), "arch", GL_KIND_ARCH,
+                                    &bound, &scope) != GL_OK)
+            scope = NULL;
+    }
+    genlab_host host;
+    genlab_host_init(&host, reg, ctx, cfg);
+    bool first = true;
+    for (size_t r = 0; scope && r < sizeof roles / sizeof roles[0]; r++) {
+        int64_t n;
+        char num[32];
+        genlab_status st = arch_numel(&host, scope, a, (genlab_arch_role)r, &n);
+        if (st == GL_OK)
+            printf("%s%s %s", first ? "  parameters: " : "; ", roles[r],
+                   grouped(n, num, sizeof num));
+        else if (st != GL_ERR_UNSUPPORTED || genlab_ctx_status(ctx) != GL_OK)
+            fprintf(stderr, "genlab plugins show: warning: arch %s cannot be built as a %s on "
+                    "its native spec: %s\n", c->name, roles[r], genlab_ctx_errmsg(ctx));
+        first = first && st != GL_OK;
+        genlab_ctx_clear_error(ctx);
+    }
+    if (!first)
+        putchar('\n');
+    if (!scope)
+        fprintf(stderr, "genlab plugins show: warning: arch %s: no parameter count: %s\n",
+                c->name, why);
+    genlab_config_destroy(cfg);
+    genlab_ctx_destroy(ctx);
+}
+
+static int show_one(genlab_registry *reg, const entry *e)
 {
     const genlab_component *c = e->c;
     printf("%s %s: %s\n  module %s %s (%s)\n", genlab_kind_name(c->kind), c->name, c->doc,
            e->module->name, e->module->version, e->path);
     print_choosers(reg, c);
+    print_arch_numel(reg, c);
     if (c->n_params == 0) {
         printf("  (no parameters)\n");
         return CLI_EXIT_OK;

@@ -13,7 +13,8 @@
 #
 # Environment: GENLAB, CLI_FIXTURE (the programs; default ./genlab and
 # ./tests/cli_fixture, as make check runs it from the build directory),
-# PLUGIN_DIR (the test plugins, default ./tests/.libs), CC (for the plugin
+# PLUGIN_DIR (the test plugins, default ./tests/.libs), GAN_DIR (the GAN
+# plugin, default ./plugins/gan/.libs), CC (for the plugin
 # guide's example; default cc), srcdir (the source tree, for the reports,
 # the man page and the guide's example).
 #
@@ -319,10 +320,11 @@ print("%d tensors, %d differ: %s" % (len(a), len(bad), " ".join(sorted(bad)[:5])
 sys.exit(1 if bad or not a else 0)
 PY
     }
+    # (tiny DCGANs: batch norm in G and dropout in D, 1,500 steps of about 8 ms)
     gan_args="train.trainer=gan train.dataset=mock dataset.size=28 dataset.noise=0.3 \
-        gan.generator=mock gan.discriminator=mock gan.loss=mock gan.z_dim=8 gan.ema=0.9 \
-        gan.sample_every=0 train.batch=8 train.steps=20000 train.log_every=1000 \
-        train.ckpt_every=500"
+        gan.generator=dcgan28 gan.discriminator=dcgan28 generator.ngf=4 discriminator.ndf=4 \
+        gan.z_dim=8 gan.ema=0.9 gan.sample_every=0 train.batch=8 train.steps=1500 \
+        train.log_every=100 train.ckpt_every=100"
     env GENLAB_PLUGIN_PATH="$GP" $G train --db "$kdb" $gan_args >"$out" 2>"$err" &
     pid=$!
     i=0
@@ -336,12 +338,12 @@ PY
         eval 'rc_is 137 && [ -n "$killed" ] && out_lacks "completed"'
     run env GENLAB_PLUGIN_PATH="$GP" $G train --db "$kdb" --resume "$killed"
     check "train --resume of the killed run: from its checkpoint to the end" \
-        eval 'rc_is 0 && out_has "resuming run $killed from " && out_has "completed: 20000 steps"'
+        eval 'rc_is 0 && out_has "resuming run $killed from " && out_has "completed: 1500 steps"'
     check "... the killed run is marked interrupted, the new one continues it" \
         eval '[ "$(kq "SELECT status FROM runs WHERE id = 1")" = interrupted ] &&
               [ "$(kq "SELECT parent_uuid FROM runs WHERE id = 2")" = "$killed" ]'
     run env GENLAB_PLUGIN_PATH="$GP" $G train --db "$kdb" $gan_args
-    check "the same run uninterrupted completes" eval 'rc_is 0 && out_has "completed: 20000 steps"'
+    check "the same run uninterrupted completes" eval 'rc_is 0 && out_has "completed: 1500 steps"'
     last_ckpt="SELECT path FROM artifacts WHERE kind = 'checkpoint' AND run_id ="
     run same_tensors "$(kq "$last_ckpt 2 ORDER BY id DESC")" "$(kq "$last_ckpt 3 ORDER BY id DESC")"
     check "... and the resumed run ends with its tensors, byte for byte" eval 'rc_is 0'
@@ -366,7 +368,7 @@ PY
     run $G sample 3 --db "$kdb" --out "$tmp/none.png"
     check "sample: a run whose plugins are missing fails, naming the component" \
         eval 'rc_is 1 && err_has "does not resolve with the plugins loaded now" &&
-              err_has "no arch named \"mock\""'
+              err_has "no dataset named \"mock\""'
 
     # the plugin guide's example, built against the build tree, trained
     # through the mock trainer, which takes any loss it can feed
@@ -385,6 +387,26 @@ PY
     fi
 else
     skip "train and plugins" "no tests/.libs/mock_plugin.so (built by make check with Check)"
+fi
+
+# The GAN plugin's architectures: `plugins show` builds each in both roles
+# on the spec it was designed for and prints the parameter counts, which
+# must be the reference models' (torch_ref.py; seed 002's model summary).
+GAN_DIR=${GAN_DIR:-./plugins/gan/.libs}
+case $GAN_DIR in /*) ;; *) GAN_DIR=$PWD/$GAN_DIR ;; esac
+if [ -f "$GAN_DIR/gan.so" ]; then
+    for want in "dcgan32 generator 11,429,632; discriminator 4,309,441" \
+                "dcgan28 generator 2,231,168; discriminator 212,865" \
+                "dcgan64 generator 3,576,704; discriminator 2,765,568" \
+                "resnet32 generator 1,204,483; discriminator 1,053,825" \
+                "mlp28 generator 1,486,352; discriminator 533,505"; do
+        arch=${want%% *}
+        run env GENLAB_PLUGIN_PATH="$GAN_DIR" $G plugins show "$arch" --kind arch
+        check "plugins show $arch: parameters ${want#* }" \
+            eval 'rc_is 0 && out_has "  parameters: ${want#* }" && [ ! -s "$err" ]'
+    done
+else
+    skip "plugins show of the GAN archs" "no $GAN_DIR/gan.so"
 fi
 
 # ---- usage ----

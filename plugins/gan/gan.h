@@ -10,6 +10,14 @@
 
 #include "genlab/genlab.h"
 
+/* architectures (arch_dcgan.c, arch_mlp.c, arch_resnet.c; shared code in
+ * arch.h / arch_common.c) */
+extern const genlab_component gl_gan_dcgan28;
+extern const genlab_component gl_gan_dcgan32;
+extern const genlab_component gl_gan_dcgan64;
+extern const genlab_component gl_gan_mlp28;
+extern const genlab_component gl_gan_resnet32;
+
 /* losses: one file each, loss_<name>.c */
 extern const genlab_component gl_gan_bce;       /* "bce" */
 extern const genlab_component gl_gan_lsgan;     /* "lsgan" */

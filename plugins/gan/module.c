@@ -7,6 +7,7 @@
 
 static const genlab_component *const components[] = {
     &gl_gan_bce, &gl_gan_lsgan, &gl_gan_wgan_gp, &gl_gan_hinge,
+    &gl_gan_dcgan28, &gl_gan_dcgan32, &gl_gan_dcgan64, &gl_gan_mlp28, &gl_gan_resnet32,
     &gl_gan_trainer,
     NULL,
 };

@@ -413,6 +413,18 @@ typedef struct genlab_arch_i {
      * times per step. */
     genlab_tensor *(*forward)(genlab_ctx *ctx, void *state, genlab_tensor *x, genlab_tensor *t,
                               genlab_tensor *y, bool training);
+
+    /* ABI 1.0 additions (optional: read with GL_IFACE_GET) */
+
+    /* native_spec — (optional) NULL means none. The spec the arch was
+     * designed for in role: the image shape and latent size of its
+     * reference model, with its sizes taken from cfg (its scope, as for
+     * build). Lets a tool build the arch without a dataset or trainer:
+     * `genlab plugins show` prints its parameter counts this way. Fills
+     * *spec (OUT) and returns GL_OK, or GL_ERR_UNSUPPORTED for a role the
+     * arch does not build. Pure: records no error, any thread. */
+    genlab_status (*native_spec)(const genlab_config *cfg, genlab_arch_role role,
+                                 genlab_arch_spec *spec);
 } genlab_arch_i;
 
 /* ---- loss ---- */
