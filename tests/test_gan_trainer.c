@@ -6,7 +6,9 @@
  * stream) into a store in a temporary directory: what a step reports and
  * the files a run leaves (sample grids, the interpolation strip, their
  * artifacts), n_critic batches per step, the learning rates of the two
- * networks, the fixed evaluation noise, a run stopped and resumed that ends
+ * networks, the generator's moving average (it changes no training value
+ * and is what samples come from), the fixed evaluation noise, a run stopped
+ * and resumed that ends
  * bit for bit where the uninterrupted one does (grids included), a model
  * opened from a checkpoint for sampling (genlab_model_open), and
  * genlab_lerp_steps, the interpolation path.
@@ -14,8 +16,9 @@
  * The networks are dcgan28 at a tiny width with the bce loss (see NETS).
  * Everything stored is checked through SQL on the store, as a user reads it.
  *
- * Sections: fixture, a run's outputs, batches and learning rates, fixed
- * noise, resuming, a model from a checkpoint, interpolation path.
+ * Sections: fixture, a run's outputs, batches and learning rates, the
+ * moving average, fixed noise, resuming, a model from a checkpoint,
+ * interpolation path.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -274,7 +277,7 @@ START_TEST(test_learning_rates)
 }
 END_TEST
 
-/* ---- fixed noise ---- */
+/* ---- the moving average ---- */
 
 /* tensor_bytes — a copy of a checkpoint's tensor (malloc'd; *n its size) */
 static void *tensor_bytes(const char *path, const char *name, size_t *n)
@@ -293,6 +296,47 @@ static void *tensor_bytes(const char *path, const char *name, size_t *n)
     genlab_ctx_destroy(ctx);
     return copy;
 }
+
+
+/* same_bytes — tensor name is byte for byte the same in checkpoints a and b */
+static bool same_bytes(const char *a, const char *b, const char *name)
+{
+    size_t na, nb;
+    void *ta = tensor_bytes(a, name, &na), *tb = tensor_bytes(b, name, &nb);
+    bool same = na == nb && !memcmp(ta, tb, na);
+    free(ta), free(tb);
+    return same;
+}
+
+/* An EMA changes nothing in training (the weights, moments and batch-norm
+ * statistics are those of the run without it) and is what samples come
+ * from (the grids differ) */
+START_TEST(test_ema)
+{
+    fixture f;
+    setup(&f);
+    genlab_run_result a, b;
+    char pa[4400], pb[4400];
+    ck_assert_msg(train(&f, NULL, 0, NULL, &a) == GL_OK, "%s", a.message);
+    const char *const ema[] = {"gan.ema=0.5", NULL};
+    ck_assert_msg(train(&f, ema, 0, NULL, &b) == GL_OK, "%s", b.message);
+    ckpt(&f, &a, 10, pa, sizeof pa);
+    ckpt(&f, &b, 10, pb, sizeof pb);
+    static const char *const same[] = {
+        "G.params.fc.weight", "G.params.deconv3.weight", "G.buffers.bn2.running_var",
+        "G.optim.exp_avg_sq", "D.params.fc.weight", "D.optim.exp_avg"};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+        ck_assert_msg(same_bytes(pa, pb, same[i]), "%s differs", same[i]);
+    const char *grid = "SELECT sha256 FROM artifacts WHERE run_id = %lld AND kind = 'grid' "
+                       "ORDER BY id DESC";
+    char want[80];
+    snprintf(want, sizeof want, "%s", q(&f, grid, (long long)a.run_id));
+    ck_assert_str_ne(q(&f, grid, (long long)b.run_id), want);
+    teardown(&f);
+}
+END_TEST
+
+/* ---- fixed noise ---- */
 
 /* the evaluation noise depends on the seed alone: not on n_critic (which
  * changes the training draws), nor on the step it is saved at */
@@ -547,6 +591,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_n_critic);
     tcase_add_test(tc, test_learning_rates);
     tcase_add_test(tc, test_fixed_noise);
+    tcase_add_test(tc, test_ema);
     suite_add_tcase(s, tc);
     tc = tcase_create("resume");
     tcase_set_timeout(tc, 60);
