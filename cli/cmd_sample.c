@@ -182,8 +182,8 @@ static genlab_tensor *frames(const opened *o, int64_t n, int64_t steps)
     genlab_tensor *z = genlab_randn(ctx, 2, (const int64_t[]){2 * n, d});
     genlab_tensor *path = genlab_lerp_steps(ctx, genlab_slice(ctx, z, 0, 0, n),
                                             genlab_slice(ctx, z, 0, n, n), steps);
-    genlab_tensor *x = generate(ctx, state,
-                                genlab_reshape(ctx, path, 2, (const int64_t[]){steps * n, d}), NULL);
+    genlab_tensor *flat = genlab_reshape(ctx, path, 2, (const int64_t[]){steps * n, d});
+    genlab_tensor *x = generate(ctx, state, flat, NULL);
     if (!x)
         return NULL;
     return genlab_reshape(ctx, x, 5, (const int64_t[]){steps, n, genlab_tensor_dim(x, 1),

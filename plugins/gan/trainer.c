@@ -10,6 +10,11 @@
  *                     D loss(D(x_real), D(x_fake detached)) -> Adam on D
  *     once:           G loss(D(x_fake)) -> Adam on G; EMA update
  *
+ * It reports d_loss and g_loss, d_real and d_fake (the critic's mean raw
+ * output on real and generated images: logits for bce), lr (G's), lr_d,
+ * and the loss's own scalars (last_metrics: WGAN-GP's gp) of the last
+ * critic update.
+ *
  * The generator's step reuses the last critic step's x_fake (its forward
  * is kept on the tape; the earlier critic steps run G without recording),
  * as pytorch/examples DCGAN does: one generator forward fewer per step,
@@ -231,7 +236,8 @@ static genlab_status d_step(genlab_ctx *ctx, gan_trainer *t, int64_t step,
     genlab_status st = data->next(ctx, data->context, &b);
     if (st != GL_OK)
         return st;
-    genlab_tensor *z = genlab_randn(ctx, 2, (const int64_t[]){genlab_tensor_dim(b.x, 0), t->z_dim});
+    int64_t n = genlab_tensor_dim(b.x, 0);
+    genlab_tensor *z = genlab_randn(ctx, 2, (const int64_t[]){n, t->z_dim});
     bool grad = genlab_set_grad_enabled(ctx, keep_fake && genlab_grad_enabled(ctx));
     genlab_tensor *fake = t->g.arch->forward(ctx, t->g.state, z, NULL, NULL, true);
     genlab_set_grad_enabled(ctx, grad);

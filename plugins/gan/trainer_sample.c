@@ -108,7 +108,8 @@ genlab_status gan_samples_after(genlab_ctx *ctx, gan_trainer *t, int64_t done)
     bool last = done == t->steps;
     if (!dir || !(last || (t->sample_every && done % t->sample_every == 0)))
         return GL_OK;
-    genlab_status st = save(ctx, t, dir, "grid", "step", done, gan_generate(ctx, t, t->eval_z, NULL));
+    genlab_status st =
+        save(ctx, t, dir, "grid", "step", done, gan_generate(ctx, t, t->eval_z, NULL));
     int64_t k = t->sample_n / 2 < STRIP_ROWS ? t->sample_n / 2 : STRIP_ROWS;
     if (st == GL_OK && last && k > 0)
         st = save(ctx, t, dir, "strip", "interp", done, strip(ctx, t, k));
