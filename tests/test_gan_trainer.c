@@ -373,27 +373,6 @@ END_TEST
 
 /* ---- resuming ---- */
 
-/* same_tensors — two checkpoints hold the same tensors, byte for byte; at
- * least `at_least` of them */
-static void same_tensors(const char *a, const char *b, size_t at_least)
-{
-    genlab_ctx *ctx = tu_ctx(1);
-    genlab_ckpt *ca, *cb;
-    ck_assert_int_eq(genlab_ckpt_open(ctx, a, &ca), GL_OK);
-    ck_assert_int_eq(genlab_ckpt_open(ctx, b, &cb), GL_OK);
-    ck_assert_int_eq(genlab_ckpt_count(ca), genlab_ckpt_count(cb));
-    ck_assert_uint_ge(genlab_ckpt_count(ca), at_least);
-    genlab_ckpt_entry ea, eb;
-    for (size_t i = 0; genlab_ckpt_entry_at(ca, i, &ea); i++) {
-        ck_assert_int_eq(genlab_ckpt_find(ctx, cb, ea.name, &eb), GL_OK);
-        ck_assert_int_eq(ea.nbytes, eb.nbytes);
-        ck_assert_msg(!memcmp(ea.data, eb.data, ea.nbytes), "%s differs", ea.name);
-    }
-    genlab_ckpt_close(ca);
-    genlab_ckpt_close(cb);
-    genlab_ctx_destroy(ctx);
-}
-
 /* A run stopped after 6 steps and resumed from its checkpoint ends with
  * A's tensors, and writes A's grid after step 8 and A's last grid and strip
  * (the same digests). */
@@ -413,7 +392,7 @@ START_TEST(test_resume_identical)
     /* 31 tensors: G's 10 parameters and 6 BatchNorm buffers, its Adam
      * (2 moments, step) and EMA (shadow, updates); D's 6 parameters and
      * Adam; eval.z */
-    same_tensors(ckpt(&f, &a, 10, end_a, sizeof end_a), ckpt(&f, &c, 10, end_c, sizeof end_c),
+    tu_same_checkpoints(ckpt(&f, &a, 10, end_a, sizeof end_a), ckpt(&f, &c, 10, end_c, sizeof end_c),
                  31);
     const char *digests = "SELECT group_concat(kind || substr(path, -13) || sha256, ' ') FROM "
                           "(SELECT kind, path, sha256 FROM artifacts WHERE run_id = %lld AND "

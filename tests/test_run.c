@@ -375,26 +375,6 @@ static const char *ckpt_dir(fixture *f, const char *uuid, char *buf, size_t size
     return buf;
 }
 
-/* same_tensors — two checkpoints hold the same tensors, byte for byte */
-static void same_tensors(const char *a, const char *b)
-{
-    genlab_ctx *ctx = tu_ctx(1);
-    genlab_ckpt *ca, *cb;
-    ck_assert_int_eq(genlab_ckpt_open(ctx, a, &ca), GL_OK);
-    ck_assert_int_eq(genlab_ckpt_open(ctx, b, &cb), GL_OK);
-    ck_assert_int_eq(genlab_ckpt_count(ca), genlab_ckpt_count(cb));
-    ck_assert_int_ge(genlab_ckpt_count(ca), 6);   /* params, 2 moments, step, shadow, updates */
-    genlab_ckpt_entry ea, eb;
-    for (size_t i = 0; genlab_ckpt_entry_at(ca, i, &ea); i++) {
-        ck_assert_int_eq(genlab_ckpt_find(ctx, cb, ea.name, &eb), GL_OK);
-        ck_assert_int_eq(ea.nbytes, eb.nbytes);
-        ck_assert_msg(!memcmp(ea.data, eb.data, ea.nbytes), "%s differs", ea.name);
-    }
-    genlab_ckpt_close(ca);
-    genlab_ckpt_close(cb);
-    genlab_ctx_destroy(ctx);
-}
-
 START_TEST(test_resume_identical)
 {
     fixture f;
@@ -440,7 +420,7 @@ START_TEST(test_resume_identical)
     char end_a[4300], end_c[4300], dir_c[4200];
     genlab_ckpt_name(end_a, sizeof end_a, dir_a, 20);
     genlab_ckpt_name(end_c, sizeof end_c, ckpt_dir(&f, c.uuid, dir_c, sizeof dir_c), 20);
-    same_tensors(end_a, end_c);
+    tu_same_checkpoints(end_a, end_c, 6);   /* params, 2 moments, step, shadow, updates */
     curve(&f, a.run_id, 12, want, sizeof want);
     curve(&f, c.run_id, 0, got, sizeof got);
     ck_assert_int_eq(strncmp(got, "12:", 3), 0);

@@ -124,4 +124,25 @@ static inline int tu_run(Suite *s)
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* tu_same_checkpoints — the checkpoint files a and b hold the same tensors,
+ * byte for byte, and at least `at_least` of them */
+static inline void tu_same_checkpoints(const char *a, const char *b, size_t at_least)
+{
+    genlab_ctx *ctx = tu_ctx(1);
+    genlab_ckpt *ca, *cb;
+    ck_assert_int_eq(genlab_ckpt_open(ctx, a, &ca), GL_OK);
+    ck_assert_int_eq(genlab_ckpt_open(ctx, b, &cb), GL_OK);
+    ck_assert_int_eq(genlab_ckpt_count(ca), genlab_ckpt_count(cb));
+    ck_assert_uint_ge(genlab_ckpt_count(ca), at_least);
+    genlab_ckpt_entry ea, eb;
+    for (size_t i = 0; genlab_ckpt_entry_at(ca, i, &ea); i++) {
+        ck_assert_int_eq(genlab_ckpt_find(ctx, cb, ea.name, &eb), GL_OK);
+        ck_assert_int_eq(ea.nbytes, eb.nbytes);
+        ck_assert_msg(!memcmp(ea.data, eb.data, ea.nbytes), "%s differs", ea.name);
+    }
+    genlab_ckpt_close(ca);
+    genlab_ckpt_close(cb);
+    genlab_ctx_destroy(ctx);
+}
+
 #endif
