@@ -105,6 +105,18 @@ void genlab_ctx_step_begin(genlab_ctx *ctx)
     ctx->tape_len = 0;
 }
 
+genlab_ctx_mark genlab_ctx_mark_get(const genlab_ctx *ctx)
+{
+    return (genlab_ctx_mark){gl_arena_pos(&ctx->meta), gl_arena_pos(&ctx->data), ctx->tape_len};
+}
+
+void genlab_ctx_rewind(genlab_ctx *ctx, const genlab_ctx_mark *mark)
+{
+    gl_arena_rewind(&ctx->meta, mark->meta);
+    gl_arena_rewind(&ctx->data, mark->data);
+    ctx->tape_len = mark->tape_len;
+}
+
 size_t genlab_ctx_arena_used(const genlab_ctx *ctx) { return ctx->data.used + ctx->meta.used; }
 size_t genlab_ctx_arena_peak(const genlab_ctx *ctx) { return ctx->data.peak + ctx->meta.peak; }
 

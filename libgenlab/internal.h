@@ -18,7 +18,8 @@
 
 typedef struct gl_chunk gl_chunk;
 typedef struct gl_arena {
-    gl_chunk *chunks;     /* newest first */
+    gl_chunk *chunks;     /* in use, newest first */
+    gl_chunk *spare;      /* emptied by a rewind; reused before a new chunk is made */
     size_t    used;       /* bytes handed out since the last reset */
     size_t    peak;       /* high-water mark of used */
     size_t    first;      /* size of the first chunk */
@@ -33,6 +34,11 @@ void *gl_arena_alloc(gl_arena *a, size_t bytes);
  * one so that the next step fits without a new allocation. */
 void  gl_arena_reset(gl_arena *a);
 void  gl_arena_release(gl_arena *a);
+/* gl_arena_pos / gl_arena_rewind — where the arena stands; forget every
+ * allocation made since then (a scope inside one step: a reset in between
+ * makes the position invalid). */
+genlab_arena_pos gl_arena_pos(const gl_arena *a);
+void  gl_arena_rewind(gl_arena *a, genlab_arena_pos pos);
 
 /* ---- tensor ---- */
 

@@ -55,6 +55,55 @@ START_TEST(test_arena_steady)
 }
 END_TEST
 
+/* a rewind frees a sub-step's tensors and tape: n sub-steps peak at the
+ * memory of one, what came before the mark stays valid, and a backward
+ * through it after the rewind gives the gradient it gives without one */
+START_TEST(test_arena_rewind)
+{
+    genlab_ctx_options o = {.arena_bytes = 4096};   /* sub-steps span several chunks */
+    genlab_ctx *ctx = NULL;
+    ck_assert_int_eq(genlab_ctx_create(&o, &ctx), GL_OK);
+    genlab_tensor *w = genlab_tensor_new_persistent(ctx, GL_F32, 1, TU_SHAPE(100));
+    genlab_tensor *gw = genlab_tensor_new_persistent(ctx, GL_F32, 1, TU_SHAPE(100));
+    float *wp = genlab_tensor_f32_mut(w);
+    for (int i = 0; i < 100; i++)
+        wp[i] = 0.01f * (float)i - 0.5f;
+    genlab_tensor_set_requires_grad(w, true);
+    ck_assert_int_eq(genlab_tensor_set_grad(ctx, w, gw), GL_OK);
+    float want[100];
+    for (int step = 0; step < 3; step++) {
+        genlab_ctx_step_begin(ctx);
+        memset(genlab_tensor_f32_mut(gw), 0, 100 * sizeof(float));
+        genlab_tensor *kept = genlab_tanh(ctx, w);
+        size_t used = genlab_ctx_arena_used(ctx), peak_one = 0;
+        int64_t tape = ctx->tape_len;
+        for (int sub = 0; sub < (step == 0 ? 0 : 4); sub++) {
+            genlab_ctx_mark mark = genlab_ctx_mark_get(ctx);
+            genlab_tensor *x = genlab_randn(ctx, 2, TU_SHAPE(64, 100));
+            for (int i = 0; i < 10; i++)
+                x = genlab_tanh(ctx, genlab_mul(ctx, x, w));
+            ck_assert_ptr_nonnull(x);
+            genlab_ctx_rewind(ctx, &mark);
+            ck_assert_uint_eq(genlab_ctx_arena_used(ctx), used);
+            ck_assert_int_eq(ctx->tape_len, tape);
+            if (sub == 0)
+                peak_one = genlab_ctx_arena_peak(ctx);
+            else
+                ck_assert_uint_eq(genlab_ctx_arena_peak(ctx), peak_one);
+        }
+        ck_assert_int_eq(genlab_backward(ctx, genlab_sum_all(ctx, genlab_mul(ctx, kept, kept))),
+                         GL_OK);
+        if (step == 0)
+            memcpy(want, genlab_tensor_f32(gw), sizeof want);
+        else
+            ck_assert_mem_eq(genlab_tensor_f32(gw), want, sizeof want);
+    }
+    genlab_tensor_free(gw);
+    genlab_tensor_free(w);
+    genlab_ctx_destroy(ctx);
+}
+END_TEST
+
 /* ---- autograd ---- */
 
 START_TEST(test_backward_accumulates)
@@ -229,6 +278,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("context");
     tcase_add_test(tc, test_ctx_lifecycle);
     tcase_add_test(tc, test_arena_steady);
+    tcase_add_test(tc, test_arena_rewind);
     suite_add_tcase(s, tc);
     tc = tcase_create("autograd");
     tcase_add_test(tc, test_backward_accumulates);

@@ -38,7 +38,8 @@ typedef struct gl_cpu_state {
     float *scratch;        /* conv workspace (im2col columns), grown on demand */
     size_t scratch_bytes;
     size_t conv_ws_max;    /* cap on the conv workspace in bytes (batch chunking);
-                            * 0 = GL_CONV_WS_DEFAULT. Tests lower it. */
+                            * 0 = GL_CONV_WS_DEFAULT, and GL_DNNL_WS_DEFAULT
+                            * for oneDNN. Tests lower it. */
     int    conv_copy_threads; /* threads of the conv copies; 0 = chosen by
                                * cpu_conv.c. Tests raise it. */
     gl_conv_impl conv_impl;   /* GL_CONV_AUTO, or the implementation every conv
@@ -50,6 +51,11 @@ typedef struct gl_cpu_state {
 
 /* Default cap on the conv workspace: bounds memory while keeping GEMMs big. */
 #define GL_CONV_WS_DEFAULT ((size_t)64 << 20)
+/* Default cap on a oneDNN blocked call's workspace, which holds x and y
+ * whole in the blocked layout (it cannot chunk the batch as im2col does):
+ * 256 MiB takes a batch of 64 with 128 channels at 32x32 (67 MiB: resnet32's
+ * first blocks) or 64 channels at 64x64 (134 MiB: a U-Net's top level). */
+#define GL_DNNL_WS_DEFAULT ((size_t)256 << 20)
 
 /* gl_cpu_scratch — a workspace of at least bytes, kept across calls (NULL on OOM). */
 float *gl_cpu_scratch(gl_cpu_state *st, size_t bytes);

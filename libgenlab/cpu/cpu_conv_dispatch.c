@@ -79,8 +79,8 @@
  *   - everything else: blocked, 1.1-2.0x faster than im2col on every pass.
  * Grouped, depthwise and dilated convolutions were not measured: im2col.
  * Blocked runs reorder x, w and y into buffers the size of the tensors;
- * above the workspace cap (64 MiB by default) the call falls back to
- * im2col, which chunks the batch. */
+ * above the workspace cap (GL_DNNL_WS_DEFAULT, 256 MiB) the call falls
+ * back to im2col, which chunks the batch. */
 
 /* channels per oneDNN block in its AVX-512 layouts (nChw16c) */
 #define GL_DNNL_BLOCK 16

@@ -331,7 +331,7 @@ bool gl_cpu_dnnl_conv(gl_cpu_state *st, gl_conv_pass pass, bool blocked,
 #endif
     const struct pass_roles *pr = &pass_roles[pass];
     const dnnl_entry *e = entry_get(g, pass, blocked, d);
-    const size_t cap = st->conv_ws_max ? st->conv_ws_max : GL_CONV_WS_DEFAULT;
+    const size_t cap = st->conv_ws_max ? st->conv_ws_max : GL_DNNL_WS_DEFAULT;
     char *ws = e->ok && e->ws_bytes <= cap
                    ? (char *)gl_cpu_scratch(st, e->ws_bytes ? e->ws_bytes : sizeof(float))
                    : NULL;

@@ -241,6 +241,9 @@ static genlab_status d_step(genlab_ctx *ctx, gan_trainer *t, int64_t step,
     bool grad = genlab_set_grad_enabled(ctx, keep_fake && genlab_grad_enabled(ctx));
     genlab_tensor *fake = t->g.arch->forward(ctx, t->g.state, z, NULL, NULL, true);
     genlab_set_grad_enabled(ctx, grad);
+    /* what follows is the D update alone: its tensors and tape go when it
+     * is done, and G's step reuses their memory */
+    genlab_ctx_mark mark = genlab_ctx_mark_get(ctx);
     genlab_tensor *fake_d = genlab_detach(ctx, fake);
     genlab_params_zero_grad(t->d.params);
     genlab_tensor *d_real = critic(ctx, t, b.x), *d_fake = critic(ctx, t, fake_d);
@@ -248,18 +251,18 @@ static genlab_status d_step(genlab_ctx *ctx, gan_trainer *t, int64_t step,
         {"d_real", d_real}, {"d_fake", d_fake}, {"x_real", b.x}, {"x_fake", fake_d}};
     const genlab_loss_args args = {GL_OBJ_DISCRIMINATOR, 4, in, critic, t};
     genlab_tensor *loss = d_real && d_fake ? t->loss_i->compute(ctx, t->loss, &args) : NULL;
-    if (!loss)
-        return genlab_ctx_status(ctx);
-    *v = (step_vals){.d_loss = genlab_tensor_item(loss), .d_real = mean_of(ctx, d_real),
-                     .d_fake = mean_of(ctx, d_fake)};
-    void (*last_metrics)(void *, genlab_step_metrics *) =
-        GL_IFACE_GET(t->loss_i, genlab_loss_i, last_metrics);
-    if (last_metrics)
-        last_metrics(t->loss, &v->loss);
-    if ((st = net_update(ctx, &t->d, loss, step)) != GL_OK)
-        return st;
+    if (loss) {
+        *v = (step_vals){.d_loss = genlab_tensor_item(loss), .d_real = mean_of(ctx, d_real),
+                         .d_fake = mean_of(ctx, d_fake)};
+        void (*last_metrics)(void *, genlab_step_metrics *) =
+            GL_IFACE_GET(t->loss_i, genlab_loss_i, last_metrics);
+        if (last_metrics)
+            last_metrics(t->loss, &v->loss);
+        st = net_update(ctx, &t->d, loss, step);
+    }
+    genlab_ctx_rewind(ctx, &mark);
     *x_fake = fake;
-    return genlab_ctx_status(ctx);
+    return st != GL_OK ? st : genlab_ctx_status(ctx);
 }
 
 static genlab_status gan_step(genlab_ctx *ctx, void *state, int64_t step,
@@ -269,8 +272,15 @@ static genlab_status gan_step(genlab_ctx *ctx, void *state, int64_t step,
     genlab_tensor *x_fake = NULL;
     step_vals v = {0};
     genlab_status st = GL_OK;
-    for (int64_t k = 0; st == GL_OK && k < t->n_critic; k++)
-        st = d_step(ctx, t, step, data, k == t->n_critic - 1, &x_fake, &v);
+    /* the critic steps before the last keep nothing: each one's tensors
+     * and tape go, so n_critic steps need the memory of one */
+    for (int64_t k = 0; st == GL_OK && k < t->n_critic - 1; k++) {
+        genlab_ctx_mark mark = genlab_ctx_mark_get(ctx);
+        st = d_step(ctx, t, step, data, false, &x_fake, &v);
+        genlab_ctx_rewind(ctx, &mark);
+    }
+    if (st == GL_OK)
+        st = d_step(ctx, t, step, data, true, &x_fake, &v);
     if (st != GL_OK)
         return st;
 

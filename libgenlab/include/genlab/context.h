@@ -75,6 +75,24 @@ genlab_status genlab_errorf(genlab_ctx *ctx, genlab_status status, const char *f
  * previous step become invalid. Persistent tensors are untouched. */
 void genlab_ctx_step_begin(genlab_ctx *ctx);
 
+/* genlab_ctx_mark / genlab_ctx_rewind — a scope inside a step: rewind
+ * frees every arena tensor made, and forgets every op recorded, since the
+ * mark, so a step that runs several sub-steps (a GAN critic's n_critic
+ * updates) needs the memory of one of them, not of all. The arena keeps
+ * the memory for reuse. Tensors made before the mark stay valid, as do
+ * persistent tensors; RNG streams are not rewound. The mark is valid until
+ * the next genlab_ctx_step_begin. Its fields are private. */
+typedef struct genlab_arena_pos {
+    void  *chunk;
+    size_t chunk_used, used;
+} genlab_arena_pos;
+typedef struct genlab_ctx_mark {
+    genlab_arena_pos meta, data;
+    int64_t          tape_len;
+} genlab_ctx_mark;
+genlab_ctx_mark genlab_ctx_mark_get(const genlab_ctx *ctx);
+void genlab_ctx_rewind(genlab_ctx *ctx, const genlab_ctx_mark *mark);
+
 /* genlab_ctx_arena_bytes — bytes in use in the arena / its high-water mark. */
 size_t genlab_ctx_arena_used(const genlab_ctx *ctx);
 size_t genlab_ctx_arena_peak(const genlab_ctx *ctx);
