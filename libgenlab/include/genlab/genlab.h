@@ -34,6 +34,8 @@
 #include "image.h"
 #include "dataset.h"
 #include "checkpoint.h"
+#include "scores.h"
+#include "npz.h"
 
 /* genlab_version — the library's version string (may differ from the header's). */
 const char *genlab_version(void);
