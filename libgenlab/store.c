@@ -956,26 +956,21 @@ genlab_status genlab_store_set_metric_flush(genlab_store *s, size_t rows, double
 
 /* ---- scores and artifacts ---- */
 
-genlab_status genlab_store_score_add(genlab_store *s, int64_t run_id, const genlab_score_row *sc,
-                                     int64_t *out_id)
+/* insert_score — one score row of run_id, in the caller's transaction (or
+ * none: then it is its own). */
+static genlab_status insert_score(genlab_store *s, int64_t run_id, const genlab_score_row *sc,
+                                  const char *fn)
 {
-    static const char fn[] = "genlab_store_score_add";
-    if (!s)
-        return GL_ERR_INVALID;
-    genlab_status st = gl_store_writable(s, fn);
-    if (st != GL_OK)
-        return st;
-    if (!sc || !sc->metric)
-        return gl_store_fail(s, GL_ERR_INVALID, fn, "no score or no metric name");
     char now[32];
     now_iso(now);
     sqlite3_stmt *q;
-    st = prepare(s,
-                 "INSERT INTO scores (run_id, step, metric, value, higher_is_better, n_samples, "
-                 "feature_extractor, extractor_sha256, ref_stats_id, resize, ref_split, "
-                 "n_splits, seed, protocol, created, std, n_real, ref_stats_sha256, "
-                 "genlab_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                 "?13, ?14, ?15, ?16, ?17, ?18, ?19)", fn, &q);
+    genlab_status st =
+        prepare(s,
+                "INSERT INTO scores (run_id, step, metric, value, higher_is_better, n_samples, "
+                "feature_extractor, extractor_sha256, ref_stats_id, resize, ref_split, "
+                "n_splits, seed, protocol, created, std, n_real, ref_stats_sha256, "
+                "genlab_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                "?13, ?14, ?15, ?16, ?17, ?18, ?19)", fn, &q);
     if (st != GL_OK)
         return st;
     int rc = SQLITE_OK;
@@ -1010,12 +1005,49 @@ genlab_status genlab_store_score_add(genlab_store *s, int64_t run_id, const genl
     char what[160];
     snprintf(what, sizeof what, "recording score \"%.64s\" of run %lld", sc->metric,
              (long long)run_id);
-    st = step_done(s, q, rc, fn, what);
+    return step_done(s, q, rc, fn, what);
+}
+
+genlab_status genlab_store_score_add(genlab_store *s, int64_t run_id, const genlab_score_row *sc,
+                                     int64_t *out_id)
+{
+    static const char fn[] = "genlab_store_score_add";
+    if (!s)
+        return GL_ERR_INVALID;
+    genlab_status st = gl_store_writable(s, fn);
     if (st != GL_OK)
+        return st;
+    if (!sc || !sc->metric)
+        return gl_store_fail(s, GL_ERR_INVALID, fn, "no score or no metric name");
+    if ((st = insert_score(s, run_id, sc, fn)) != GL_OK)
         return st;
     if (out_id)
         *out_id = sqlite3_last_insert_rowid(s->db);
     return gl_store_ok(s);
+}
+
+genlab_status genlab_store_scores_add(genlab_store *s, int64_t run_id,
+                                      const genlab_score_row *scores, size_t n)
+{
+    static const char fn[] = "genlab_store_scores_add";
+    if (!s)
+        return GL_ERR_INVALID;
+    genlab_status st = gl_store_writable(s, fn);
+    if (st != GL_OK)
+        return st;
+    if (n && !scores)
+        return gl_store_fail(s, GL_ERR_INVALID, fn, "scores is NULL");
+    for (size_t i = 0; i < n; i++)
+        if (!scores[i].metric)
+            return gl_store_fail(s, GL_ERR_INVALID, fn, "score %zu has no metric name", i);
+    st = gl_store_begin(s, fn, NULL);
+    for (size_t i = 0; st == GL_OK && i < n; i++)
+        st = insert_score(s, run_id, &scores[i], fn);
+    if (st == GL_OK)
+        st = gl_store_commit(s, fn, NULL);
+    else
+        gl_store_rollback(s);
+    return st == GL_OK ? gl_store_ok(s) : st;
 }
 
 /* sha256_file — digest (hex) and size of the file at path. */

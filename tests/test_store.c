@@ -324,6 +324,41 @@ START_TEST(test_migrate_v1_scores)
 }
 END_TEST
 
+/* an evaluation's scores go in together or not at all */
+START_TEST(test_scores_add)
+{
+    tu_dir d;
+    char db[128], uuid[37], buf[160];
+    tu_mkdir(&d);
+    tu_file(&d, "g.db", db, sizeof db);
+    genlab_store *s = tu_open(db, false);
+    int64_t id = begin_run(s, "gan", NULL, uuid);
+    genlab_score_row rows[] = {
+        {.step = 5, .metric = "fid", .value = 12.5, .n_samples = 100, .n_real = 200,
+         .protocol_json = "{\"metric\":\"inception\"}"},
+        {.step = 5, .metric = "kid", .value = 0.01, .n_samples = 100, .n_real = 200,
+         .has_std = true, .std = 0.002, .genlab_version = "9.9.9"},
+        {.step = 5, .metric = "is", .value = 3, .n_samples = 100, .protocol_json = "{broken"},
+    };
+    /* the third row's protocol is not JSON: the first two are not kept */
+    ck_assert_int_eq(genlab_store_scores_add(s, id, rows, 3), GL_ERR_DB);
+    assert_has(genlab_store_errmsg(s), "recording score \"is\"");
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM scores"), 0);
+    rows[1].metric = NULL;
+    ck_assert_int_eq(genlab_store_scores_add(s, id, rows, 2), GL_ERR_INVALID);
+    assert_has(genlab_store_errmsg(s), "score 1 has no metric name");
+    rows[1].metric = "kid";
+    ck_assert_int_eq(genlab_store_scores_add(s, id, rows, 2), GL_OK);
+    ck_assert_str_eq(genlab_store_errmsg(s), "");
+    ck_assert_str_eq(tu_text(db, "SELECT group_concat(printf('%s %g %s %d %s', metric, value, "
+                                 "coalesce(std, '-'), n_real, genlab_version = '9.9.9'), '; ') "
+                                 "FROM scores", buf, sizeof buf),
+                     "fid 12.5 - 200 0; kid 0.01 0.002 200 1");
+    genlab_store_close(s);
+    tu_rmdir(&d);
+}
+END_TEST
+
 /* open refusals: one row per kind of file that is not a usable store */
 typedef enum { MK_NEWER, MK_FOREIGN, MK_TEXT, MK_NODIR, MK_MISSING, MK_EMPTY } mk_kind;
 
@@ -1144,6 +1179,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_migrate);
     tcase_add_test(tc, test_migrate_failure);
     tcase_add_test(tc, test_migrate_v1_scores);
+    tcase_add_test(tc, test_scores_add);
     tcase_add_test(tc, test_open_refusals);
     suite_add_tcase(s, tc);
     tc = tcase_create("runs");

@@ -208,6 +208,13 @@ typedef struct genlab_score_row {
 genlab_status genlab_store_score_add(genlab_store *store, int64_t run_id,
                                      const genlab_score_row *score, int64_t *out_id);
 
+/* genlab_store_scores_add — insert n scores of run_id in one transaction:
+ * all or none (an evaluation's scores are recorded together). A score
+ * without metric is GL_ERR_INVALID (nothing written); else as
+ * genlab_store_score_add. */
+genlab_status genlab_store_scores_add(genlab_store *store, int64_t run_id,
+                                      const genlab_score_row *scores, size_t n);
+
 /* genlab_store_artifact_add — hash the file at path (SHA-256, nettle) and
  * record it as an artifact of run_id.
  * kind:       "checkpoint", "grid", "stats", ...
