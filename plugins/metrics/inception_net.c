@@ -59,8 +59,8 @@
 #define IC_CLASSES  1008
 #define IC_BN_EPS   0.001
 
-/* Images per forward: batch 50 at 299x299 needs about 5 GB of arena
- * (every activation of the forward is kept until the chunk is done); a
+/* Images per forward: the arena holds one block's temporaries at a time
+ * (forward()), about 27 MB per image at the peak, so 1.4 GB for 50; a
  * larger batch runs in chunks of this size. */
 #define IC_CHUNK 50
 
@@ -145,7 +145,8 @@ typedef struct ic_conv {
 /* forward of a block from its first conv (forward section) */
 typedef genlab_tensor *(*ic_block_fn)(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
 
-static genlab_tensor *stem_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+static genlab_tensor *conv_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+static genlab_tensor *conv_pool_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
 static genlab_tensor *a_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
 static genlab_tensor *b_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
 static genlab_tensor *c_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
@@ -156,7 +157,8 @@ static genlab_tensor *e2_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x
 #define CONVS(a) a, (int)(sizeof a / sizeof a[0])
 
 /* The blocks in order: torchvision's attribute name ("" for the stem,
- * whose convs are top-level modules), the input channels and the
+ * whose convs are top-level modules: each is a block of its own, with the
+ * max pool after it where there is one), the input channels and the
  * argument of the block's constructor. */
 static const struct ic_block {
     const char        *name;
@@ -165,7 +167,11 @@ static const struct ic_block {
     int                n_convs;
     ic_block_fn        forward;
 } blocks[] = {
-    {"",         3,    0,   CONVS(stem_convs), stem_fwd},
+    {"",         3,    0,   stem_convs + 0,    1, conv_fwd},
+    {"",         32,   0,   stem_convs + 1,    1, conv_fwd},
+    {"",         32,   0,   stem_convs + 2,    1, conv_pool_fwd},
+    {"",         64,   0,   stem_convs + 3,    1, conv_fwd},
+    {"",         80,   0,   stem_convs + 4,    1, conv_pool_fwd},
     {"Mixed_5b", 192,  32,  CONVS(a_convs),    a_fwd},
     {"Mixed_5c", 256,  64,  CONVS(a_convs),    a_fwd},
     {"Mixed_5d", 288,  64,  CONVS(a_convs),    a_fwd},
@@ -395,12 +401,15 @@ static genlab_tensor *avg_excl(genlab_ctx *ctx, genlab_tensor *x)
     return genlab_avg_pool2d_v2(ctx, x, 3, 1, 1, false);
 }
 
-static genlab_tensor *stem_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+static genlab_tensor *conv_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
 {
-    x = basic(ctx, &c[2], basic(ctx, &c[1], basic(ctx, &c[0], x)));
-    x = genlab_max_pool2d(ctx, x, 3, 2, 0);
-    x = basic(ctx, &c[4], basic(ctx, &c[3], x));
-    return genlab_max_pool2d(ctx, x, 3, 2, 0);
+    return basic(ctx, c, x);
+}
+
+/* the stem's convs before its two max pools */
+static genlab_tensor *conv_pool_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+{
+    return genlab_max_pool2d(ctx, basic(ctx, c, x), 3, 2, 0);
 }
 
 static genlab_tensor *a_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
@@ -490,17 +499,45 @@ typedef struct ic_net {
     genlab_tensor *fc_b;            /* (1008) */
 } ic_net;
 
-/* x (n, 3, 299, 299) -> pool3 features (n, 2048); *logits (n, 1008)
- * when logits is not NULL */
-static genlab_tensor *forward(genlab_ctx *ctx, const ic_net *net, genlab_tensor *x,
-                              genlab_tensor **logits)
+/* y kept past a rewind to mark: copied into a persistent tensor, which
+ * replaces *keep (the previous block's output, now read); NULL with the
+ * error on ctx */
+static genlab_tensor *keep_past(genlab_ctx *ctx, const genlab_ctx_mark *mark, genlab_tensor *y,
+                                genlab_tensor **keep)
+{
+    genlab_tensor *p = NULL;
+    if (y) {
+        int64_t shape[4];
+        for (int d = 0; d < 4; d++)
+            shape[d] = genlab_tensor_dim(y, d);
+        p = genlab_tensor_new_persistent(ctx, GL_F32, 4, shape);
+        if (p && genlab_tensor_copy_into(ctx, p, y) != GL_OK) {
+            genlab_tensor_free(p);
+            p = NULL;
+        }
+    }
+    genlab_ctx_rewind(ctx, mark);
+    genlab_tensor_free(*keep);
+    *keep = p;
+    return p;
+}
+
+/* x (n, 3, 299, 299), made after mark -> pool3 features (n, 2048) and
+ * *logits (n, 1008) when logits is not NULL, made after mark. Every
+ * activation kept would fill the arena with 215 MB per image; so each
+ * block's output is kept in a persistent tensor and everything else the
+ * block made is rewound. */
+static genlab_tensor *forward(genlab_ctx *ctx, const ic_net *net, const genlab_ctx_mark *mark,
+                              genlab_tensor *x, genlab_tensor **logits)
 {
     const ic_conv *c = net->conv;
-    for (int b = 0; b < IC_BLOCKS; c += blocks[b++].n_convs)
-        x = blocks[b].forward(ctx, c, x);
+    genlab_tensor *keep = NULL;
+    for (int b = 0; b < IC_BLOCKS && x; c += blocks[b++].n_convs)
+        x = keep_past(ctx, mark, blocks[b].forward(ctx, c, x), &keep);
     genlab_tensor *pool = genlab_global_avg_pool(ctx, x);
     if (logits)
         *logits = genlab_linear(ctx, pool, net->fc_w, net->fc_b);
+    genlab_tensor_free(keep);
     return pool;
 }
 
@@ -528,7 +565,8 @@ static genlab_status ic_features(genlab_ctx *ctx, mx_extractor *x, genlab_tensor
         int64_t m = n - start < IC_CHUNK ? n - start : IC_CHUNK;
         genlab_tensor *part = m == n ? images : genlab_slice(ctx, images, 0, start, m);
         genlab_tensor *lg = NULL;
-        genlab_tensor *pool = forward(ctx, net, mx_inception_preprocess(ctx, part, net->rule),
+        genlab_tensor *pool = forward(ctx, net, &mark,
+                                      mx_inception_preprocess(ctx, part, net->rule),
                                       logits ? &lg : NULL);
         if (pool && (!logits || lg)) {
             memcpy(feat + start * IC_FEATURES, genlab_tensor_f32(pool),
