@@ -424,9 +424,12 @@ START_TEST(test_kid_whole_sets)
     double whole, mean, std;
     ck_assert_int_eq(genlab_kid_mmd2(ctx, x->data, idx, y->data, idx, m, dim, &whole), GL_OK);
     ck_assert_int_eq(genlab_kid(ctx, x->data, m, y->data, m, dim, 10, m, 3, &mean, &std), GL_OK);
-    /* only the order of the float64 sums differs */
-    close_to("mean", mean, whole, 1e-12, 0.0);
-    close_to("std", std, 0.0, 0.0, 1e-12);
+    /* reordered rows change only roundings: of the float64 sums, and of
+     * float32 dot products where sgemm's kernels differ between block
+     * edges and interiors (~1e-7 relative; seen at 1e-8 without AVX-512);
+     * draws with replacement would spread the estimates by ~10% */
+    close_to("mean", mean, whole, 1e-6, 0.0);
+    close_to("std", std, 0.0, 0.0, 1e-6 * whole);
     genlab_ctx_destroy(ctx);
 }
 END_TEST
