@@ -262,11 +262,15 @@ static genlab_status npy_parse(genlab_ctx *ctx, const char *file, const char *me
     for (int i = 0; i < arr->ndim; i++)
         big |= __builtin_mul_overflow(numel, (uint64_t)arr->shape[i], &numel);
     char sbuf[GL_SHAPE_BUF];
-    if (big || numel > have / esize || numel * esize != have)
+    if (big || numel > have / esize)
+        return genlab_errorf(ctx, GL_ERR_FORMAT, "%s: member '%s': shape %s of '<f%zu' is "
+                             "larger than the member's %zu bytes of data", file, member,
+                             gl_dims_str(arr->ndim, arr->shape, sbuf, sizeof sbuf), esize, have);
+    if (numel * esize != have)
         return genlab_errorf(ctx, GL_ERR_FORMAT, "%s: member '%s': shape %s of '<f%zu' needs "
-                             "%s bytes of data, the member has %zu", file, member,
+                             "%llu bytes of data, the member has %zu", file, member,
                              gl_dims_str(arr->ndim, arr->shape, sbuf, sizeof sbuf), esize,
-                             big || numel > have / esize ? "more" : "other", have);
+                             (unsigned long long)(numel * esize), have);
     arr->data = malloc((size_t)(numel ? numel : 1) * sizeof(double));
     if (!arr->data)
         return genlab_errorf(ctx, GL_ERR_NOMEM, "%s: member '%s': out of memory for %llu values",

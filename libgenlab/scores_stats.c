@@ -38,9 +38,11 @@ struct genlab_feature_stats {
 genlab_status genlab_fstats_create(genlab_ctx *ctx, int64_t dim, genlab_feature_stats **out)
 {
     *out = NULL;
-    genlab_status st = gl_scores_check_size(ctx, "genlab_fstats_create", dim, dim);
-    if (st != GL_OK)
-        return st;
+    size_t bytes;
+    if (dim < 1 || dim > INT32_MAX ||
+        __builtin_mul_overflow((uint64_t)dim * (uint64_t)dim, sizeof(double), &bytes))
+        return genlab_errorf(ctx, GL_ERR_INVALID, "genlab_fstats_create: dim %lld (need 1 to "
+                             "2^31 - 1, and dim x dim doubles addressable)", (long long)dim);
     genlab_feature_stats *s = calloc(1, sizeof *s);
     if (s) {
         s->dim = dim;
