@@ -478,9 +478,10 @@ static const char protocol_check_sql[] =
     "    SELECT metric, 'splits or subsets', n_splits FROM s UNION ALL\n"
     "    SELECT metric, 'kid_subset_size', kid_subset_size FROM s UNION ALL\n"
     "    SELECT metric, 'pr_k', pr_k FROM s)\n"
-    "SELECT metric, field, group_concat(DISTINCT coalesce(value, 'none'))\n"
-    "  FROM f GROUP BY metric, field\n"
-    "HAVING count(DISTINCT coalesce(value, 'none')) > 1\n"
+    "SELECT metric, field, group_concat(v, ', ')\n"
+    "  FROM (SELECT DISTINCT metric, field, coalesce(value, 'none') AS v FROM f\n"
+    "         ORDER BY metric, field, v)\n"
+    " GROUP BY metric, field HAVING count(*) > 1\n"
     " ORDER BY metric, field";
 
 /* check_protocols — refuse (exit status 1, saying what differs) when the
