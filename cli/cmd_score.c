@@ -167,7 +167,8 @@ typedef struct eval_args {
     const char *db;
     int n_kv;                 /* KEY=VALUE arguments */
     char **kv;
-    char *owned[8];           /* values this file made (run refs resolved to files) */
+    char *owned[8];           /* arguments this file made (--weights, run refs resolved) */
+    int n_owned;
 } eval_args;
 
 /* parse_eval — --batch, --threads, --seed (NULL when not an option of the
@@ -196,7 +197,7 @@ static int parse_eval(const cli_help *help, const char *batch, const char *threa
 
 static void free_eval_args(eval_args *a)
 {
-    for (size_t i = 0; i < sizeof a->owned / sizeof a->owned[0]; i++)
+    for (int i = 0; i < a->n_owned; i++)
         free(a->owned[i]);
 }
 
@@ -257,29 +258,51 @@ static bool newest_ckpt(const cli_help *help, const char *db, const char *ref, c
     return ok;
 }
 
+/* set_kv — make "key=value" argument i of a (i == a->n_kv appends it: the
+ * caller made room); false when out of memory or of owned slots */
+static bool set_kv(eval_args *a, int i, const char *key, size_t klen, const char *value)
+{
+    if (a->n_owned == (int)(sizeof a->owned / sizeof a->owned[0]))
+        return false;
+    char *s = malloc(klen + strlen(value) + 2);
+    if (!s)
+        return false;
+    sprintf(s, "%.*s=%s", (int)klen, key, value);
+    a->kv[i] = a->owned[a->n_owned++] = s;
+    a->n_kv += i == a->n_kv;
+    return true;
+}
+
 /* weights_from_runs — NAME.weights=RUN (not a file, but a run id or uuid
  * prefix) becomes that run's newest checkpoint, so `classifier.weights=2`
  * names the classifier trained by run 2. Returns -1, or an exit status. */
 static int weights_from_runs(const cli_help *help, eval_args *a)
 {
-    size_t owned = 0;
     for (int i = 0; i < a->n_kv; i++) {
         const char *eq = strchr(a->kv[i], '=');
         size_t klen = (size_t)(eq - a->kv[i]);
         if (klen < 8 || strncmp(eq - 8, ".weights", 8) != 0 || access(eq + 1, F_OK) == 0)
             continue;
         char path[PATH_MAX];
-        if (!newest_ckpt(help, cli_db_path(a->db), eq + 1, path, sizeof path))
-            continue;
-        if (owned == sizeof a->owned / sizeof a->owned[0])
-            return cli_usage_error(help, "too many NAME.weights=RUN arguments");
-        char *s = malloc(klen + 2 + strlen(path));
-        if (!s)
+        if (newest_ckpt(help, cli_db_path(a->db), eq + 1, path, sizeof path) &&
+            !set_kv(a, i, a->kv[i], klen, path))
             return cli_fail(help, "out of memory");
-        sprintf(s, "%.*s=%s", (int)klen, a->kv[i], path);
-        a->kv[i] = a->owned[owned++] = s;
     }
     return -1;
+}
+
+/* weights_option — --weights FILE as the argument NAME.weights=FILE for the
+ * extractor NAME (argv has room after the KEY=VALUE arguments: the option
+ * itself took two slots there). Returns -1, or an exit status. */
+static int weights_option(const cli_help *help, eval_args *a, const char *ext, const char *file)
+{
+    char key[80];
+    snprintf(key, sizeof key, "%s.weights", ext);
+    if (!file)
+        return -1;
+    if (given(a, key))
+        return cli_usage_error(help, "--weights and %s both given", key);
+    return set_kv(a, a->n_kv, key, strlen(key), file) ? -1 : cli_fail(help, "out of memory");
 }
 
 /* ---- the evaluation ---- */
@@ -765,23 +788,11 @@ int cmd_stats(int argc, char **argv)
     a.db = db;
     if (rc < 0)
         rc = check_scopes(&stats_help, &a, (const char *const[]){"dataset", ext, NULL});
-    char wkey[80];
-    snprintf(wkey, sizeof wkey, "%s.weights", ext);
-    if (rc < 0 && weights && given(&a, wkey))
-        rc = cli_usage_error(&stats_help, "--weights and %s both given", wkey);
-    if (rc >= 0)
+    if (rc < 0)
+        rc = weights_option(&stats_help, &a, ext, weights);
+    if (rc >= 0) {
+        free_eval_args(&a);
         return rc;
-    /* --weights is NAME.weights=FILE, put among the KEY=VALUE arguments
-     * (argv has room: the options were moved behind the arguments) */
-    char *wkv = NULL;
-    if (weights) {
-        wkv = malloc(strlen(wkey) + strlen(weights) + 2);
-        if (!wkv)
-            return cli_fail(&stats_help, "out of memory");
-        sprintf(wkv, "%s=%s", wkey, weights);
-        a.owned[sizeof a.owned / sizeof a.owned[0] - 1] = wkv;
-        argv[1 + npos] = wkv;
-        a.n_kv++;
     }
     eval e = {0};
     source s = {0};
@@ -1034,8 +1045,10 @@ int cmd_score(int argc, char **argv)
                              "inception.ref=FILE and classifier.ref=FILE instead");
     if (rc < 0 && !cli_run_ref_valid(argv[1]))
         rc = cli_usage_error(&score_help, "'%s' is neither a run id nor a uuid (prefix)", argv[1]);
-    if (rc >= 0)
+    if (rc >= 0) {
+        free_eval_args(&a);
         return rc;
+    }
     eval e = {0};
     source fake = {0}, real = {0};
     metric ms[2] = {{0}};
@@ -1181,20 +1194,11 @@ int cmd_fid(int argc, char **argv)
     a.db = db;
     if (rc < 0)
         rc = check_scopes(&fid_help, &a, (const char *const[]){"dataset", ext, NULL});
-    char wkey[80];
-    snprintf(wkey, sizeof wkey, "%s.weights", ext);
-    if (rc < 0 && weights && given(&a, wkey))
-        rc = cli_usage_error(&fid_help, "--weights and %s both given", wkey);
-    if (rc >= 0)
+    if (rc < 0)
+        rc = weights_option(&fid_help, &a, ext, weights);
+    if (rc >= 0) {
+        free_eval_args(&a);
         return rc;
-    if (weights) {   /* as in stats: NAME.weights=FILE among the arguments */
-        char *wkv = malloc(strlen(wkey) + strlen(weights) + 2);
-        if (!wkv)
-            return cli_fail(&fid_help, "out of memory");
-        sprintf(wkv, "%s=%s", wkey, weights);
-        a.owned[sizeof a.owned / sizeof a.owned[0] - 1] = wkv;
-        argv[1 + npos] = wkv;
-        a.n_kv++;
     }
     const char *A = argv[1], *B = argv[2];
     eval e = {0};
