@@ -1119,6 +1119,13 @@ int cmd_score(int argc, char **argv)
 
 /* ---- fid ---- */
 
+/* print_fid — the value on stdout, 6 decimals; a round-off negative that
+ * rounds to zero prints as 0, not -0 */
+static void print_fid(double v)
+{
+    printf("%.6f\n", v < 0 && v > -5e-7 ? 0.0 : v);
+}
+
 /* fid_of_files — the FID of two .npz files, no extractor involved */
 static int fid_of_files(const eval *e, const char *a, const char *b)
 {
@@ -1147,7 +1154,7 @@ static int fid_of_files(const eval *e, const char *a, const char *b)
                                           mu[1]->data, sigma[1]->data, &v) != GL_OK)
         rc = ctx_fail(e, "");
     if (rc < 0) {
-        printf("%.6f\n", v);
+        print_fid(v);
         fprintf(stderr, "genlab fid: %s against %s (%lld features)\n", a, b,
                 (long long)mu[0]->shape[0]);
         rc = CLI_EXIT_OK;
@@ -1225,7 +1232,7 @@ int cmd_fid(int argc, char **argv)
     if (rc < 0 && m.mi->compute(e.ctx, m.state, sc, 1, &k) != GL_OK)
         rc = ctx_fail(&e, "");
     if (rc < 0) {
-        printf("%.6f\n", sc[0].value);
+        print_fid(sc[0].value);
         fprintf(stderr, "genlab fid: %s against %s; extractor %s (weights sha256 %.16s...), "
                 "resize %s\n", file ? file : s[0].desc, s[1].desc,
                 proto_str(&m, "feature_extractor"), proto_str(&m, "weights_sha256"),

@@ -457,7 +457,7 @@ static genlab_status mx_compute(genlab_ctx *ctx, void *state, genlab_score *scor
                              "asked for", c, max, want);
     int64_t nf = m->n[GL_SET_FAKE], nr = m->n[GL_SET_REAL];
     genlab_status st = GL_OK;
-    genlab_score s = {.n_samples = nf};
+    genlab_score s;
     if (m->scores & S_FID) {
         s = (genlab_score){.name = m->names[0], .n_samples = nf, .n_real = m->ref ? 0 : nr};
         if ((st = fid(ctx, m, &s.value)) != GL_OK)
