@@ -39,6 +39,9 @@ int cmd_plugins(int argc, char **argv);    /* cmd_plugins.c */
 int cmd_selftest(int argc, char **argv);   /* cmd_selftest.c */
 int cmd_sample(int argc, char **argv);     /* cmd_sample.c */
 int cmd_interpolate(int argc, char **argv);
+int cmd_stats(int argc, char **argv);      /* cmd_score.c */
+int cmd_score(int argc, char **argv);
+int cmd_fid(int argc, char **argv);
 
 /* 130 = 128 + SIGINT, what a shell reports for a program killed by Ctrl-C:
  * a run stopped by a signal ends cleanly but exits as if it had been */

@@ -202,10 +202,11 @@ static const struct show_section {
      "      FROM metrics WHERE run_id = %lld)\n"
      " WHERE rn = 1 ORDER BY key", false},
     {"scores",
-     "SELECT step, metric, value,\n"
+     "SELECT step, metric, value, std,\n"
      "       CASE higher_is_better WHEN 1 THEN 'higher' ELSE 'lower' END AS better,\n"
-     "       n_samples, feature_extractor, substr(extractor_sha256, 1, 12) AS extractor,\n"
-     "       ref_stats_id, resize, ref_split, n_splits, seed, protocol\n"
+     "       n_samples, n_real, feature_extractor, substr(extractor_sha256, 1, 12) AS weights,\n"
+     "       ref_stats_id, substr(ref_stats_sha256, 1, 12) AS ref_sha256, resize, ref_split,\n"
+     "       n_splits, seed, genlab_version, protocol\n"
      "  FROM scores WHERE run_id = %lld ORDER BY metric, step, id", false},
     {"artifacts",
      "SELECT kind, path, sha256, bytes, created FROM artifacts WHERE run_id = %lld ORDER BY id",
@@ -233,7 +234,7 @@ int cmd_show(int argc, char **argv)
     if (rc == CLI_EXIT_OK) {
         for (size_t i = 0; rc == CLI_EXIT_OK && i < sizeof sections / sizeof sections[0]; i++) {
             const struct show_section *sec = &sections[i];
-            char sql[512];
+            char sql[1024];
             snprintf(sql, sizeof sql, sec->sql, id);
             printf("%s%s:\n", i ? "\n" : "", sec->title);
             long long n;
@@ -295,7 +296,7 @@ static void report_more(FILE *out);
 
 static const cli_help report_help = {
     .command = "report",
-    .synopsis = "genlab report [--db FILE] [--format FMT] NAME",
+    .synopsis = "genlab report [--db FILE] [--format FMT] [--mixed-protocols] NAME",
     .body =
         "Runs the report NAME: the SQL file NAME.sql from the user's report directory\n"
         "($XDG_CONFIG_HOME/genlab/reports, else ~/.config/genlab/reports) or, when it\n"
@@ -303,7 +304,16 @@ static const cli_help report_help = {
         "read-only, like `genlab query`. To change a report, copy it to the user's\n"
         "directory and edit it there.\n"
         "\n"
+        "A report that reads the scores table is refused (exit status 1) when one\n"
+        "metric's scores were measured under different protocols, since it would put\n"
+        "numbers that cannot be compared in one column: the message names the metric\n"
+        "and what differs (feature extractor, its weights, resize rule, reference\n"
+        "statistics or split, generated or real image counts, splits or subsets, KID's\n"
+        "subset size, k). Seeds and genlab versions may differ. --mixed-protocols\n"
+        "runs it anyway.\n"
+        "\n"
         "options:\n" DB_OPTION_HELP FORMAT_OPTION_HELP
+        "  --mixed-protocols  run a report over scores of different protocols\n"
         "\n"
         "examples:\n"
         "  genlab report best_scores --format markdown\n"
@@ -389,10 +399,139 @@ static void report_more(FILE *out)
         fprintf(out, "  %-20s %s/%s.sql\n", entries[i].name, entries[i].dir, entries[i].name);
 }
 
+/* reads_scores — the SQL file at path mentions the table scores outside
+ * its comments (a word of its own: best_scores is another name) */
+static bool reads_scores(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true;   /* unreadable here: the store reports that; check anyway */
+    bool found = false, word = false;
+    int c, prev = 0;
+    char tok[8];
+    size_t n = 0;
+    while (!found && (c = fgetc(f)) != EOF) {
+        if (c == '-' && prev == '-') {   /* a comment to the end of the line */
+            while ((c = fgetc(f)) != EOF && c != '\n')
+                ;
+            prev = 0;
+            n = 0;
+            continue;
+        }
+        bool ident = c == '_' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+        if (ident) {
+            if (!word)
+                n = 0;
+            if (n < sizeof tok)
+                tok[n] = (char)(c | 32);
+            n++;
+        } else if (word) {
+            found = n == 6 && !memcmp(tok, "scores", 6);
+        }
+        word = ident;
+        prev = c;
+    }
+    found = found || (word && n == 6 && !memcmp(tok, "scores", 6));
+    fclose(f);
+    return found;
+}
+
+/* What the protocol check collects: one line per metric and field. */
+typedef struct mixed {
+    int  n;
+    char lines[4096];
+} mixed;
+
+static int mixed_row(void *user, int ncol, const char *const *names, const char *const *values)
+{
+    (void)ncol, (void)names;
+    mixed *m = user;
+    size_t used = strlen(m->lines);
+    if (m->n++ < 20)
+        snprintf(m->lines + used, sizeof m->lines - used, "  %s: %s differs (%s)\n", values[0],
+                 values[1], values[2]);
+    return 0;
+}
+
+/* The fields of a score's protocol that must agree for two scores of one
+ * metric to share a column (the seed and the genlab version may differ);
+ * KID's subset size and PR's k from the protocol JSON, for those scores
+ * only (one metric instance's protocol lists the parameters of all its
+ * scores). */
+static const char protocol_check_sql[] =
+    "WITH s AS (SELECT metric, feature_extractor, extractor_sha256, resize, ref_stats_id,\n"
+    "                  ref_stats_sha256, ref_split, n_samples, n_real, n_splits,\n"
+    "                  CASE WHEN metric LIKE '%kid' THEN\n"
+    "                      json_extract(protocol, '$.kid_subset_size') END AS kid_subset_size,\n"
+    "                  CASE WHEN metric LIKE '%precision' OR metric LIKE '%recall' THEN\n"
+    "                      json_extract(protocol, '$.pr_k') END AS pr_k\n"
+    "             FROM scores WHERE protocol IS NULL OR json_valid(protocol)),\n"
+    "f(metric, field, value) AS (\n"
+    "    SELECT metric, 'feature extractor', feature_extractor FROM s UNION ALL\n"
+    "    SELECT metric, 'weights sha256', substr(extractor_sha256, 1, 12) FROM s UNION ALL\n"
+    "    SELECT metric, 'resize', resize FROM s UNION ALL\n"
+    "    SELECT metric, 'reference statistics', ref_stats_id FROM s UNION ALL\n"
+    "    SELECT metric, 'reference sha256', substr(ref_stats_sha256, 1, 12) FROM s UNION ALL\n"
+    "    SELECT metric, 'reference split', ref_split FROM s UNION ALL\n"
+    "    SELECT metric, 'n_samples', n_samples FROM s UNION ALL\n"
+    "    SELECT metric, 'n_real', n_real FROM s UNION ALL\n"
+    "    SELECT metric, 'splits or subsets', n_splits FROM s UNION ALL\n"
+    "    SELECT metric, 'kid_subset_size', kid_subset_size FROM s UNION ALL\n"
+    "    SELECT metric, 'pr_k', pr_k FROM s)\n"
+    "SELECT metric, field, group_concat(v, ', ')\n"
+    "  FROM (SELECT DISTINCT metric, field, coalesce(value, 'none') AS v FROM f\n"
+    "         ORDER BY metric, field, v)\n"
+    " GROUP BY metric, field HAVING count(*) > 1\n"
+    " ORDER BY metric, field";
+
+/* check_protocols — refuse (exit status 1, saying what differs) when the
+ * store holds scores of one metric under different protocols; -1 when it
+ * does not */
+static int check_protocols(genlab_store *s, const char *report)
+{
+    mixed m = {0};
+    if (genlab_store_query(s, protocol_check_sql, mixed_row, &m) != GL_OK)
+        return cli_fail(&report_help, "checking the scores' protocols: %s",
+                        genlab_store_errmsg(s));
+    if (!m.n)
+        return -1;
+    cli_fail(&report_help, "report '%s' reads the scores table, where scores of one metric "
+             "were measured under different protocols; it would put them in one column:",
+             report);
+    fputs(m.lines, stderr);
+    if (m.n > 20)
+        fprintf(stderr, "  (and %d more)\n", m.n - 20);
+    fprintf(stderr, "Keep to one protocol (genlab query ... WHERE ...), or run it with "
+            "--mixed-protocols to mix them anyway.\n");
+    return CLI_EXIT_FAILURE;
+}
+
+/* take_flag — remove the value-less option flag from argv (before "--");
+ * whether it was there */
+static bool take_flag(int *argc, char **argv, const char *flag)
+{
+    bool seen = false;
+    int j = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (!strcmp(argv[i], "--")) {
+            while (i < *argc)
+                argv[j++] = argv[i++];
+            break;
+        }
+        if (!strcmp(argv[i], flag))
+            seen = true;
+        else
+            argv[j++] = argv[i];
+    }
+    *argc = j;
+    return seen;
+}
+
 int cmd_report(int argc, char **argv)
 {
     const char *db = NULL, *format = "table";
     const cli_option opts[] = {{"db", &db}, {"format", &format}, {NULL, NULL}};
+    bool mixed_ok = take_flag(&argc, argv, "--mixed-protocols");
     int npos, rc = cli_parse(&report_help, argc, argv, opts, &npos);
     if (rc >= 0)
         return rc;
@@ -408,8 +547,10 @@ int cmd_report(int argc, char **argv)
     report_entry entries[MAX_REPORTS];
     size_t n = list_reports(dirs, ndir, entries, MAX_REPORTS);
     bool known = false;
+    char path[4096 + 80] = "";
     for (size_t i = 0; i < n && !known; i++)
-        known = !strcmp(entries[i].name, name);
+        if ((known = !strcmp(entries[i].name, name)))
+            snprintf(path, sizeof path, "%s/%s.sql", entries[i].dir, name);
     if (!known) {
         cli_fail(&report_help, "no report '%s' in %s%s%s", name, dirs[0], ndir > 1 ? " or " : "",
                  ndir > 1 ? dirs[1] : "");
@@ -422,9 +563,12 @@ int cmd_report(int argc, char **argv)
     /* the installed directory is the store's own fallback: pass only the user's */
     const char *user_dirs[2] = {ndir > 1 ? dirs[0] : NULL, NULL};
     genlab_store *s = cli_store_open(&report_help, cli_db_path(db), true);
-    rc = s ? print_result(&report_help, s, fmt,
-                          &(rows_source){.report = name, .dirs = user_dirs, .what = ""})
-           : CLI_EXIT_FAILURE;
+    rc = s ? -1 : CLI_EXIT_FAILURE;
+    if (rc < 0 && !mixed_ok && reads_scores(path))
+        rc = check_protocols(s, name);
+    if (rc < 0)
+        rc = print_result(&report_help, s, fmt,
+                          &(rows_source){.report = name, .dirs = user_dirs, .what = ""});
     genlab_store_close(s);
     return rc;
 }

@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: MIT
 --
--- schema.sql — the genlab experiment store, schema version 1.
+-- schema.sql — the genlab experiment store, schema version 2.
 --
 -- This file creates a new, empty store. libgenlab embeds it at build time and
 -- runs it inside one transaction; it is installed too, so that
@@ -88,7 +88,12 @@ CREATE TABLE scores (
     n_splits           INTEGER,              -- sample splits (Inception Score), 1 otherwise
     seed               INTEGER,              -- sampling seed
     protocol           TEXT    CHECK (protocol IS NULL OR json_valid(protocol)),
-    created            TEXT    NOT NULL
+    created            TEXT    NOT NULL,
+    -- schema version 2 (appended, where the migration's ALTER TABLE puts them)
+    std                REAL,                 -- spread over splits/subsets (IS, KID); NULL: none
+    n_real             INTEGER,              -- real images used; NULL: none, or a reference file
+    ref_stats_sha256   TEXT,                 -- SHA-256 of the reference statistics file
+    genlab_version     TEXT                  -- the genlab that measured the score
 );
 CREATE INDEX scores_run    ON scores(run_id, metric, step);
 CREATE INDEX scores_metric ON scores(metric, feature_extractor, n_samples);
@@ -108,4 +113,4 @@ CREATE INDEX artifacts_sha256 ON artifacts(sha256);
 
 -- ---- identity and version ----
 PRAGMA application_id = 1196179778;   -- 0x474C4142, "GLAB": marks the file as a genlab store
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;

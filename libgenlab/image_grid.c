@@ -32,16 +32,12 @@ genlab_grid_options genlab_grid_defaults(void)
  * (make_grid's norm_ip: clamp, subtract lo, divide by hi - lo; save_image:
  * times 255, plus 0.5, clamp, truncate) so that grids match torchvision's
  * byte for byte. */
-typedef struct value_map {
-    float lo, hi, range;
-} value_map;
-
-static uint8_t to_byte(const value_map *m, float v)
+uint8_t genlab_image_quantize(float v, float lo, float hi)
 {
     if (isnan(v))
         return 0;
-    v = v < m->lo ? m->lo : v > m->hi ? m->hi : v;
-    float t = (v - m->lo) / m->range;
+    v = v < lo ? lo : v > hi ? hi : v;
+    float t = (v - lo) / (hi - lo);
     /* two statements: no fused multiply-add, as in torch's two ops */
     float s = t * 255.0f;
     s += 0.5f;
@@ -75,7 +71,6 @@ static genlab_status tile(genlab_ctx *ctx, const char *op, const float *x, int64
         return st;
     int64_t width = out->width;
     memset(out->data, opt->pad_value, (size_t)out->width * out->height * c);
-    value_map m = {opt->lo, opt->hi, opt->hi - opt->lo};
     for (int64_t row = 0; row < cells->rows; row++)
         for (int64_t col = 0; col < cells->cols; col++) {
             int64_t k = row * cells->row_step + col * cells->col_step;
@@ -86,7 +81,8 @@ static genlab_status tile(genlab_ctx *ctx, const char *op, const float *x, int64
             for (int64_t y = 0; y < h; y++)
                 for (int64_t i = 0; i < w; i++)
                     for (int64_t ch = 0; ch < c; ch++)
-                        dst[(y * width + i) * c + ch] = to_byte(&m, img[(ch * h + y) * w + i]);
+                        dst[(y * width + i) * c + ch] =
+                            genlab_image_quantize(img[(ch * h + y) * w + i], opt->lo, opt->hi);
         }
     return GL_OK;
 }

@@ -14,11 +14,16 @@
  * torchvision's PIL path feed their networks. RGBA is resized with
  * premultiplied alpha, as Pillow's Image.resize does.
  *
- * Not here: choosing the output size (the dataset pipeline does that in
- * imageset.c), float images, Pillow's reducing_gap shortcut (off by default
- * in Image.resize, and not exact).
+ * Float planes (Pillow's mode "F", what clean-fid resizes) share the
+ * windows and weights, without the fixed point: double sums of the
+ * normalised weights, rounded to float after each pass, as Pillow's 32bpc
+ * passes do (genlab_image_resize_f32).
  *
- * Sections: filters, weight tables, passes, alpha, resize.
+ * Not here: choosing the output size (the dataset pipeline does that in
+ * imageset.c), Pillow's reducing_gap shortcut (off by default in
+ * Image.resize, and not exact).
+ *
+ * Sections: filters, weight tables, passes, alpha, float planes, resize.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -85,25 +90,30 @@ const char *genlab_resize_filter_name(genlab_resize_filter filter)
 #define PRECISION_BITS 22
 
 /* The windows of one pass: output i reads `count[i]` inputs from
- * `first[i]`, with weights k[i * ksize .. + count[i]). */
+ * `first[i]`, with weights w[i * ksize .. + count[i]) (normalised to sum
+ * to 1, zero past count: Pillow's precompute_coeffs) or, for 8-bit
+ * images, their fixed-point k (Pillow's normalize_coeffs_8bpc). */
 typedef struct gl_taps {
     int32_t  ksize;
     int32_t *first, *count;   /* (n_out,) */
-    int32_t *k;               /* (n_out, ksize) fixed-point weights */
+    double  *w;               /* (n_out, ksize) */
+    int32_t *k;               /* (n_out, ksize); NULL for float images */
 } gl_taps;
 
 static void taps_free(gl_taps *t)
 {
     free(t->first);
+    free(t->w);
     free(t->k);
     *t = (gl_taps){0};
 }
 
 /* taps_build — the windows for resampling n_in pixels to n_out with f, as
- * Pillow's precompute_coeffs and normalize_coeffs_8bpc compute them (the
- * same double arithmetic, the same float box edge, the same truncations).
- * Returns false when out of memory. */
-static bool taps_build(int32_t n_in, int32_t n_out, const gl_filter *f, gl_taps *t)
+ * Pillow's precompute_coeffs computes them (the same double arithmetic,
+ * the same float box edge, the same truncations), and with fixed, their
+ * fixed-point weights as normalize_coeffs_8bpc rounds them. Returns false
+ * when out of memory. */
+static bool taps_build(int32_t n_in, int32_t n_out, const gl_filter *f, bool fixed, gl_taps *t)
 {
     *t = (gl_taps){0};
     /* Pillow passes the box edge as a float (exact below 2^24 pixels) */
@@ -115,10 +125,10 @@ static bool taps_build(int32_t n_in, int32_t n_out, const gl_filter *f, gl_taps 
     int32_t ksize = (int32_t)ceil(support) * 2 + 1;
     t->ksize = ksize;
     t->first = malloc(2 * (size_t)n_out * sizeof *t->first);
-    t->k = malloc((size_t)n_out * ksize * sizeof *t->k);
-    double *w = malloc((size_t)ksize * sizeof *w);
-    if (!t->first || !t->k || !w) {
-        free(w);
+    t->w = malloc((size_t)n_out * ksize * sizeof *t->w);
+    if (fixed)
+        t->k = malloc((size_t)n_out * ksize * sizeof *t->k);
+    if (!t->first || !t->w || (fixed && !t->k)) {
         taps_free(t);
         return false;
     }
@@ -135,22 +145,23 @@ static bool taps_build(int32_t n_in, int32_t n_out, const gl_filter *f, gl_taps 
         if (hi > n_in)
             hi = n_in;
         int32_t n = hi - lo;
-        double sum = 0.0;
+        double *w = t->w + (size_t)i * ksize, sum = 0.0;
         for (int32_t j = 0; j < n; j++) {
             w[j] = f->f((j + lo - center + 0.5) * ss);
             sum += w[j];
         }
-        int32_t *k = t->k + (size_t)i * ksize;
-        for (int32_t j = 0; j < ksize; j++) {
+        for (int32_t j = 0; j < ksize; j++)
             /* Pillow leaves the weights as they are when they sum to 0 */
-            double v = j >= n ? 0.0 : sum != 0.0 ? w[j] / sum : w[j];
-            k[j] = (int32_t)(v < 0 ? -0.5 + v * (1 << PRECISION_BITS)
-                                   : 0.5 + v * (1 << PRECISION_BITS));
+            w[j] = j >= n ? 0.0 : sum != 0.0 ? w[j] / sum : w[j];
+        if (fixed) {
+            int32_t *k = t->k + (size_t)i * ksize;
+            for (int32_t j = 0; j < ksize; j++)
+                k[j] = (int32_t)(w[j] < 0 ? -0.5 + w[j] * (1 << PRECISION_BITS)
+                                          : 0.5 + w[j] * (1 << PRECISION_BITS));
         }
         t->first[i] = lo;
         t->count[i] = n;
     }
-    free(w);
     return true;
 }
 
@@ -239,6 +250,105 @@ static void unpremultiply(uint8_t *px, size_t n)
     }
 }
 
+/* ---- float planes ---- */
+
+/* The passes of Pillow's ImagingResampleHorizontal_32bpc and
+ * ImagingResampleVertical_32bpc for FLOAT32 images: each output is a
+ * double sum, from 0.0, of float input times double weight in window
+ * order, stored as float. */
+static void resample_f32_h(const float *in, int32_t w_in, int32_t rows, float *out, int32_t w_out,
+                           const gl_taps *t)
+{
+    for (int32_t y = 0; y < rows; y++) {
+        const float *src = in + (size_t)y * w_in;
+        for (int32_t x = 0; x < w_out; x++) {
+            const double *k = t->w + (size_t)x * t->ksize;
+            const float *p = src + t->first[x];
+            double acc = 0.0;
+            for (int32_t j = 0; j < t->count[x]; j++)
+                acc += p[j] * k[j];
+            out[(size_t)y * w_out + x] = (float)acc;
+        }
+    }
+}
+
+/* whole rows at a time, as resample_rows: the same sums in the same order */
+static void resample_f32_v(const float *in, int32_t width, float *out, int32_t h_out,
+                           const gl_taps *t, double *restrict acc)
+{
+    for (int32_t i = 0; i < h_out; i++) {
+        const double *k = t->w + (size_t)i * t->ksize;
+        const float *src = in + (size_t)t->first[i] * width;
+        for (int32_t b = 0; b < width; b++)
+            acc[b] = 0.0;
+        for (int32_t j = 0; j < t->count[i]; j++) {
+            const float *restrict row = src + (size_t)j * width;
+            double kj = k[j];
+            for (int32_t b = 0; b < width; b++)
+                acc[b] += row[b] * kj;
+        }
+        float *restrict dst = out + (size_t)i * width;
+        for (int32_t b = 0; b < width; b++)
+            dst[b] = (float)acc[b];
+    }
+}
+
+genlab_status genlab_image_resize_f32(genlab_ctx *ctx, const float *in, int32_t width,
+                                      int32_t height, int32_t out_width, int32_t out_height,
+                                      genlab_resize_filter filter, float *out)
+{
+    const char *op = "image_resize_f32";
+    if ((unsigned)filter >= sizeof filters / sizeof filters[0])
+        return genlab_errorf(ctx, GL_ERR_INVALID, "%s: unknown filter %d", op, (int)filter);
+    genlab_status st = gl_image_check_size(ctx, op, width, height);
+    if (st == GL_OK)
+        st = gl_image_check_size(ctx, op, out_width, out_height);
+    if (st != GL_OK)
+        return st;
+    const gl_filter *f = &filters[filter];
+    bool need_h = out_width != width, need_v = out_height != height;
+    gl_taps th = {0}, tv = {0};
+    float *tmp = NULL;
+    double *acc = NULL;
+    st = GL_ERR_NOMEM;
+    if ((need_h && !taps_build(width, out_width, f, false, &th)) ||
+        (need_v && !taps_build(height, out_height, f, false, &tv)))
+        goto done;
+    /* only the rows the vertical pass reads go through the horizontal one */
+    int32_t y0 = 0, rows = height;
+    if (need_v) {
+        y0 = tv.first[0];
+        rows = tv.first[out_height - 1] + tv.count[out_height - 1] - y0;
+        for (int32_t i = 0; i < out_height; i++)
+            tv.first[i] -= y0;
+    }
+    const float *src = in + (size_t)y0 * width;
+    if (need_h) {
+        float *dst = out;
+        if (need_v && !(dst = tmp = malloc((size_t)out_width * rows * sizeof *tmp)))
+            goto done;
+        resample_f32_h(src, width, rows, dst, out_width, &th);
+        src = dst;
+    }
+    if (need_v) {
+        if (!(acc = malloc((size_t)out_width * sizeof *acc)))
+            goto done;
+        resample_f32_v(src, out_width, out, out_height, &tv, acc);
+    }
+    if (!need_h && !need_v)
+        memcpy(out, in, (size_t)width * height * sizeof *out);
+    st = GL_OK;
+done:
+    free(tmp);
+    free(acc);
+    taps_free(&th);
+    taps_free(&tv);
+    if (st != GL_OK)
+        genlab_errorf(ctx, st, "%s: out of memory resizing %d x %d to %d x %d", op, width,
+                      height, out_width, out_height);
+    return st;
+}
+
 /* ---- resize ---- */
 
 /* resample — in to out's size (out allocated): the two passes of Pillow's
@@ -258,8 +368,8 @@ static genlab_status resample(genlab_ctx *ctx, const genlab_image *in, genlab_im
     uint8_t *tin = NULL, *tout = NULL, *tmp = NULL;
     int32_t *acc = NULL;
     genlab_status st = GL_ERR_NOMEM;
-    if ((need_h && !taps_build(in->width, W, f, &th)) ||
-        (need_v && !taps_build(in->height, H, f, &tv)))
+    if ((need_h && !taps_build(in->width, W, f, true, &th)) ||
+        (need_v && !taps_build(in->height, H, f, true, &tv)))
         goto done;
     /* only the rows the vertical pass reads go through the horizontal one */
     int32_t y0 = 0, rows = in->height;

@@ -25,11 +25,15 @@
  *     (n, stride) and slicing phase 0; finally scale 1/k^2. Zero padding
  *     gives count_include_pad. This costs about 2k copies of the stride-1
  *     map, fine for the small kernels (3x3 blurs) that take this path.
+ * Without count_include_pad (genlab_avg_pool2d_v2) the same window sums
+ * are divided by a constant map of each window's count of entries inside
+ * x (PyTorch divides the sum too), so the backward is the division's.
  *
  * Sections: validation, nearest, bilinear, gather and scatter, max pooling,
  * average pooling, global pools.
  */
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "internal.h"
 
@@ -370,7 +374,38 @@ static genlab_tensor *box_sum_axis(genlab_ctx *ctx, genlab_tensor *x, int axis, 
     return genlab_reshape(ctx, acc, 4, out);
 }
 
-genlab_tensor *genlab_avg_pool2d(genlab_ctx *ctx, genlab_tensor *x, int k, int stride, int pad)
+/* (1, 1, Ho, Wo): how many entries of x each window covers, the padding
+ * left out (PyTorch's divide_factor without count_include_pad). A constant:
+ * no tape node. */
+static genlab_tensor *window_counts(genlab_ctx *ctx, const genlab_pool_desc *d)
+{
+    int64_t s[4] = {1, 1, d->ho, d->wo};
+    genlab_tensor *c = gl_new(ctx, GL_F32, 4, s);
+    if (!c)
+        return NULL;
+    /* on the host, then to the backend: a map of Ho x Wo small integers */
+    float *host = malloc((size_t)(d->ho * d->wo) * sizeof *host);
+    if (!host) {
+        genlab_errorf(ctx, GL_ERR_NOMEM, "avg_pool2d: out of memory for a %lld x %lld count map",
+                      (long long)d->ho, (long long)d->wo);
+        return NULL;
+    }
+    for (int64_t i = 0; i < d->ho; i++) {
+        int64_t h0 = i * d->stride - d->pad, h1 = h0 + d->k;
+        int64_t nh = (h1 < d->h ? h1 : d->h) - (h0 > 0 ? h0 : 0);
+        for (int64_t j = 0; j < d->wo; j++) {
+            int64_t w0 = j * d->stride - d->pad, w1 = w0 + d->k;
+            int64_t nw = (w1 < d->w ? w1 : d->w) - (w0 > 0 ? w0 : 0);
+            host[i * d->wo + j] = (float)(nh * nw);
+        }
+    }
+    ctx->be->from_host(ctx->be_state, c->data, host, (size_t)(d->ho * d->wo) * sizeof *host);
+    free(host);
+    return c;
+}
+
+genlab_tensor *genlab_avg_pool2d_v2(genlab_ctx *ctx, genlab_tensor *x, int k, int stride,
+                                    int pad, bool count_include_pad)
 {
     if (!x || ctx->status != GL_OK)
         return NULL;
@@ -390,7 +425,17 @@ genlab_tensor *genlab_avg_pool2d(genlab_ctx *ctx, genlab_tensor *x, int k, int s
         genlab_tensor *rows = box_sum_axis(ctx, x, 2, k, stride, pad, d.ho);
         sum = box_sum_axis(ctx, rows, 3, k, stride, pad, d.wo);
     }
-    return genlab_scale(ctx, sum, 1.0f / (float)(k * k));
+    if (!sum)
+        return NULL;
+    /* without padding every window is whole: both rules divide by k^2 */
+    if (count_include_pad || pad == 0)
+        return genlab_scale(ctx, sum, 1.0f / (float)(k * k));
+    return genlab_div(ctx, sum, window_counts(ctx, &d));
+}
+
+genlab_tensor *genlab_avg_pool2d(genlab_ctx *ctx, genlab_tensor *x, int k, int stride, int pad)
+{
+    return genlab_avg_pool2d_v2(ctx, x, k, stride, pad, true);
 }
 
 /* ---- global pools: (N, C, H, W) -> (N, C) ---- */

@@ -33,12 +33,23 @@
 #include "libgenlab/store_schema.inc"
 
 /* Migrations, oldest first: entry k upgrades version k.version - 1 to
- * k.version, in the open's transaction. Version 1 is the first schema, so
- * the list is empty. To change the schema: append an entry (its SQL ends with
- * "PRAGMA user_version = N;"), apply the same change to db/schema.sql, raise
+ * k.version, in the open's transaction. To change the schema: append an
+ * entry (its SQL ends with "PRAGMA user_version = N;"), apply the same change
+ * to db/schema.sql (new columns at the end of their table, where ALTER TABLE
+ * puts them, so a created and a migrated store have the same layout), raise
  * its user_version and GENLAB_STORE_SCHEMA_VERSION. */
-static const gl_store_migration *const gl_migrations = NULL;
-static const size_t gl_n_migrations = 0;
+static const gl_store_migration gl_migrations[] = {
+    /* 2: what a score needs beyond its protocol JSON to be compared (issue
+     * 7): the spread over splits or subsets, the real images' count, the
+     * reference statistics' hash and the genlab that measured it */
+    {2, "score std, n_real, ref_stats_sha256, genlab_version",
+     "ALTER TABLE scores ADD COLUMN std REAL;\n"
+     "ALTER TABLE scores ADD COLUMN n_real INTEGER;\n"
+     "ALTER TABLE scores ADD COLUMN ref_stats_sha256 TEXT;\n"
+     "ALTER TABLE scores ADD COLUMN genlab_version TEXT;\n"
+     "PRAGMA user_version = 2;"},
+};
+static const size_t gl_n_migrations = sizeof gl_migrations / sizeof gl_migrations[0];
 
 #define GL_STORE_BUSY_MS      10000
 #define GL_STORE_FLUSH_ROWS   1000
@@ -945,25 +956,21 @@ genlab_status genlab_store_set_metric_flush(genlab_store *s, size_t rows, double
 
 /* ---- scores and artifacts ---- */
 
-genlab_status genlab_store_score_add(genlab_store *s, int64_t run_id, const genlab_score_row *sc,
-                                     int64_t *out_id)
+/* insert_score — one score row of run_id, in the caller's transaction (or
+ * none: then it is its own). */
+static genlab_status insert_score(genlab_store *s, int64_t run_id, const genlab_score_row *sc,
+                                  const char *fn)
 {
-    static const char fn[] = "genlab_store_score_add";
-    if (!s)
-        return GL_ERR_INVALID;
-    genlab_status st = gl_store_writable(s, fn);
-    if (st != GL_OK)
-        return st;
-    if (!sc || !sc->metric)
-        return gl_store_fail(s, GL_ERR_INVALID, fn, "no score or no metric name");
     char now[32];
     now_iso(now);
     sqlite3_stmt *q;
-    st = prepare(s,
-                 "INSERT INTO scores (run_id, step, metric, value, higher_is_better, n_samples, "
-                 "feature_extractor, extractor_sha256, ref_stats_id, resize, ref_split, "
-                 "n_splits, seed, protocol, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                 "?9, ?10, ?11, ?12, ?13, ?14, ?15)", fn, &q);
+    genlab_status st =
+        prepare(s,
+                "INSERT INTO scores (run_id, step, metric, value, higher_is_better, n_samples, "
+                "feature_extractor, extractor_sha256, ref_stats_id, resize, ref_split, "
+                "n_splits, seed, protocol, created, std, n_real, ref_stats_sha256, "
+                "genlab_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                "?13, ?14, ?15, ?16, ?17, ?18, ?19)", fn, &q);
     if (st != GL_OK)
         return st;
     int rc = SQLITE_OK;
@@ -985,15 +992,62 @@ genlab_status genlab_store_score_add(genlab_store *s, int64_t run_id, const genl
     bind_i64(q, 13, sc->seed, &rc);
     bind_text(q, 14, sc->protocol_json, &rc);
     bind_text(q, 15, now, &rc);
+    if (sc->has_std)
+        bind_f64(q, 16, sc->std, &rc);
+    else
+        bind_null(q, 16, &rc);
+    if (sc->n_real > 0)
+        bind_i64(q, 17, sc->n_real, &rc);
+    else
+        bind_null(q, 17, &rc);
+    bind_text(q, 18, sc->ref_stats_sha256, &rc);
+    bind_text(q, 19, sc->genlab_version ? sc->genlab_version : genlab_version(), &rc);
     char what[160];
     snprintf(what, sizeof what, "recording score \"%.64s\" of run %lld", sc->metric,
              (long long)run_id);
-    st = step_done(s, q, rc, fn, what);
+    return step_done(s, q, rc, fn, what);
+}
+
+genlab_status genlab_store_score_add(genlab_store *s, int64_t run_id, const genlab_score_row *sc,
+                                     int64_t *out_id)
+{
+    static const char fn[] = "genlab_store_score_add";
+    if (!s)
+        return GL_ERR_INVALID;
+    genlab_status st = gl_store_writable(s, fn);
     if (st != GL_OK)
+        return st;
+    if (!sc || !sc->metric)
+        return gl_store_fail(s, GL_ERR_INVALID, fn, "no score or no metric name");
+    if ((st = insert_score(s, run_id, sc, fn)) != GL_OK)
         return st;
     if (out_id)
         *out_id = sqlite3_last_insert_rowid(s->db);
     return gl_store_ok(s);
+}
+
+genlab_status genlab_store_scores_add(genlab_store *s, int64_t run_id,
+                                      const genlab_score_row *scores, size_t n)
+{
+    static const char fn[] = "genlab_store_scores_add";
+    if (!s)
+        return GL_ERR_INVALID;
+    genlab_status st = gl_store_writable(s, fn);
+    if (st != GL_OK)
+        return st;
+    if (n && !scores)
+        return gl_store_fail(s, GL_ERR_INVALID, fn, "scores is NULL");
+    for (size_t i = 0; i < n; i++)
+        if (!scores[i].metric)
+            return gl_store_fail(s, GL_ERR_INVALID, fn, "score %zu has no metric name", i);
+    st = gl_store_begin(s, fn, NULL);
+    for (size_t i = 0; st == GL_OK && i < n; i++)
+        st = insert_score(s, run_id, &scores[i], fn);
+    if (st == GL_OK)
+        st = gl_store_commit(s, fn, NULL);
+    else
+        gl_store_rollback(s);
+    return st == GL_OK ? gl_store_ok(s) : st;
 }
 
 /* sha256_file — digest (hex) and size of the file at path. */

@@ -75,10 +75,11 @@ static const struct {
      "ORDER BY m.rowid", 2},
     {"INSERT INTO main.scores (run_id, step, metric, value, higher_is_better, n_samples, "
      "feature_extractor, extractor_sha256, ref_stats_id, resize, ref_split, n_splits, seed, "
-     "protocol, created) "
+     "protocol, created, std, n_real, ref_stats_sha256, genlab_version) "
      "SELECT n.dst_id, c.step, c.metric, c.value, c.higher_is_better, c.n_samples, "
      "c.feature_extractor, c.extractor_sha256, c.ref_stats_id, c.resize, c.ref_split, "
-     "c.n_splits, c.seed, c.protocol, c.created "
+     "c.n_splits, c.seed, c.protocol, c.created, c.std, c.n_real, c.ref_stats_sha256, "
+     "c.genlab_version "
      "FROM src.scores AS c JOIN temp.merge_new AS n ON n.src_id = c.run_id ORDER BY c.id", 3},
     {"INSERT INTO main.artifacts (run_id, kind, path, sha256, bytes, created) "
      "SELECT n.dst_id, a.kind, a.path, a.sha256, a.bytes, a.created "

@@ -56,6 +56,8 @@ static genlab_tensor *o_avg_k2s2(genlab_ctx *c, genlab_tensor *x) { return genla
 static genlab_tensor *o_avg_k3s1p1(genlab_ctx *c, genlab_tensor *x) { return genlab_avg_pool2d(c, x, 3, 1, 1); }
 static genlab_tensor *o_avg_k3s2p1(genlab_ctx *c, genlab_tensor *x) { return genlab_avg_pool2d(c, x, 3, 2, 1); }
 static genlab_tensor *o_avg_k2s1p1(genlab_ctx *c, genlab_tensor *x) { return genlab_avg_pool2d(c, x, 2, 1, 1); }
+static genlab_tensor *o_avgx_k3s1p1(genlab_ctx *c, genlab_tensor *x) { return genlab_avg_pool2d_v2(c, x, 3, 1, 1, false); }
+static genlab_tensor *o_avgx_k3s2p1(genlab_ctx *c, genlab_tensor *x) { return genlab_avg_pool2d_v2(c, x, 3, 2, 1, false); }
 static genlab_tensor *o_max_k2s2(genlab_ctx *c, genlab_tensor *x) { return genlab_max_pool2d(c, x, 2, 2, 0); }
 static genlab_tensor *o_max_k3s2p1(genlab_ctx *c, genlab_tensor *x) { return genlab_max_pool2d(c, x, 3, 2, 1); }
 static genlab_tensor *o_max_k3s1p1(genlab_ctx *c, genlab_tensor *x) { return genlab_max_pool2d(c, x, 3, 1, 1); }
@@ -114,6 +116,10 @@ static const grad_case grad_cases[] = {
     {"avg k3s2p1 ^2",          f_square,    o_avg_k3s2p1, {1, 2, 6, 5},   false},
     {"grad avg k3s2p1 ^2",     f_grad_sq,   o_avg_k3s2p1, {1, 2, 6, 5},   false},
     {"avg k2s1p1 ^2",          f_square,    o_avg_k2s1p1, {1, 2, 4, 5},   false},
+    /* count_include_pad false: the division by the count map */
+    {"avg excl k3s1p1 ^2",     f_square,    o_avgx_k3s1p1, {1, 2, 5, 6},  false},
+    {"grad avg excl k3s1p1 ^2",f_grad_sq,   o_avgx_k3s1p1, {1, 2, 5, 6},  false},
+    {"avg excl k3s2p1 ^2",     f_square,    o_avgx_k3s2p1, {1, 2, 6, 5},  false},
     {"max k2s2 ^2",            f_square,    o_max_k2s2,   {1, 2, 4, 6},   true},
     {"max k3s2p1 ^2",          f_square,    o_max_k3s2p1, {1, 2, 5, 6},   true},
     {"max k3s1p1 ^2",          f_square,    o_max_k3s1p1, {1, 2, 5, 6},   true},
@@ -198,40 +204,50 @@ START_TEST(test_max_pool_values)
 }
 END_TEST
 
-/* count_include_pad average pooling, the obvious way */
+/* average pooling, the obvious way: the sum of each window over k^2
+ * (include_pad) or over the number of its entries inside x */
 static void naive_avg_pool(const float *x, int64_t planes, int64_t h, int64_t w, int k, int s,
-                           int p, float *y)
+                           int p, bool include_pad, float *y)
 {
     int64_t ho = (h + 2 * p - k) / s + 1, wo = (w + 2 * p - k) / s + 1;
     for (int64_t c = 0; c < planes; c++)
         for (int64_t i = 0; i < ho; i++)
             for (int64_t j = 0; j < wo; j++) {
                 double acc = 0;
+                int count = 0;
                 for (int a = 0; a < k; a++)
                     for (int b = 0; b < k; b++) {
                         int64_t r = i * s - p + a, q = j * s - p + b;
-                        if (r >= 0 && r < h && q >= 0 && q < w)
+                        if (r >= 0 && r < h && q >= 0 && q < w) {
                             acc += x[(c * h + r) * w + q];
+                            count++;
+                        }
                     }
-                *y++ = (float)(acc / (k * k));
+                *y++ = (float)(acc / (include_pad ? k * k : count));
             }
 }
 
 typedef struct avg_case {
     int64_t h, w;
     int     k, stride, pad;
+    bool    include_pad;
 } avg_case;
 
 static const avg_case avg_cases[] = {
-    /*  h   w   k  s  p */
-    {   4,  6,  2, 2, 0},   /* the fast path */
-    {   5,  7,  2, 2, 0},   /* fast path, cropped */
-    {   6,  6,  3, 3, 0},   /* fast path, k = 3 */
-    {   5,  6,  3, 1, 1},   /* general: same size */
-    {   7,  5,  3, 2, 1},   /* general: strided */
-    {   4,  5,  2, 1, 1},   /* general: even kernel, padded */
-    {   9,  8,  4, 3, 2},   /* general: stride and pad, ragged end */
-    {   4,  4,  2, 2, 1},   /* k == stride but padded: general */
+    /*  h   w   k  s  p  include_pad */
+    {   4,  6,  2, 2, 0, true},    /* the fast path */
+    {   5,  7,  2, 2, 0, true},    /* fast path, cropped */
+    {   6,  6,  3, 3, 0, true},    /* fast path, k = 3 */
+    {   5,  6,  3, 1, 1, true},    /* general: same size */
+    {   7,  5,  3, 2, 1, true},    /* general: strided */
+    {   4,  5,  2, 1, 1, true},    /* general: even kernel, padded */
+    {   9,  8,  4, 3, 2, true},    /* general: stride and pad, ragged end */
+    {   4,  4,  2, 2, 1, true},    /* k == stride but padded: general */
+    {   5,  6,  3, 1, 1, false},   /* padding not counted: edges over 6, corners over 4 */
+    {   7,  5,  3, 2, 1, false},   /* not counted, strided */
+    {   9,  8,  4, 3, 2, false},   /* not counted, ragged end: windows of 4 to 16 */
+    {   4,  4,  2, 2, 1, false},   /* not counted, k == stride padded */
+    {   5,  7,  2, 2, 0, false},   /* no padding: the fast path, as with it counted */
 };
 
 START_TEST(test_avg_pool_values)
@@ -239,21 +255,25 @@ START_TEST(test_avg_pool_values)
     const avg_case *c = &avg_cases[_i];
     genlab_ctx *ctx = tu_ctx(1);
     genlab_tensor *x = genlab_randn(ctx, 4, TU_SHAPE(2, 3, c->h, c->w));
-    genlab_tensor *y = genlab_avg_pool2d(ctx, x, c->k, c->stride, c->pad);
+    genlab_tensor *y = c->include_pad ? genlab_avg_pool2d(ctx, x, c->k, c->stride, c->pad)
+                                      : genlab_avg_pool2d_v2(ctx, x, c->k, c->stride, c->pad,
+                                                             false);
     ck_assert_ptr_nonnull(y);
     int64_t ho = (c->h + 2 * c->pad - c->k) / c->stride + 1;
     int64_t wo = (c->w + 2 * c->pad - c->k) / c->stride + 1;
     ck_assert_int_eq(genlab_tensor_dim(y, 2), ho);
     ck_assert_int_eq(genlab_tensor_dim(y, 3), wo);
     float want[2 * 3 * 9 * 8];
-    naive_avg_pool(genlab_tensor_f32(x), 6, c->h, c->w, c->k, c->stride, c->pad, want);
+    naive_avg_pool(genlab_tensor_f32(x), 6, c->h, c->w, c->k, c->stride, c->pad,
+                   c->include_pad, want);
     char what[64];
-    snprintf(what, sizeof what, "avg h%lld w%lld k%d s%d p%d", (long long)c->h, (long long)c->w,
-             c->k, c->stride, c->pad);
+    snprintf(what, sizeof what, "avg h%lld w%lld k%d s%d p%d%s", (long long)c->h,
+             (long long)c->w, c->k, c->stride, c->pad, c->include_pad ? "" : " excl");
     /* genlab sums at most 16 N(0,1) terms in float (partial sums below 16,
-     * each rounding at most 1e-6) and then divides by k^2 >= 4: under 4e-6
-     * in the worst case (about 3e-8 seen), hence 4e-6; a wrong window or
-     * pad is off by O(0.1). */
+     * each rounding at most 1e-6) and then divides by k^2 >= 4 (or by a
+     * count >= 1: at most 4 padded-out terms, partial sums below 4):
+     * under 4e-6 in the worst case (about 3e-8 seen), hence 4e-6; a wrong
+     * window, pad or count is off by O(0.1). */
     expect_values(y, want, 6 * ho * wo, 4e-6f, what);
     genlab_ctx_destroy(ctx);
 }
@@ -326,6 +346,8 @@ static const golden_case golden_cases[] = {
     {"avg_k2s2",             g_avg_k2s2},
     {"avg_k3s2p1",           o_avg_k3s2p1},
     {"max_k3s2p1",           o_max_k3s2p1},
+    {"avg_excl_k3s1p1",      o_avgx_k3s1p1},   /* count_include_pad=False */
+    {"avg_excl_k3s2p1",      o_avgx_k3s2p1},
 };
 
 /* a golden record as a tensor (copied into the context's arena) */
@@ -467,6 +489,7 @@ static genlab_tensor *e_kernel(genlab_ctx *c) { return genlab_max_pool2d(c, x4(c
 static genlab_tensor *e_stride(genlab_ctx *c) { return genlab_avg_pool2d(c, x4(c), 2, 0, 0); }
 static genlab_tensor *e_pad(genlab_ctx *c) { return genlab_avg_pool2d(c, x4(c), 3, 1, 2); }
 static genlab_tensor *e_fit(genlab_ctx *c) { return genlab_avg_pool2d(c, x4(c), 5, 1, 0); }
+static genlab_tensor *e_pad_excl(genlab_ctx *c) { return genlab_avg_pool2d_v2(c, x4(c), 2, 1, 2, false); }
 static genlab_tensor *e_fit_max(genlab_ctx *c)
 { return genlab_max_pool2d(c, genlab_full(c, 4, TU_SHAPE(2, 3, 1, 8), 1), 4, 1, 1); }
 static genlab_tensor *e_scale(genlab_ctx *c) { return genlab_upsample_nearest(c, x4(c), 0); }
@@ -489,6 +512,7 @@ static const tu_err_case errors[] = {
     {"avg_pool2d: kernel 2, stride 0, pad 0",                                GL_ERR_INVALID, e_stride},
     {"avg_pool2d: pad 2 is more than half the kernel size 3",                GL_ERR_INVALID, e_pad},
     {"avg_pool2d: kernel 5 with pad 0 does not fit x (1, 1, 4, 4)",          GL_ERR_SHAPE,   e_fit},
+    {"avg_pool2d: pad 2 is more than half the kernel size 2",                GL_ERR_INVALID, e_pad_excl},
     {"max_pool2d: kernel 4 with pad 1 does not fit x (2, 3, 1, 8)",          GL_ERR_SHAPE,   e_fit_max},
     {"upsample_nearest: scale 0 must be >= 1",                               GL_ERR_INVALID, e_scale},
     {"upsample_bilinear: output size (0, 4) for x (1, 1, 4, 4) must be positive",

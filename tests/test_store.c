@@ -192,16 +192,22 @@ START_TEST(test_create_schema)
 }
 END_TEST
 
-/* a migration (injected: the library has none yet) upgrades a version-1
- * store on a read-write open and keeps its data; a chain of two runs in order */
+/* V: the version this library creates; the injected migrations go past it */
+enum { V = GENLAB_STORE_SCHEMA_VERSION };
+
+/* a migration (injected in place of the library's list) upgrades a store
+ * of this version on a read-write open and keeps its data; a chain of two
+ * runs in order */
 START_TEST(test_migrate)
 {
-    static const gl_store_migration migs[] = {
-        {2, "add notes", "ALTER TABLE runs ADD COLUMN notes TEXT; PRAGMA user_version = 2;"},
-        {3, "fill notes", "UPDATE runs SET notes = 'v3:' || trainer; PRAGMA user_version = 3;"},
-    };
+    char add[128], fill[128], msg[96];
+    snprintf(add, sizeof add, "ALTER TABLE runs ADD COLUMN notes TEXT; PRAGMA user_version = %d;",
+             V + 1);
+    snprintf(fill, sizeof fill, "UPDATE runs SET notes = 'v%d:' || trainer; "
+             "PRAGMA user_version = %d;", V + 2, V + 2);
+    const gl_store_migration migs[] = {{V + 1, "add notes", add}, {V + 2, "fill notes", fill}};
     tu_dir d;
-    char db[128], buf[64], uuid[37];
+    char db[128], buf[64], uuid[37], want[32];
     tu_mkdir(&d);
     tu_file(&d, "g.db", db, sizeof db);
     genlab_store *s = tu_open(db, false);
@@ -210,21 +216,23 @@ START_TEST(test_migrate)
 
     /* read-only cannot migrate: refused, naming both versions */
     ck_assert_int_eq(gl_store_open_with(db, true, migs, 2, &s), GL_ERR_DB);
-    assert_has(genlab_store_errmsg(s), "version 1 is older than this genlab's (3)");
+    snprintf(msg, sizeof msg, "version %d is older than this genlab's (%d)", V, V + 2);
+    assert_has(genlab_store_errmsg(s), msg);
     assert_has(genlab_store_errmsg(s), db);
     genlab_store_close(s);
 
     ck_assert_int_eq(gl_store_open_with(db, false, migs, 2, &s), GL_OK);
     genlab_store_close(s);
-    ck_assert_int_eq(tu_int(db, "PRAGMA user_version"), 3);
-    ck_assert_str_eq(tu_text(db, "SELECT notes FROM runs", buf, sizeof buf), "v3:gan");
+    ck_assert_int_eq(tu_int(db, "PRAGMA user_version"), V + 2);
+    snprintf(want, sizeof want, "v%d:gan", V + 2);
+    ck_assert_str_eq(tu_text(db, "SELECT notes FROM runs", buf, sizeof buf), want);
     ck_assert_str_eq(tu_text(db, "SELECT uuid FROM runs", buf, sizeof buf), uuid);
     /* a new store is created from schema.sql, then migrated */
     char fresh[128];
     tu_file(&d, "fresh.db", fresh, sizeof fresh);
     ck_assert_int_eq(gl_store_open_with(fresh, false, migs, 2, &s), GL_OK);
     genlab_store_close(s);
-    ck_assert_int_eq(tu_int(fresh, "PRAGMA user_version"), 3);
+    ck_assert_int_eq(tu_int(fresh, "PRAGMA user_version"), V + 2);
     ck_assert_int_eq(tu_int(fresh, "SELECT count(*) FROM pragma_table_info('runs') "
                                    "WHERE name = 'notes'"), 1);
     tu_rmdir(&d);
@@ -234,17 +242,20 @@ END_TEST
 /* a failing migration leaves the store exactly as it was */
 START_TEST(test_migrate_failure)
 {
-    static const struct {
+    char broken[160], msg[2][128];
+    snprintf(broken, sizeof broken, "ALTER TABLE runs ADD COLUMN x TEXT; INSERT INTO nowhere "
+             "VALUES (1); PRAGMA user_version = %d;", V + 1);
+    snprintf(msg[0], sizeof msg[0], "migration to schema version %d (broken) failed; the "
+             "database is unchanged (version %d)", V + 1, V);
+    snprintf(msg[1], sizeof msg[1], "migration %d (forgetful) left user_version at %d", V + 1, V);
+    const struct {
         gl_store_migration mig;
         const char *msg;       /* part of the expected message */
     } cases[] = {
         /* the second statement fails after the first changed the schema */
-        {{2, "broken", "ALTER TABLE runs ADD COLUMN x TEXT; INSERT INTO nowhere VALUES (1); "
-                       "PRAGMA user_version = 2;"},
-         "migration to schema version 2 (broken) failed; the database is unchanged (version 1)"},
+        {{V + 1, "broken", broken}, msg[0]},
         /* forgets to set user_version */
-        {{2, "forgetful", "ALTER TABLE runs ADD COLUMN x TEXT;"},
-         "migration 2 (forgetful) left user_version at 1"},
+        {{V + 1, "forgetful", "ALTER TABLE runs ADD COLUMN x TEXT;"}, msg[1]},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tu_dir d;
@@ -257,11 +268,94 @@ START_TEST(test_migrate_failure)
         assert_has(genlab_store_errmsg(s), cases[i].msg);
         assert_has(genlab_store_errmsg(s), db);
         genlab_store_close(s);
-        ck_assert_int_eq(tu_int(db, "PRAGMA user_version"), 1);
+        ck_assert_int_eq(tu_int(db, "PRAGMA user_version"), V);
         ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM pragma_table_info('runs') "
                                     "WHERE name = 'x'"), 0);
         tu_rmdir(&d);
     }
+}
+END_TEST
+
+/* the library's own migration 1 -> 2: a store written by the first schema
+ * (tests/store_schema_v1.sql, db/schema.sql as it was) with a score gets
+ * the score columns of version 2, its rows kept with NULL in them, and then
+ * has exactly the layout a new store has */
+START_TEST(test_migrate_v1_scores)
+{
+    tu_dir d;
+    char db[128], fresh[128], buf[128], sql[16384];
+    tu_mkdir(&d);
+    tu_file(&d, "v1.db", db, sizeof db);
+    FILE *f = fopen(GL_TOP_SRCDIR "/tests/store_schema_v1.sql", "r");
+    ck_assert_ptr_nonnull(f);
+    sql[fread(sql, 1, sizeof sql - 1, f)] = '\0';
+    fclose(f);
+    tu_exec(db, sql);
+    tu_exec(db, "INSERT INTO runs (uuid, trainer, started, host, pid, genlab_version) VALUES "
+                "('00000000-0000-4000-8000-000000000001', 'gan', '2026-01-01T00:00:00.000Z', "
+                "'h', 1, '0.1.0');"
+                "INSERT INTO scores (run_id, step, metric, value, higher_is_better, n_samples, "
+                "created) VALUES (1, 10, 'fid', 31.5, 0, 5000, '2026-01-01T00:00:00.000Z');");
+    ck_assert_int_eq(tu_int(db, "PRAGMA user_version"), 1);
+    genlab_store *s = tu_open(db, false);
+    ck_assert_int_eq(tu_int(db, "PRAGMA user_version"), GENLAB_STORE_SCHEMA_VERSION);
+    ck_assert_str_eq(tu_text(db, "SELECT printf('%g %d %s %s %s', value, n_samples, "
+                                 "coalesce(std, 'null'), coalesce(n_real, 'null'), "
+                                 "coalesce(genlab_version, 'null')) FROM scores", buf, sizeof buf),
+                     "31.5 5000 null null null");
+    /* a new score fills the new columns; genlab_version defaults to ours */
+    genlab_score_row sc = {.step = 20, .metric = "is", .value = 8.5, .higher_is_better = true,
+                           .n_samples = 5000, .has_std = true, .std = 0.25, .n_real = 0,
+                           .ref_stats_sha256 = "ab12"};
+    ck_assert_int_eq(genlab_store_score_add(s, 1, &sc, NULL), GL_OK);
+    genlab_store_close(s);
+    snprintf(sql, sizeof sql, "0.25 null ab12 %s", genlab_version());
+    ck_assert_str_eq(tu_text(db, "SELECT printf('%g %s %s %s', std, coalesce(n_real, 'null'), "
+                                 "ref_stats_sha256, genlab_version) FROM scores WHERE step = 20",
+                             buf, sizeof buf), sql);
+    /* the same columns, in the same order, as a store made at version 2 */
+    tu_file(&d, "fresh.db", fresh, sizeof fresh);
+    genlab_store_close(tu_open(fresh, false));
+    static const char cols[] = "SELECT group_concat(name || ':' || type, ',') FROM "
+                               "pragma_table_info('scores')";
+    char a[1024], b[1024];
+    ck_assert_str_eq(tu_text(db, cols, a, sizeof a), tu_text(fresh, cols, b, sizeof b));
+    tu_rmdir(&d);
+}
+END_TEST
+
+/* an evaluation's scores go in together or not at all */
+START_TEST(test_scores_add)
+{
+    tu_dir d;
+    char db[128], uuid[37], buf[160];
+    tu_mkdir(&d);
+    tu_file(&d, "g.db", db, sizeof db);
+    genlab_store *s = tu_open(db, false);
+    int64_t id = begin_run(s, "gan", NULL, uuid);
+    genlab_score_row rows[] = {
+        {.step = 5, .metric = "fid", .value = 12.5, .n_samples = 100, .n_real = 200,
+         .protocol_json = "{\"metric\":\"inception\"}"},
+        {.step = 5, .metric = "kid", .value = 0.01, .n_samples = 100, .n_real = 200,
+         .has_std = true, .std = 0.002, .genlab_version = "9.9.9"},
+        {.step = 5, .metric = "is", .value = 3, .n_samples = 100, .protocol_json = "{broken"},
+    };
+    /* the third row's protocol is not JSON: the first two are not kept */
+    ck_assert_int_eq(genlab_store_scores_add(s, id, rows, 3), GL_ERR_DB);
+    assert_has(genlab_store_errmsg(s), "recording score \"is\"");
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM scores"), 0);
+    rows[1].metric = NULL;
+    ck_assert_int_eq(genlab_store_scores_add(s, id, rows, 2), GL_ERR_INVALID);
+    assert_has(genlab_store_errmsg(s), "score 1 has no metric name");
+    rows[1].metric = "kid";
+    ck_assert_int_eq(genlab_store_scores_add(s, id, rows, 2), GL_OK);
+    ck_assert_str_eq(genlab_store_errmsg(s), "");
+    ck_assert_str_eq(tu_text(db, "SELECT group_concat(printf('%s %g %s %d %s', metric, value, "
+                                 "coalesce(std, '-'), n_real, genlab_version = '9.9.9'), '; ') "
+                                 "FROM scores", buf, sizeof buf),
+                     "fid 12.5 - 200 0; kid 0.01 0.002 200 1");
+    genlab_store_close(s);
+    tu_rmdir(&d);
 }
 END_TEST
 
@@ -275,7 +369,11 @@ static void make_file(mk_kind k, const char *db)
     case MK_NEWER:
         s = tu_open(db, false);
         genlab_store_close(s);
-        tu_exec(db, "PRAGMA user_version = 2");
+        {
+            char sql[64];
+            snprintf(sql, sizeof sql, "PRAGMA user_version = %d", V + 1);
+            tu_exec(db, sql);
+        }
         break;
     case MK_FOREIGN: tu_exec(db, "CREATE TABLE accounts (id INTEGER)"); break;
     case MK_TEXT:    tu_write(db, "this is not a database, only text long enough to matter\n"
@@ -289,16 +387,19 @@ static void make_file(mk_kind k, const char *db)
 
 START_TEST(test_open_refusals)
 {
-    static const struct {
+    char newer_rw[128], newer_ro[64];
+    snprintf(newer_rw, sizeof newer_rw, "database schema version %d is newer than this genlab "
+             "supports (schema version %d", V + 1, V);
+    snprintf(newer_ro, sizeof newer_ro, "version %d is newer", V + 1);
+    const struct {
         mk_kind     kind;
         bool        read_only;
         genlab_status status;
         const char *msg;
     } cases[] = {
         /* a newer genlab's store: refused, naming both versions, either way */
-        {MK_NEWER, false, GL_ERR_DB,
-         "database schema version 2 is newer than this genlab supports (schema version 1"},
-        {MK_NEWER, true, GL_ERR_DB, "version 2 is newer"},
+        {MK_NEWER, false, GL_ERR_DB, newer_rw},
+        {MK_NEWER, true, GL_ERR_DB, newer_ro},
         /* another program's database is not taken over */
         {MK_FOREIGN, false, GL_ERR_FORMAT, "not a genlab store (it has 1 tables"},
         /* not a database at all */
@@ -324,7 +425,7 @@ START_TEST(test_open_refusals)
         assert_has(genlab_store_errmsg(s), db);
         genlab_store_close(s);
         if (cases[i].kind == MK_NEWER)   /* untouched */
-            ck_assert_int_eq(tu_int(db, "PRAGMA user_version"), 2);
+            ck_assert_int_eq(tu_int(db, "PRAGMA user_version"), V + 1);
         tu_rmdir(&d);
     }
     ck_assert_int_eq(genlab_store_open(NULL, false, NULL), GL_ERR_INVALID);
@@ -1077,6 +1178,8 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_create_schema);
     tcase_add_test(tc, test_migrate);
     tcase_add_test(tc, test_migrate_failure);
+    tcase_add_test(tc, test_migrate_v1_scores);
+    tcase_add_test(tc, test_scores_add);
     tcase_add_test(tc, test_open_refusals);
     suite_add_tcase(s, tc);
     tc = tcase_create("runs");

@@ -7,9 +7,10 @@
 --   1. each run's best value of each metric over its evaluation steps (min
 --      or max as the score's higher_is_better says);
 --   2. runs that differ only in their seed form one configuration: they
---      share the trainer, the metric's protocol (feature extractor, sample
---      count, reference statistics, resize rule, reference split) and every
---      parameter whose key does not end in "seed";
+--      share the trainer, the metric's protocol (feature extractor and its
+--      weights' hash, sample count, reference statistics and their hash,
+--      resize rule, reference split) and every parameter whose key does not
+--      end in "seed";
 --   3. per configuration: n_seeds, mean, and the sample standard deviation
 --      sqrt((sum(x^2) - sum(x)^2 / n) / (n - 1)) (SQLite has no stddev);
 --      std is NULL for a single seed;
@@ -20,7 +21,8 @@
 
 WITH per_run AS (
     SELECT r.trainer, s.metric, s.higher_is_better AS hib,
-           s.feature_extractor, s.n_samples, s.ref_stats_id, s.resize, s.ref_split,
+           s.feature_extractor, s.extractor_sha256, s.n_samples, s.ref_stats_id,
+           s.ref_stats_sha256, s.resize, s.ref_split,
            r.id AS run_id,
            (SELECT group_concat(key || '=' || value, ' ')
               FROM (SELECT p.key, p.value FROM params AS p
@@ -28,12 +30,12 @@ WITH per_run AS (
                      ORDER BY p.key)) AS config,
            CASE WHEN s.higher_is_better THEN max(s.value) ELSE min(s.value) END AS best
       FROM scores AS s JOIN runs AS r ON r.id = s.run_id
-     GROUP BY r.id, s.metric, s.higher_is_better, s.feature_extractor, s.n_samples,
-              s.ref_stats_id, s.resize, s.ref_split
+     GROUP BY r.id, s.metric, s.higher_is_better, s.feature_extractor, s.extractor_sha256,
+              s.n_samples, s.ref_stats_id, s.ref_stats_sha256, s.resize, s.ref_split
 ),
 per_config AS (
-    SELECT trainer, metric, hib, feature_extractor, n_samples, ref_stats_id, resize,
-           ref_split, config,
+    SELECT trainer, metric, hib, feature_extractor, extractor_sha256, n_samples, ref_stats_id,
+           ref_stats_sha256, resize, ref_split, config,
            count(best) AS n_seeds,
            avg(best)   AS mean,
            CASE WHEN count(best) > 1 THEN
@@ -42,13 +44,13 @@ per_config AS (
            END         AS std,
            group_concat(run_id, ',') AS runs
       FROM per_run
-     GROUP BY trainer, metric, hib, feature_extractor, n_samples, ref_stats_id, resize,
-              ref_split, config
+     GROUP BY trainer, metric, hib, feature_extractor, extractor_sha256, n_samples,
+              ref_stats_id, ref_stats_sha256, resize, ref_split, config
 ),
 ranked AS (
     SELECT *, row_number() OVER (
-               PARTITION BY trainer, metric, hib, feature_extractor, n_samples,
-                            ref_stats_id, resize, ref_split
+               PARTITION BY trainer, metric, hib, feature_extractor, extractor_sha256,
+                            n_samples, ref_stats_id, ref_stats_sha256, resize, ref_split
                ORDER BY CASE WHEN hib THEN -mean ELSE mean END) AS rank
       FROM per_config
 )

@@ -3,8 +3,8 @@
 # gen_resample.py — writes resample.bin, the PyTorch reference for
 # tests/test_ops_resample.c: outputs and input gradients of bilinear
 # resizing (both align_corners, up, down and mixed), nearest x2 upsampling,
-# average pooling (k3 s1 p1, k2 s2, k3 s2 p1) and max pooling (k3 s2 p1),
-# all on one fixed input.
+# average pooling (k3 s1 p1, k2 s2, k3 s2 p1; k3 s1 p1 and k3 s2 p1 with
+# count_include_pad=False) and max pooling (k3 s2 p1), all on one fixed input.
 #
 # Run with the system python that has PyTorch:  /usr/bin/python3 gen_resample.py
 #
@@ -39,6 +39,9 @@ CASES = [
     ("avg_k2s2", lambda x: F.avg_pool2d(x, 2, 2, 0)),    # H = 5: the last row is dropped
     ("avg_k3s2p1", lambda x: F.avg_pool2d(x, 3, 2, 1)),
     ("max_k3s2p1", lambda x: F.max_pool2d(x, 3, 2, 1)),
+    # appended after the others so that their random draws stay the same
+    ("avg_excl_k3s1p1", lambda x: F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)),
+    ("avg_excl_k3s2p1", lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)),
 ]
 
 

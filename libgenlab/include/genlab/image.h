@@ -145,6 +145,20 @@ const char *genlab_resize_filter_name(genlab_resize_filter filter);
 genlab_status genlab_image_resize(genlab_ctx *ctx, const genlab_image *in, int32_t width,
                                   int32_t height, genlab_resize_filter filter, genlab_image *out);
 
+/* genlab_image_resize_f32 — one float32 plane (Pillow's mode "F", which
+ * clean-fid resizes channel by channel) of width x height, row-major, into
+ * out (out_width x out_height floats, caller's memory): Pillow 9.4's
+ * Image.resize of a float image. The same windows and weights as
+ * genlab_image_resize, but summed in double from the unquantised weights
+ * and rounded to float after each pass (horizontal, then vertical; a pass
+ * is skipped when its side keeps its size), so the values are Pillow's to
+ * the bit; nothing is clamped (the cubic overshoots). The same size is a
+ * copy. GL_ERR_INVALID for a side below 1, a plane over the image size
+ * limit or an unknown filter; GL_ERR_NOMEM. in and out must not overlap. */
+genlab_status genlab_image_resize_f32(genlab_ctx *ctx, const float *in, int32_t width,
+                                      int32_t height, int32_t out_width, int32_t out_height,
+                                      genlab_resize_filter filter, float *out);
+
 /* genlab_image_center_crop — the width x height window at the centre of
  * in into *out. The window's left edge is round((in->width - width) / 2)
  * with halves rounded to even, as Python's round() in torchvision's
@@ -190,6 +204,13 @@ typedef struct genlab_grid_options {
     float   lo, hi;     /* the value range shown: v -> clamp((v - lo) / (hi -
                          * lo), 0, 1) * 255, rounded half up; NaN shows as lo */
 } genlab_grid_options;
+
+/* genlab_image_quantize — the byte a value v shows as in the range [lo,
+ * hi] (lo < hi): clamp to [lo, hi], (v - lo) / (hi - lo) * 255 + 0.5
+ * truncated, in float32 in torchvision's save_image order, so the bytes are
+ * torchvision's; NaN gives 0. The grids' rule, and how the clean-fid
+ * resize sees a [-1, 1] image as the 8-bit image genlab would save. */
+uint8_t genlab_image_quantize(float v, float lo, float hi);
 
 /* genlab_grid_defaults — torchvision's make_grid/save_image defaults for
  * [-1, 1] images: ncol 0 (square), padding 2, pad_value 0, lo -1, hi 1. */

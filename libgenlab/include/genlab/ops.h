@@ -130,6 +130,13 @@ genlab_tensor *genlab_conv2d_weight(genlab_ctx *ctx, genlab_tensor *x, genlab_te
 /* ---- pooling and resampling (NCHW) ---- */
 /* genlab_avg_pool2d — count_include_pad semantics, as PyTorch's default. */
 genlab_tensor *genlab_avg_pool2d(genlab_ctx *ctx, genlab_tensor *x, int k, int stride, int pad);
+/* genlab_avg_pool2d_v2 — genlab_avg_pool2d with PyTorch's count_include_pad
+ * choice. true: every window's sum over k^2 (genlab_avg_pool2d). false: over
+ * the number of its entries inside x, the padding not counted (TensorFlow's
+ * average pool, which the FID Inception network uses). The same argument
+ * checks and errors as genlab_avg_pool2d; differentiable twice. */
+genlab_tensor *genlab_avg_pool2d_v2(genlab_ctx *ctx, genlab_tensor *x, int k, int stride,
+                                    int pad, bool count_include_pad);
 genlab_tensor *genlab_max_pool2d(genlab_ctx *ctx, genlab_tensor *x, int k, int stride, int pad);
 /* global pools: (N, C, H, W) -> (N, C) */
 genlab_tensor *genlab_global_avg_pool(genlab_ctx *ctx, genlab_tensor *x);

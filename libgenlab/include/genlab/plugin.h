@@ -557,11 +557,21 @@ typedef enum genlab_metric_set {
     GL_SET_FAKE = 1              /* images from the model */
 } genlab_metric_set;
 
-/* One score. name is owned by the metric (static or in its state). */
+/* One score. name is owned by the metric (static or in its state).
+ * Zero-initialise, then set. */
 typedef struct genlab_score {
-    const char *name;            /* "fid", "is_mean", "is_std" */
-    double      value;
+    const char *name;            /* "fid", "is", "kid", "precision" */
+    double      value;           /* the score; a mean over splits or subsets */
     int64_t     n_samples;       /* generated images it is computed from */
+
+    /* ABI 1.0 additions (appended before any release: every 1.0 plugin and
+     * host has them; the metric writes, the host reads) */
+    bool        has_std;         /* std is defined (IS over splits, KID over subsets) */
+    double      std;             /* the population std over splits or subsets, as
+                                  * torch-fidelity reports it */
+    int64_t     n_real;          /* real images it is computed from; 0: none (IS) or
+                                  * reference statistics from a file */
+    bool        higher_is_better;/* IS, precision, recall: true; FID, KID: false */
 } genlab_score;
 
 typedef struct genlab_metric_i {
@@ -591,6 +601,19 @@ typedef struct genlab_metric_i {
     /* reset — (optional) NULL means destroy and create again. Forget the
      * accumulated features, keep the extractor. */
     genlab_status (*reset)(void *state);
+
+    /* ABI 1.0 additions (optional: read with GL_IFACE_GET) */
+
+    /* statistics — (optional) NULL means the metric keeps no Gaussian
+     * statistics of its features. The float64 mean (dim) and unbiased
+     * covariance (dim x dim, row-major) of the features of the images
+     * added to set so far, for reference statistics files (`genlab stats`
+     * writes them as pytorch-fid's .npz). OUT: *dim, *mu, *sigma, owned by
+     * state, valid until the next add, reset or destroy. GL_ERR_STATE (on
+     * ctx) when the metric keeps no statistics of that set or has fewer
+     * than 2 images in it. */
+    genlab_status (*statistics)(genlab_ctx *ctx, void *state, genlab_metric_set set,
+                                int64_t *dim, const double **mu, const double **sigma);
 } genlab_metric_i;
 
 /* ---- dataset ---- */

@@ -16,11 +16,14 @@
  *     np.cov(act, rowvar=False) (ddof 1), both accumulated in float64;
  *   - FID: |mu1 - mu2|^2 + tr(S1) + tr(S2) - 2 tr((S1 S2)^(1/2)), the trace
  *     of the square root taken as the sum of the square roots of the
- *     eigenvalues of the symmetric S1^(1/2) S2 S1^(1/2) (LAPACKE dsyevr),
- *     negative round-off eigenvalues clipped to 0 — real arithmetic only;
+ *     eigenvalues of the symmetric S1^(1/2) S2 S1^(1/2), computed as those
+ *     of the similar L^T S2 L, S1 = L L^T by pivoted Cholesky (LAPACKE
+ *     dpstrf, dsyevr), round-off around zero eigenvalues clipped to 0 —
+ *     real arithmetic only (libgenlab/scores_fid.c says why and how);
  *   - IS: softmax probabilities in n_splits contiguous splits, per split
  *     exp(mean_i KL(p_i || mean p)), mean and population std over splits
- *     (torch-fidelity / the original code);
+ *     (torch-fidelity / the original code; torch-fidelity first shuffles
+ *     the rows with RandomState(2020), genlab keeps the caller's order);
  *   - KID: unbiased MMD^2 with the kernel (x.y / dim + 1)^3 over n_subsets
  *     random subsets of subset_size rows of each set (without
  *     replacement), mean and std over subsets (torch-fidelity's defaults
@@ -71,9 +74,11 @@ int64_t genlab_fstats_dim(const genlab_feature_stats *s);
 
 /* genlab_fstats_finish — mu (dim) and the full symmetric sigma (dim x dim,
  * row-major), the unbiased covariance. GL_ERR_INVALID with fewer than 2
- * rows. With fewer rows than dim + 1 the covariance is singular: allowed
- * (FID stays finite, see genlab_frechet_distance), and *singular (may be
- * NULL) is set so the caller can warn. */
+ * rows. With fewer rows than dim + 1 (or a feature of zero variance) the
+ * covariance is singular: allowed (FID stays finite, see
+ * genlab_frechet_distance), and *singular (may be NULL) is set so the
+ * caller can warn; else it is set false. s is not changed: more rows may
+ * be added and finish called again. */
 genlab_status genlab_fstats_finish(genlab_ctx *ctx, const genlab_feature_stats *s, double *mu,
                                    double *sigma, bool *singular);
 
@@ -91,8 +96,9 @@ genlab_status genlab_frechet_distance(genlab_ctx *ctx, int64_t dim, const double
 /* ---- Inception Score ---- */
 
 /* genlab_inception_score — from n rows of n_classes logits (softmax taken
- * here, in float64), n_splits contiguous splits (n >= n_splits >= 1; the
- * last split takes the remainder as torch-fidelity's does). */
+ * here, in float64), n_splits contiguous splits (n >= n_splits >= 1):
+ * split s is rows [s n / n_splits, (s + 1) n / n_splits), floor divisions,
+ * as torch-fidelity's (sizes differ by at most one). */
 genlab_status genlab_inception_score(genlab_ctx *ctx, const float *logits, int64_t n,
                                      int64_t n_classes, int n_splits, double *mean, double *std);
 
@@ -107,7 +113,9 @@ genlab_status genlab_kid(genlab_ctx *ctx, const float *real, int64_t n_real, con
                          uint64_t seed, double *mean, double *std);
 
 /* genlab_kid_mmd2 — the unbiased MMD^2 of one subset pair given by row
- * indices (the building block of genlab_kid; exposed for golden tests). */
+ * indices (m >= 2 of each; the building block of genlab_kid; exposed for
+ * golden tests). The indices must be rows of their sets (the sets' sizes
+ * are not passed: only negative indices can be refused). */
 genlab_status genlab_kid_mmd2(genlab_ctx *ctx, const float *real, const int64_t *real_idx,
                               const float *fake, const int64_t *fake_idx, int64_t m,
                               int64_t dim, double *out);

@@ -47,7 +47,7 @@ typedef struct genlab_store genlab_store;
 /* GENLAB_STORE_SCHEMA_VERSION — the schema version (PRAGMA user_version)
  * this library writes. Older stores are migrated on a read-write open; newer
  * ones are refused. */
-#define GENLAB_STORE_SCHEMA_VERSION 1
+#define GENLAB_STORE_SCHEMA_VERSION 2
 
 /* genlab_store_open — open (read-write: create if missing) a store.
  * path:      database file (not ":memory:": a store needs WAL, hence a file).
@@ -178,26 +178,42 @@ genlab_status genlab_store_set_metric_flush(genlab_store *store, size_t rows, do
 
 /* ---- scores and artifacts ---- */
 
-/* One evaluation result and its protocol. Strings may be NULL except metric. */
+/* One evaluation result and its protocol. Zero-initialise, then set;
+ * strings may be NULL except metric. Members are appended only. */
 typedef struct genlab_score_row {
     int64_t     step;
-    const char *metric;             /* "fid", "is", ... */
-    double      value;
+    const char *metric;             /* "fid", "is", "classifier_fid", ... */
+    double      value;              /* the score (a mean over splits or subsets) */
     bool        higher_is_better;   /* false for FID/KID, true for IS/precision */
-    int64_t     n_samples;
-    const char *feature_extractor;  /* e.g. "inception-v3-tf" */
+    int64_t     n_samples;          /* generated images it is computed from */
+    const char *feature_extractor;  /* e.g. "inception-v3-fid" */
     const char *extractor_sha256;   /* its weights' hash */
     const char *ref_stats_id;       /* reference statistics identifier */
     const char *resize;             /* resize rule */
     const char *ref_split;          /* reference dataset split */
-    int64_t     n_splits;           /* 0: NULL */
+    int64_t     n_splits;           /* splits (IS) or subsets (KID); 0: NULL */
     int64_t     seed;               /* sampling seed */
     const char *protocol_json;      /* the full protocol, JSON */
+    /* schema version 2 */
+    bool        has_std;            /* false: std is stored as NULL */
+    double      std;                /* spread over splits or subsets (IS, KID) */
+    int64_t     n_real;             /* real images the score used; 0: NULL (none, or a
+                                     * reference .npz that does not say) */
+    const char *ref_stats_sha256;   /* the reference statistics file's SHA-256 */
+    const char *genlab_version;     /* the genlab that measured it; NULL: this
+                                     * library's genlab_version() */
 } genlab_score_row;
 
 /* genlab_store_score_add — insert one score of run_id. out_id may be NULL. */
 genlab_status genlab_store_score_add(genlab_store *store, int64_t run_id,
                                      const genlab_score_row *score, int64_t *out_id);
+
+/* genlab_store_scores_add — insert n scores of run_id in one transaction:
+ * all or none (an evaluation's scores are recorded together). A score
+ * without metric is GL_ERR_INVALID (nothing written); else as
+ * genlab_store_score_add. */
+genlab_status genlab_store_scores_add(genlab_store *store, int64_t run_id,
+                                      const genlab_score_row *scores, size_t n);
 
 /* genlab_store_artifact_add — hash the file at path (SHA-256, nettle) and
  * record it as an artifact of run_id.

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * inception_impl.h — what the two files of the FID Inception extractor
+ * share with each other and with its test: the preprocessing rules
+ * (inception_resize.c) and the list of tensors a weights file must hold
+ * (inception_net.c). Not installed, not seen by the metric components
+ * (they use extractor.h).
+ *
+ * Sections: preprocessing, the weights file's tensors.
+ */
+#ifndef GENLAB_PLUGIN_METRICS_INCEPTION_IMPL_H
+#define GENLAB_PLUGIN_METRICS_INCEPTION_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "genlab/genlab.h"
+
+/* ---- preprocessing ---- */
+
+/* The side of the network's input. */
+#define MX_INCEPTION_SIDE 299
+
+/* How images become the network's input (inception_resize.c says exactly). */
+typedef enum mx_resize_rule {
+    MX_RESIZE_PYTORCH_FID = 0,   /* bilinear, align_corners false, no antialias */
+    MX_RESIZE_CLEAN_FID   = 1    /* clean-fid's "clean": 8-bit, Pillow bicubic in float */
+} mx_resize_rule;
+
+/* mx_inception_resize_rule — the rule called name ("pytorch-fid",
+ * "clean-fid"), its protocol label ("pytorch-fid-bilinear-299", ...) into
+ * *label (static). GL_ERR_INVALID naming the choices for another name. */
+genlab_status mx_inception_resize_rule(genlab_ctx *ctx, const char *name, mx_resize_rule *rule,
+                                       const char **label);
+
+/* mx_inception_preprocess — images (n, C, H, W) float32 in [-1, 1], C 1
+ * or 3 (checked by the caller), as the network's input (n, 3, 299, 299)
+ * under rule: an arena tensor, or NULL with the error on ctx. */
+genlab_tensor *mx_inception_preprocess(genlab_ctx *ctx, genlab_tensor *images,
+                                       mx_resize_rule rule);
+
+/* ---- the weights file's tensors ---- */
+
+/* How many tensors a weights file holds: five per BasicConv2d (conv
+ * weight; BatchNorm weight, bias, running mean, running variance) for 94
+ * of them, and the fc weight and bias. */
+#define MX_INCEPTION_TENSORS (94 * 5 + 2)
+
+/* mx_inception_tensor — the i-th tensor (0 <= i < MX_INCEPTION_TENSORS)
+ * in pytorch-fid's state_dict order: its name into name (size bytes;
+ * 64 are enough) and its shape into shape. Returns its number of
+ * dimensions (1, 2 or 4), or 0 for i out of range. */
+int mx_inception_tensor(int i, char *name, size_t size, int64_t shape[4]);
+
+#endif /* GENLAB_PLUGIN_METRICS_INCEPTION_IMPL_H */

@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * inception_net.c — the FID Inception extractor (mx_inception_open):
+ * Inception v3 exactly as pytorch-fid's FIDInceptionV3 computes it, from
+ * the weights file tools/convert_inception_weights.py makes of
+ * pytorch-fid's pt_inception-2015-12-05-6726825d.pth (the TensorFlow FID
+ * graph's weights).
+ *
+ * The network is torchvision's Inception3 (num_classes 1008, no auxiliary
+ * logits, no input transform) with pytorch-fid's FID blocks:
+ *   stem      Conv2d_1a_3x3 (stride 2), 2a, 2b (pad 1), max pool 3/2,
+ *             Conv2d_3b_1x1, Conv2d_4a_3x3, max pool 3/2
+ *   Mixed_5b..5d  FIDInceptionA: 1x1 | 1x1, 5x5 | 1x1, 3x3, 3x3 | average
+ *             pool 3/1/1 *without counting the padding* (TensorFlow's),
+ *             then 1x1
+ *   Mixed_6a  InceptionB: 3x3/2 | 1x1, 3x3, 3x3/2 | max pool 3/2
+ *   Mixed_6b..6e  FIDInceptionC: the 7x7 factorised into 1x7 and 7x1
+ *             convs, the same padding-excluding average pool
+ *   Mixed_7a  InceptionD
+ *   Mixed_7b  FIDInceptionE_1 (padding-excluding average pool)
+ *   Mixed_7c  FIDInceptionE_2: a *max* pool 3/1/1 in the pool branch
+ *   pool3     the mean over the 8x8 map: 2048 features
+ *   logits    fc 2048 -> 1008 on the pool3 features (dropout is the
+ *             identity in eval mode)
+ * Every BasicConv2d is conv (no bias) + BatchNorm (eps 0.001, eval mode:
+ * the running statistics) + ReLU. BatchNorm is folded into the conv when
+ * the weights are loaded: w' = w * s and b' = beta - mean * s per output
+ * channel with s = gamma / sqrt(var + eps), computed in double. That is
+ * equal in exact arithmetic and differs from PyTorch's separate BatchNorm
+ * only by float rounding (the golden test bounds it).
+ *
+ * The tensors of the weights file are the state_dict of pytorch-fid's
+ * model, names included (Conv2d_1a_3x3.conv.weight, ...,
+ * Mixed_7c.branch_pool.bn.running_var, fc.weight, fc.bias);
+ * num_batches_tracked entries are ignored. A file missing a tensor, with
+ * a wrong dtype or shape, or with a tensor the network does not have is
+ * refused with GL_ERR_FORMAT naming the file and the tensor.
+ *
+ * Not here: the preprocessing (inception_resize.c), the statistics and
+ * scores made of the features (libgenlab/scores*.c).
+ *
+ * Sections: architecture, the weights file's tensors, loading, forward,
+ * the extractor.
+ */
+#include <errno.h>
+#include <math.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extractor.h"
+#include "inception_impl.h"
+
+/* ---- architecture ---- */
+
+#define IC_CONVS    94
+#define IC_FEATURES 2048
+#define IC_CLASSES  1008
+#define IC_BN_EPS   0.001
+
+/* Images per forward: the arena holds one block's temporaries at a time
+ * (forward()), about 27 MB per image at the peak, so 1.4 GB for 50; a
+ * larger batch runs in chunks of this size. */
+#define IC_CHUNK 50
+
+/* channel counts in a conv row that the block supplies */
+enum { IC_IN = -1, IC_ARG = -2 };
+
+/* One BasicConv2d of a block: torchvision's module name, channels (a
+ * number, or the block's input or argument), kernel, stride, padding. */
+typedef struct ic_conv_def {
+    const char *name;
+    int cin, cout;
+    int kh, kw, stride, ph, pw;
+} ic_conv_def;
+
+static const ic_conv_def stem_convs[] = {
+    /* name              cin  cout kh kw  s  ph pw */
+    {"Conv2d_1a_3x3",      3,   32, 3, 3, 2, 0, 0},
+    {"Conv2d_2a_3x3",     32,   32, 3, 3, 1, 0, 0},
+    {"Conv2d_2b_3x3",     32,   64, 3, 3, 1, 1, 1},
+    {"Conv2d_3b_1x1",     64,   80, 1, 1, 1, 0, 0},
+    {"Conv2d_4a_3x3",     80,  192, 3, 3, 1, 0, 0},
+};
+
+static const ic_conv_def a_convs[] = {   /* argument: pool_features */
+    {"branch1x1",      IC_IN,  64,     1, 1, 1, 0, 0},
+    {"branch5x5_1",    IC_IN,  48,     1, 1, 1, 0, 0},
+    {"branch5x5_2",    48,     64,     5, 5, 1, 2, 2},
+    {"branch3x3dbl_1", IC_IN,  64,     1, 1, 1, 0, 0},
+    {"branch3x3dbl_2", 64,     96,     3, 3, 1, 1, 1},
+    {"branch3x3dbl_3", 96,     96,     3, 3, 1, 1, 1},
+    {"branch_pool",    IC_IN,  IC_ARG, 1, 1, 1, 0, 0},
+};
+
+static const ic_conv_def b_convs[] = {
+    {"branch3x3",      IC_IN, 384, 3, 3, 2, 0, 0},
+    {"branch3x3dbl_1", IC_IN,  64, 1, 1, 1, 0, 0},
+    {"branch3x3dbl_2", 64,     96, 3, 3, 1, 1, 1},
+    {"branch3x3dbl_3", 96,     96, 3, 3, 2, 0, 0},
+};
+
+static const ic_conv_def c_convs[] = {   /* argument: channels_7x7 */
+    {"branch1x1",      IC_IN,  192,    1, 1, 1, 0, 0},
+    {"branch7x7_1",    IC_IN,  IC_ARG, 1, 1, 1, 0, 0},
+    {"branch7x7_2",    IC_ARG, IC_ARG, 1, 7, 1, 0, 3},
+    {"branch7x7_3",    IC_ARG, 192,    7, 1, 1, 3, 0},
+    {"branch7x7dbl_1", IC_IN,  IC_ARG, 1, 1, 1, 0, 0},
+    {"branch7x7dbl_2", IC_ARG, IC_ARG, 7, 1, 1, 3, 0},
+    {"branch7x7dbl_3", IC_ARG, IC_ARG, 1, 7, 1, 0, 3},
+    {"branch7x7dbl_4", IC_ARG, IC_ARG, 7, 1, 1, 3, 0},
+    {"branch7x7dbl_5", IC_ARG, 192,    1, 7, 1, 0, 3},
+    {"branch_pool",    IC_IN,  192,    1, 1, 1, 0, 0},
+};
+
+static const ic_conv_def d_convs[] = {
+    {"branch3x3_1",   IC_IN, 192, 1, 1, 1, 0, 0},
+    {"branch3x3_2",   192,   320, 3, 3, 2, 0, 0},
+    {"branch7x7x3_1", IC_IN, 192, 1, 1, 1, 0, 0},
+    {"branch7x7x3_2", 192,   192, 1, 7, 1, 0, 3},
+    {"branch7x7x3_3", 192,   192, 7, 1, 1, 3, 0},
+    {"branch7x7x3_4", 192,   192, 3, 3, 2, 0, 0},
+};
+
+static const ic_conv_def e_convs[] = {
+    {"branch1x1",       IC_IN, 320, 1, 1, 1, 0, 0},
+    {"branch3x3_1",     IC_IN, 384, 1, 1, 1, 0, 0},
+    {"branch3x3_2a",    384,   384, 1, 3, 1, 0, 1},
+    {"branch3x3_2b",    384,   384, 3, 1, 1, 1, 0},
+    {"branch3x3dbl_1",  IC_IN, 448, 1, 1, 1, 0, 0},
+    {"branch3x3dbl_2",  448,   384, 3, 3, 1, 1, 1},
+    {"branch3x3dbl_3a", 384,   384, 1, 3, 1, 0, 1},
+    {"branch3x3dbl_3b", 384,   384, 3, 1, 1, 1, 0},
+    {"branch_pool",     IC_IN, 192, 1, 1, 1, 0, 0},
+};
+
+/* A loaded BasicConv2d: BatchNorm folded in (see the file comment). */
+typedef struct ic_conv {
+    genlab_tensor   *w;       /* (cout, cin, kh, kw) */
+    genlab_tensor   *b;       /* (cout) */
+    genlab_conv_opts opts;
+} ic_conv;
+
+/* forward of a block from its first conv (forward section) */
+typedef genlab_tensor *(*ic_block_fn)(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+
+static genlab_tensor *conv_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+static genlab_tensor *conv_pool_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+static genlab_tensor *a_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+static genlab_tensor *b_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+static genlab_tensor *c_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+static genlab_tensor *d_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+static genlab_tensor *e1_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+static genlab_tensor *e2_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+
+#define CONVS(a) a, (int)(sizeof a / sizeof a[0])
+
+/* The blocks in order: torchvision's attribute name ("" for the stem,
+ * whose convs are top-level modules: each is a block of its own, with the
+ * max pool after it where there is one), the input channels and the
+ * argument of the block's constructor. */
+static const struct ic_block {
+    const char        *name;
+    int                cin, arg;
+    const ic_conv_def *convs;
+    int                n_convs;
+    ic_block_fn        forward;
+} blocks[] = {
+    {"",         3,    0,   stem_convs + 0,    1, conv_fwd},
+    {"",         32,   0,   stem_convs + 1,    1, conv_fwd},
+    {"",         32,   0,   stem_convs + 2,    1, conv_pool_fwd},
+    {"",         64,   0,   stem_convs + 3,    1, conv_fwd},
+    {"",         80,   0,   stem_convs + 4,    1, conv_pool_fwd},
+    {"Mixed_5b", 192,  32,  CONVS(a_convs),    a_fwd},
+    {"Mixed_5c", 256,  64,  CONVS(a_convs),    a_fwd},
+    {"Mixed_5d", 288,  64,  CONVS(a_convs),    a_fwd},
+    {"Mixed_6a", 288,  0,   CONVS(b_convs),    b_fwd},
+    {"Mixed_6b", 768,  128, CONVS(c_convs),    c_fwd},
+    {"Mixed_6c", 768,  160, CONVS(c_convs),    c_fwd},
+    {"Mixed_6d", 768,  160, CONVS(c_convs),    c_fwd},
+    {"Mixed_6e", 768,  192, CONVS(c_convs),    c_fwd},
+    {"Mixed_7a", 768,  0,   CONVS(d_convs),    d_fwd},
+    {"Mixed_7b", 1280, 0,   CONVS(e_convs),    e1_fwd},
+    {"Mixed_7c", 2048, 0,   CONVS(e_convs),    e2_fwd},
+};
+
+#define IC_BLOCKS ((int)(sizeof blocks / sizeof blocks[0]))
+
+/* ---- the weights file's tensors ---- */
+
+/* A conv of the network, resolved: its module path and its geometry. */
+typedef struct ic_conv_at {
+    char name[48];        /* "Mixed_5b.branch1x1", "Conv2d_1a_3x3" */
+    int  cin, cout, kh, kw, stride, ph, pw;
+} ic_conv_at;
+
+static int resolve(int v, const struct ic_block *b)
+{
+    return v == IC_IN ? b->cin : v == IC_ARG ? b->arg : v;
+}
+
+/* conv k (< IC_CONVS) of the network, in order */
+static ic_conv_at conv_at(int k)
+{
+    const struct ic_block *b = blocks;
+    while (k >= b->n_convs)
+        k -= b++->n_convs;
+    const ic_conv_def *d = &b->convs[k];
+    ic_conv_at c = {.cin = resolve(d->cin, b), .cout = resolve(d->cout, b), .kh = d->kh,
+                    .kw = d->kw, .stride = d->stride, .ph = d->ph, .pw = d->pw};
+    snprintf(c.name, sizeof c.name, "%s%s%s", b->name, *b->name ? "." : "", d->name);
+    return c;
+}
+
+/* the four BatchNorm tensors of a conv, in state_dict order */
+static const char *const bn_part[4] = {"bn.weight", "bn.bias", "bn.running_mean",
+                                       "bn.running_var"};
+
+int mx_inception_tensor(int i, char *name, size_t size, int64_t shape[4])
+{
+    if (i < 0 || i >= MX_INCEPTION_TENSORS)
+        return 0;
+    if (i >= 5 * IC_CONVS) {
+        bool weight = i == 5 * IC_CONVS;
+        snprintf(name, size, weight ? "fc.weight" : "fc.bias");
+        shape[0] = IC_CLASSES;
+        shape[1] = IC_FEATURES;
+        return weight ? 2 : 1;
+    }
+    ic_conv_at c = conv_at(i / 5);
+    int part = i % 5;
+    snprintf(name, size, "%s.%s", c.name, part ? bn_part[part - 1] : "conv.weight");
+    shape[0] = c.cout;
+    if (part)
+        return 1;
+    shape[1] = c.cin;
+    shape[2] = c.kh;
+    shape[3] = c.kw;
+    return 4;
+}
+
+/* ---- loading ---- */
+
+/* The weights file being read, for messages. */
+typedef struct ic_file {
+    genlab_ctx        *ctx;
+    const genlab_ckpt *ck;
+    const char        *path;
+} ic_file;
+
+#define IC_HINT "tools/convert_inception_weights.py makes it from pytorch-fid's " \
+                "pt_inception-2015-12-05-6726825d.pth"
+
+/* the first tensor of the file the network does not have; a
+ * "<conv>.bn.num_batches_tracked" (PyTorch's BatchNorm counter, unused in
+ * eval mode) of one of its convs is not counted as one */
+static genlab_status check_extra(const ic_file *f)
+{
+    char (*names)[64] = malloc(MX_INCEPTION_TENSORS * sizeof *names);
+    if (!names)
+        return genlab_errorf(f->ctx, GL_ERR_NOMEM, "inception: out of memory");
+    int64_t shape[4];
+    for (int i = 0; i < MX_INCEPTION_TENSORS; i++)
+        mx_inception_tensor(i, names[i], sizeof names[i], shape);
+    static const char nbt[] = "bn.num_batches_tracked";
+    genlab_status st = GL_OK;
+    genlab_ckpt_entry e;
+    for (size_t i = 0; st == GL_OK && genlab_ckpt_entry_at(f->ck, i, &e); i++) {
+        size_t n = strlen(e.name), k = sizeof nbt - 1;
+        /* "<conv>.bn.num_batches_tracked" is known when "<conv>.conv.weight" is */
+        char conv[64] = "";
+        if (n > k && n - k + 11 < sizeof conv && strcmp(e.name + n - k, nbt) == 0)
+            snprintf(conv, sizeof conv, "%.*sconv.weight", (int)(n - k), e.name);
+        bool known = false;
+        for (int j = 0; !known && j < MX_INCEPTION_TENSORS; j++)
+            known = strcmp(e.name, names[j]) == 0 || strcmp(conv, names[j]) == 0;
+        if (!known)
+            st = genlab_errorf(f->ctx, GL_ERR_FORMAT, "inception: weights file \"%s\" has a "
+                               "tensor \"%s\" that the FID Inception does not have: not "
+                               "pytorch-fid's FID Inception weights (" IC_HINT ")", f->path,
+                               e.name);
+    }
+    free(names);
+    return st;
+}
+
+/* copy the tensor called name, which must be F32 of this shape, to dst */
+static genlab_status read_tensor(const ic_file *f, const char *name, int ndim,
+                                 const int64_t *shape, float *dst)
+{
+    genlab_ckpt_entry e;
+    bool found = false;
+    for (size_t i = 0; !found && genlab_ckpt_entry_at(f->ck, i, &e); i++)
+        found = strcmp(e.name, name) == 0;
+    if (!found)
+        return genlab_errorf(f->ctx, GL_ERR_FORMAT, "inception: weights file \"%s\" has no "
+                             "tensor \"%s\": not pytorch-fid's FID Inception weights (" IC_HINT
+                             ")", f->path, name);
+    if (strcmp(e.dtype, "F32") != 0)
+        return genlab_errorf(f->ctx, GL_ERR_FORMAT, "inception: weights file \"%s\": tensor "
+                             "\"%s\" is %s, not F32", f->path, name, e.dtype);
+    bool same = e.ndim == ndim;
+    for (int d = 0; same && d < ndim; d++)
+        same = e.shape[d] == shape[d];
+    if (!same) {
+        char got[96] = "(", want[96] = "(";
+        for (int d = 0; d < e.ndim; d++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d ? ", " : "",
+                     (long long)e.shape[d]);
+        for (int d = 0; d < ndim; d++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", d ? ", " : "",
+                     (long long)shape[d]);
+        return genlab_errorf(f->ctx, GL_ERR_FORMAT, "inception: weights file \"%s\": tensor "
+                             "\"%s\" has shape %s) but the FID Inception's is %s)", f->path,
+                             name, got, want);
+    }
+    memcpy(dst, e.data, e.nbytes);
+    return GL_OK;
+}
+
+/* a persistent float tensor of shape, or NULL with the error on ctx */
+static genlab_tensor *param(genlab_ctx *ctx, int ndim, const int64_t *shape)
+{
+    return genlab_tensor_new_persistent(ctx, GL_F32, ndim, shape);
+}
+
+/* conv k: its weight and its four BatchNorm vectors, folded into c */
+static genlab_status load_conv(const ic_file *f, int k, ic_conv *c)
+{
+    char name[64];
+    int64_t shape[4];
+    mx_inception_tensor(5 * k, name, sizeof name, shape);
+    const int64_t cout = shape[0], fan = shape[1] * shape[2] * shape[3];
+    if (!(c->w = param(f->ctx, 4, shape)) || !(c->b = param(f->ctx, 1, shape)))
+        return genlab_ctx_status(f->ctx);
+    /* gamma, beta, mean, var: cout each */
+    float *bn = malloc(4 * (size_t)cout * sizeof *bn);
+    if (!bn)
+        return genlab_errorf(f->ctx, GL_ERR_NOMEM, "inception: out of memory");
+    float *w = genlab_tensor_f32_mut(c->w), *b = genlab_tensor_f32_mut(c->b);
+    genlab_status st = read_tensor(f, name, 4, shape, w);
+    for (int p = 0; p < 4 && st == GL_OK; p++) {
+        mx_inception_tensor(5 * k + 1 + p, name, sizeof name, shape);
+        st = read_tensor(f, name, 1, shape, bn + p * cout);
+    }
+    const float *gamma = bn, *beta = bn + cout, *mean = bn + 2 * cout, *var = bn + 3 * cout;
+    for (int64_t o = 0; o < cout && st == GL_OK; o++) {
+        double v = (double)var[o] + IC_BN_EPS;
+        if (!(v > 0.0) || !isfinite(v)) {
+            st = genlab_errorf(f->ctx, GL_ERR_FORMAT, "inception: weights file \"%s\": tensor "
+                               "\"%s\" has the variance %g at %lld", f->path, name,
+                               (double)var[o], (long long)o);
+            break;
+        }
+        double s = gamma[o] / sqrt(v);
+        for (int64_t j = 0; j < fan; j++)
+            w[o * fan + j] = (float)(w[o * fan + j] * s);
+        b[o] = (float)(beta[o] - mean[o] * s);
+    }
+    free(bn);
+    ic_conv_at at = conv_at(k);
+    c->opts = (genlab_conv_opts){.stride = {at.stride, at.stride}, .padding = {at.ph, at.pw}};
+    return st;
+}
+
+/* the SHA-256 of the file at path, lowercase hex */
+static genlab_status file_sha256(genlab_ctx *ctx, const char *path, char hex[65])
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return genlab_errorf(ctx, GL_ERR_IO, "inception: cannot read \"%s\": %s", path,
+                             strerror(errno));
+    struct sha256_ctx h;
+    sha256_init(&h);
+    uint8_t buf[16384];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        sha256_update(&h, n, buf);
+    bool bad = ferror(fp) != 0;
+    fclose(fp);
+    if (bad)
+        return genlab_errorf(ctx, GL_ERR_IO, "inception: error reading \"%s\"", path);
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_digest(&h, sizeof d, d);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    return GL_OK;
+}
+
+/* ---- forward ---- */
+
+static genlab_tensor *basic(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+{
+    return genlab_relu(ctx, genlab_conv2d(ctx, x, c->w, c->b, &c->opts));
+}
+
+/* TensorFlow's 3x3 average pool of the FID blocks: padding not counted */
+static genlab_tensor *avg_excl(genlab_ctx *ctx, genlab_tensor *x)
+{
+    return genlab_avg_pool2d_v2(ctx, x, 3, 1, 1, false);
+}
+
+static genlab_tensor *conv_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+{
+    return basic(ctx, c, x);
+}
+
+/* the stem's convs before its two max pools */
+static genlab_tensor *conv_pool_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+{
+    return genlab_max_pool2d(ctx, basic(ctx, c, x), 3, 2, 0);
+}
+
+static genlab_tensor *a_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+{
+    genlab_tensor *br[4] = {
+        basic(ctx, &c[0], x),
+        basic(ctx, &c[2], basic(ctx, &c[1], x)),
+        basic(ctx, &c[5], basic(ctx, &c[4], basic(ctx, &c[3], x))),
+        basic(ctx, &c[6], avg_excl(ctx, x)),
+    };
+    return genlab_concat(ctx, 4, br, 1);
+}
+
+static genlab_tensor *b_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+{
+    genlab_tensor *br[3] = {
+        basic(ctx, &c[0], x),
+        basic(ctx, &c[3], basic(ctx, &c[2], basic(ctx, &c[1], x))),
+        genlab_max_pool2d(ctx, x, 3, 2, 0),
+    };
+    return genlab_concat(ctx, 3, br, 1);
+}
+
+static genlab_tensor *c_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+{
+    genlab_tensor *dbl = basic(ctx, &c[4], x);
+    for (int i = 5; i <= 8; i++)
+        dbl = basic(ctx, &c[i], dbl);
+    genlab_tensor *br[4] = {
+        basic(ctx, &c[0], x),
+        basic(ctx, &c[3], basic(ctx, &c[2], basic(ctx, &c[1], x))),
+        dbl,
+        basic(ctx, &c[9], avg_excl(ctx, x)),
+    };
+    return genlab_concat(ctx, 4, br, 1);
+}
+
+static genlab_tensor *d_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+{
+    genlab_tensor *b7 = basic(ctx, &c[2], x);
+    for (int i = 3; i <= 5; i++)
+        b7 = basic(ctx, &c[i], b7);
+    genlab_tensor *br[3] = {
+        basic(ctx, &c[1], basic(ctx, &c[0], x)),
+        b7,
+        genlab_max_pool2d(ctx, x, 3, 2, 0),
+    };
+    return genlab_concat(ctx, 3, br, 1);
+}
+
+/* InceptionE with its pool branch's pool already applied to x. The two
+ * inner concatenations and the outer one are one concatenation of six. */
+static genlab_tensor *e_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x,
+                            genlab_tensor *pooled)
+{
+    genlab_tensor *b3 = basic(ctx, &c[1], x);
+    genlab_tensor *dbl = basic(ctx, &c[5], basic(ctx, &c[4], x));
+    genlab_tensor *br[6] = {
+        basic(ctx, &c[0], x),
+        basic(ctx, &c[2], b3),
+        basic(ctx, &c[3], b3),
+        basic(ctx, &c[6], dbl),
+        basic(ctx, &c[7], dbl),
+        basic(ctx, &c[8], pooled),
+    };
+    return genlab_concat(ctx, 6, br, 1);
+}
+
+static genlab_tensor *e1_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+{
+    return e_fwd(ctx, c, x, avg_excl(ctx, x));
+}
+
+/* FIDInceptionE_2: a max pool where InceptionE has an average pool */
+static genlab_tensor *e2_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+{
+    return e_fwd(ctx, c, x, genlab_max_pool2d(ctx, x, 3, 1, 1));
+}
+
+/* ---- the extractor ---- */
+
+typedef struct ic_net {
+    mx_extractor   base;            /* first: what the caller holds */
+    mx_resize_rule rule;
+    ic_conv        conv[IC_CONVS];
+    genlab_tensor *fc_w;            /* (1008, 2048) */
+    genlab_tensor *fc_b;            /* (1008) */
+} ic_net;
+
+/* y kept past a rewind to mark: copied into a persistent tensor, which
+ * replaces *keep (the previous block's output, now read); NULL with the
+ * error on ctx */
+static genlab_tensor *keep_past(genlab_ctx *ctx, const genlab_ctx_mark *mark, genlab_tensor *y,
+                                genlab_tensor **keep)
+{
+    genlab_tensor *p = NULL;
+    if (y) {
+        int64_t shape[4];
+        for (int d = 0; d < 4; d++)
+            shape[d] = genlab_tensor_dim(y, d);
+        p = genlab_tensor_new_persistent(ctx, GL_F32, 4, shape);
+        if (p && genlab_tensor_copy_into(ctx, p, y) != GL_OK) {
+            genlab_tensor_free(p);
+            p = NULL;
+        }
+    }
+    genlab_ctx_rewind(ctx, mark);
+    genlab_tensor_free(*keep);
+    *keep = p;
+    return p;
+}
+
+/* x (n, 3, 299, 299), made after mark -> pool3 features (n, 2048) and
+ * *logits (n, 1008) when logits is not NULL, made after mark. Every
+ * activation kept would fill the arena with 215 MB per image; so each
+ * block's output is kept in a persistent tensor and everything else the
+ * block made is rewound. */
+static genlab_tensor *forward(genlab_ctx *ctx, const ic_net *net, const genlab_ctx_mark *mark,
+                              genlab_tensor *x, genlab_tensor **logits)
+{
+    const ic_conv *c = net->conv;
+    genlab_tensor *keep = NULL;
+    for (int b = 0; b < IC_BLOCKS && x; c += blocks[b++].n_convs)
+        x = keep_past(ctx, mark, blocks[b].forward(ctx, c, x), &keep);
+    genlab_tensor *pool = genlab_global_avg_pool(ctx, x);
+    if (logits)
+        *logits = genlab_linear(ctx, pool, net->fc_w, net->fc_b);
+    genlab_tensor_free(keep);
+    return pool;
+}
+
+static genlab_status ic_features(genlab_ctx *ctx, mx_extractor *x, genlab_tensor *images,
+                                 float *feat, float *logits)
+{
+    const ic_net *net = (const ic_net *)x;
+    if (!images)
+        return genlab_ctx_status(ctx) != GL_OK
+                   ? genlab_ctx_status(ctx)
+                   : genlab_errorf(ctx, GL_ERR_INVALID, "%s: no images", x->name);
+    bool ok = genlab_tensor_dtype(images) == GL_F32 && genlab_tensor_ndim(images) == 4;
+    for (int d = 0; ok && d < 4; d++)
+        ok = genlab_tensor_dim(images, d) > 0;
+    const int64_t n = ok ? genlab_tensor_dim(images, 0) : 0;
+    if (!ok || (genlab_tensor_dim(images, 1) != 1 && genlab_tensor_dim(images, 1) != 3)) {
+        char b[96];
+        return genlab_errorf(ctx, GL_ERR_SHAPE, "%s: images %s must be (N, C, H, W) float32 "
+                             "with C 1 (gray) or 3 (RGB)", x->name,
+                             genlab_tensor_shape_str(images, b, sizeof b));
+    }
+    genlab_ctx_mark mark = genlab_ctx_mark_get(ctx);
+    bool grad = genlab_set_grad_enabled(ctx, false);
+    for (int64_t start = 0; start < n && genlab_ctx_status(ctx) == GL_OK; start += IC_CHUNK) {
+        int64_t m = n - start < IC_CHUNK ? n - start : IC_CHUNK;
+        genlab_tensor *part = m == n ? images : genlab_slice(ctx, images, 0, start, m);
+        genlab_tensor *lg = NULL;
+        genlab_tensor *pool = forward(ctx, net, &mark,
+                                      mx_inception_preprocess(ctx, part, net->rule),
+                                      logits ? &lg : NULL);
+        if (pool && (!logits || lg)) {
+            memcpy(feat + start * IC_FEATURES, genlab_tensor_f32(pool),
+                   (size_t)(m * IC_FEATURES) * sizeof *feat);
+            if (logits)
+                memcpy(logits + start * IC_CLASSES, genlab_tensor_f32(lg),
+                       (size_t)(m * IC_CLASSES) * sizeof *logits);
+        }
+        genlab_ctx_rewind(ctx, &mark);
+    }
+    genlab_set_grad_enabled(ctx, grad);
+    return genlab_ctx_status(ctx);
+}
+
+static void ic_destroy(mx_extractor *x)
+{
+    if (!x)
+        return;
+    ic_net *net = (ic_net *)x;
+    for (int k = 0; k < IC_CONVS; k++) {
+        genlab_tensor_free(net->conv[k].w);
+        genlab_tensor_free(net->conv[k].b);
+    }
+    genlab_tensor_free(net->fc_w);
+    genlab_tensor_free(net->fc_b);
+    free(net);
+}
+
+/* every tensor of the file into net */
+static genlab_status load(const ic_file *f, ic_net *net)
+{
+    genlab_status st = check_extra(f);
+    for (int k = 0; k < IC_CONVS && st == GL_OK; k++)
+        st = load_conv(f, k, &net->conv[k]);
+    if (st != GL_OK)
+        return st;
+    int64_t shape[4];
+    char name[16];
+    mx_inception_tensor(5 * IC_CONVS, name, sizeof name, shape);
+    if (!(net->fc_w = param(f->ctx, 2, shape)) || !(net->fc_b = param(f->ctx, 1, shape)))
+        return genlab_ctx_status(f->ctx);
+    st = read_tensor(f, "fc.weight", 2, shape, genlab_tensor_f32_mut(net->fc_w));
+    return st == GL_OK ? read_tensor(f, "fc.bias", 1, shape, genlab_tensor_f32_mut(net->fc_b))
+                       : st;
+}
+
+genlab_status mx_inception_open(genlab_ctx *ctx, const char *weights, const char *resize,
+                                mx_extractor **out)
+{
+    *out = NULL;
+    mx_resize_rule rule;
+    const char *label;
+    genlab_status st = mx_inception_resize_rule(ctx, resize, &rule, &label);
+    if (st != GL_OK)
+        return st;
+    ic_net *net = calloc(1, sizeof *net);
+    if (!net)
+        return genlab_errorf(ctx, GL_ERR_NOMEM, "inception: out of memory");
+    net->base = (mx_extractor){.name = "inception-v3-fid", .resize = label, .dim = IC_FEATURES,
+                               .n_logits = IC_CLASSES, .features = ic_features,
+                               .destroy = ic_destroy};
+    net->rule = rule;
+    genlab_ckpt *ck = NULL;
+    st = genlab_ckpt_open(ctx, weights, &ck);
+    if (st == GL_OK)
+        st = load(&(ic_file){ctx, ck, weights}, net);
+    genlab_ckpt_close(ck);
+    if (st == GL_OK)
+        st = file_sha256(ctx, weights, net->base.sha256);
+    if (st != GL_OK) {
+        ic_destroy(&net->base);
+        return st;
+    }
+    *out = &net->base;
+    return GL_OK;
+}
