@@ -7,6 +7,9 @@
 
 static const genlab_component *const components[] = {
     &gl_vae_mlp28, &gl_vae_conv28, &gl_vae_conv32, &gl_vae_conv32_mse, &gl_vae_conv64,
+    &gl_vae_mse, &gl_vae_bce, &gl_vae_l1,
+    &gl_vae_beta_constant, &gl_vae_beta_linear, &gl_vae_beta_cyclical,
+    &gl_vae_trainer,
     NULL,
 };
 
