@@ -218,7 +218,7 @@ static genlab_status open_test(vae_trainer *t, const genlab_config *cfg)
                                                GL_KIND_DATASET, &c, &scope);
     if (st != GL_OK || !c)
         return st;
-    const char *split = genlab_config_str(cfg, "eval_split");
+    const char *split = t->eval_split = genlab_config_str(cfg, "eval_split");
     genlab_data_spec spec;
     t->test_i = c->iface;
     if ((st = t->test_i->open(t->host, scope, split, &spec, &t->test)) != GL_OK) {

@@ -36,6 +36,7 @@ typedef struct vae_trainer {
     const genlab_dataset_i  *test_i;
     void                    *test;
     int64_t                  test_n;
+    const char              *eval_split;   /* owned by the configuration */
 } vae_trainer;
 
 /* ---- the model ---- */

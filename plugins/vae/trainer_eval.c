@@ -261,7 +261,7 @@ static genlab_status bounds(genlab_ctx *ctx, vae_trainer *t, int64_t done)
     char protocol[512];
     snprintf(protocol, sizeof protocol, "{\"split\": \"%s\", \"images\": %lld, \"samples\": %lld, "
              "\"loss\": \"%s\", \"output\": \"%s\", \"kl\": \"analytic\", \"stream\": \"eval\"}",
-             genlab_config_str(t->host->config, "vae.eval_split"), (long long)n, (long long)K,
+             t->eval_split, (long long)n, (long long)K,
              t->loss_name, t->tanh ? "tanh" : "sigmoid");
     if (st == GL_OK)
         st = score(t->host, done, "elbo", b.elbo / (double)b.n, true, b.n, protocol);
