@@ -553,6 +553,25 @@ static genlab_status host_artifact(const genlab_host *host, const char *kind, co
     return GL_OK;
 }
 
+/* host_score — the host's score service (plugin.h): a score the trainer
+ * computed, stored with the run at the step it names. */
+static genlab_status host_score(const genlab_host *host, int64_t step, const char *metric,
+                                double value, bool higher_is_better, int64_t n_samples,
+                                const char *protocol_json)
+{
+    const gl_run *r = (const gl_run *)(const void *)((const char *)host - offsetof(gl_run, host));
+    if (!metric || !*metric)
+        return genlab_errorf(r->ctx, GL_ERR_INVALID, "host score: a metric name is needed");
+    const genlab_score_row row = {.step = step, .metric = metric, .value = value,
+                                  .higher_is_better = higher_is_better, .n_samples = n_samples,
+                                  .seed = (int64_t)r->seed, .protocol_json = protocol_json};
+    genlab_status st = genlab_store_score_add(r->store, r->out->run_id, &row, NULL);
+    if (st != GL_OK)
+        return genlab_errorf(r->ctx, st, "recording score %s: %s", metric,
+                             genlab_store_errmsg(r->store));
+    return GL_OK;
+}
+
 genlab_status genlab_run_train(genlab_registry *reg, const genlab_config *cfg, genlab_store *store,
                                const genlab_run_options *opt, genlab_run_result *out)
 {
@@ -573,6 +592,7 @@ genlab_status genlab_run_train(genlab_registry *reg, const genlab_config *cfg, g
     if (st == GL_OK) {   /* the host's services of a run, now that it has a row */
         r.host.run_dir = r.ckpt_dir;
         r.host.artifact = host_artifact;
+        r.host.score = host_score;
     }
     if (st == GL_OK && r.opt.started)
         r.opt.started(r.opt.user, out->run_id, out->uuid);

@@ -16,16 +16,15 @@
  * loaded by name, against its outputs and input gradients.
  *
  * Sections: fixture, counts, initialisation, forward, spectral norm,
- * refusals, golden, suite.
+ * refusals, golden, suite. The fixture (one network, golden weights) is
+ * tests/tu_arch.h.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "genlab/genlab.h"
-#include "golden.h"
-#include "testutil.h"
-#include "tu_compare.h"
+#include "tu_arch.h"
 
 #define GOLDEN GL_TOP_SRCDIR "/tests/golden/gan_arch.bin"
 #define GOLDEN_GENERATOR "tests/golden/gen_gan_arch.py"
@@ -49,18 +48,6 @@ static void unload_plugin(void)
     reg = NULL;
 }
 
-/* One network: an arch bound with its parameters, built into its own
- * parameter block. */
-typedef struct net {
-    genlab_ctx          *ctx;
-    genlab_config       *cfg;
-    genlab_host          host;
-    const genlab_arch_i *a;
-    genlab_params       *p;
-    void                *state;
-    genlab_arch_spec     spec;
-} net;
-
 /* A spec from sizes: a generator z -> (c, h, w) or a discriminator
  * (c, h, w) -> (1). */
 static genlab_arch_spec spec_of(int role, int64_t z, int64_t c, int64_t h, int64_t w)
@@ -75,108 +62,6 @@ static genlab_arch_spec spec_of(int role, int64_t z, int64_t c, int64_t h, int64
         memcpy(s.in_shape, img, sizeof img);
     }
     return s;
-}
-
-/* net_bind — resolve a configuration choosing arch, with "key=value"
- * arguments of its scope (NULL-terminated), and create n->p; the build is
- * left to net_build. */
-static void net_bind(net *n, genlab_ctx *ctx, const char *arch, const char *const *args)
-{
-    static const genlab_param_def decl[] = {
-        {.name = "arch", .type = GL_PARAM_COMPONENT, .kind = GL_KIND_ARCH, .def = "",
-         .help = "the arch under test"},
-    };
-    memset(n, 0, sizeof *n);
-    n->ctx = ctx;
-    ck_assert_int_eq(genlab_config_create(&n->cfg), GL_OK);
-    ck_assert_int_eq(genlab_config_declare(n->cfg, "t", decl, 1), GL_OK);
-    ck_assert_int_eq(genlab_config_set(n->cfg, "t.arch", arch, NULL), GL_OK);
-    for (int i = 0; args && args[i]; i++) {
-        char key[128];
-        const char *eq = strchr(args[i], '=');
-        ck_assert_ptr_nonnull(eq);
-        snprintf(key, sizeof key, "arch.%.*s", (int)(eq - args[i]), args[i]);
-        ck_assert_int_eq(genlab_config_set(n->cfg, key, eq + 1, NULL), GL_OK);
-    }
-    ck_assert_msg(genlab_config_resolve(n->cfg, reg) == GL_OK, "%s",
-                  genlab_config_errmsg(n->cfg));
-    genlab_host_init(&n->host, reg, ctx, n->cfg);
-    ck_assert_int_eq(genlab_params_create(ctx, &n->p), GL_OK);
-}
-
-static const genlab_config *net_scope(const net *n)
-{
-    const genlab_component *c;
-    const genlab_config *scope;
-    ck_assert_int_eq(genlab_config_component(genlab_config_scope(n->cfg, "t"), "arch",
-                                             GL_KIND_ARCH, &c, &scope), GL_OK);
-    return scope;
-}
-
-/* net_build — build n's arch for spec (NULL: its native spec in role).
- * Returns build's status (the message stays on the context). */
-static genlab_status net_build(net *n, int role, const genlab_arch_spec *spec)
-{
-    const genlab_component *c;
-    const genlab_config *scope;
-    ck_assert_int_eq(genlab_config_component(genlab_config_scope(n->cfg, "t"), "arch",
-                                             GL_KIND_ARCH, &c, &scope), GL_OK);
-    n->a = c->iface;
-    if (spec)
-        n->spec = *spec;
-    else
-        ck_assert_int_eq(n->a->native_spec(scope, (genlab_arch_role)role, &n->spec), GL_OK);
-    return n->a->build(&n->host, scope, &n->spec, n->p, &n->state);
-}
-
-/* net_make — bind and build, which must succeed, then finalize */
-static void net_make(net *n, genlab_ctx *ctx, const char *arch, int role,
-                     const genlab_arch_spec *spec, const char *const *args)
-{
-    net_bind(n, ctx, arch, args);
-    genlab_status st = net_build(n, role, spec);
-    ck_assert_msg(st == GL_OK, "build %s: %s", arch, genlab_ctx_errmsg(ctx));
-    ck_assert_int_eq(genlab_params_finalize(ctx, n->p), GL_OK);
-}
-
-static void net_free(net *n)
-{
-    if (n->state)
-        n->a->destroy(n->state);
-    genlab_params_destroy(n->p);
-    genlab_config_destroy(n->cfg);
-    memset(n, 0, sizeof *n);
-}
-
-/* the input of a forward: (batch, in_shape...) */
-static int net_input_shape(const net *n, int64_t batch, int64_t *shape)
-{
-    shape[0] = batch;
-    memcpy(shape + 1, n->spec.in_shape, (size_t)n->spec.in_ndim * sizeof *shape);
-    return 1 + n->spec.in_ndim;
-}
-
-static genlab_tensor *net_forward(net *n, genlab_tensor *x, bool training)
-{
-    genlab_tensor *y = n->a->forward(n->ctx, n->state, x, NULL, NULL, training);
-    ck_assert_msg(y != NULL, "forward: %s", genlab_ctx_errmsg(n->ctx));
-    return y;
-}
-
-static bool all_finite(const genlab_tensor *t, float bound)
-{
-    const float *v = genlab_tensor_f32(t);
-    for (int64_t i = 0; i < genlab_tensor_numel(t); i++)
-        if (!(fabsf(v[i]) <= bound))
-            return false;
-    return true;
-}
-
-static bool same_values(const genlab_tensor *a, const genlab_tensor *b)
-{
-    return genlab_tensor_numel(a) == genlab_tensor_numel(b) &&
-           !memcmp(genlab_tensor_f32(a), genlab_tensor_f32(b),
-                   (size_t)genlab_tensor_numel(a) * sizeof(float));
 }
 
 /* ---- counts ---- */
@@ -218,7 +103,7 @@ START_TEST(test_counts)
     const struct count_case *k = &counts[_i];
     genlab_ctx *ctx = tu_ctx(1);
     net n;
-    net_bind(&n, ctx, k->arch, k->args);
+    net_bind(&n, reg, ctx, k->arch, k->args);
     genlab_arch_spec s = spec_of(k->role, k->z, k->c, k->h, k->w);
     genlab_status st = net_build(&n, k->role, k->z ? &s : NULL);
     ck_assert_msg(st == GL_OK, "%s: %s", k->arch, genlab_ctx_errmsg(ctx));
@@ -246,7 +131,7 @@ START_TEST(test_native_spec)
     const struct native_case *k = &natives[_i];
     genlab_ctx *ctx = tu_ctx(1);
     net n;
-    net_bind(&n, ctx, k->arch, NULL);
+    net_bind(&n, reg, ctx, k->arch, NULL);
     const genlab_config *scope = net_scope(&n);
     const genlab_component *c = genlab_registry_find(reg, GL_KIND_ARCH, k->arch);
     ck_assert_ptr_nonnull(c);
@@ -302,7 +187,7 @@ START_TEST(test_init)
     const struct init_case *k = &inits[_i];
     genlab_ctx *ctx = tu_ctx(11);
     net n;
-    net_make(&n, ctx, k->arch, k->role, NULL, NULL);
+    net_make(&n, reg, ctx, k->arch, k->role, NULL, NULL);
     for (int j = 0; j < 4 && k->param[j].name; j++) {
         genlab_tensor *t = genlab_params_find(n.p, k->param[j].name);
         ck_assert_ptr_nonnull(t);
@@ -343,41 +228,13 @@ static const struct fwd_case {
     {"resnet32", {"ngf=8", "ndf=8"}, true, false, false},
 };
 
-/* a copy of the first BatchNorm running_mean of n (n has one) */
-static float *running_mean_copy(net *n)
-{
-    for (int64_t i = 0; i < genlab_params_buffer_count(n->p); i++) {
-        const char *name = genlab_params_buffer_name(n->p, i);
-        if (strstr(name, "running_mean")) {
-            genlab_tensor *t = genlab_params_buffer_tensor(n->p, i);
-            size_t bytes = (size_t)genlab_tensor_numel(t) * sizeof(float);
-            float *c = malloc(bytes + sizeof(float));
-            ck_assert_ptr_nonnull(c);
-            memcpy(c, genlab_tensor_f32(t), bytes);
-            c[genlab_tensor_numel(t)] = (float)i;   /* which buffer */
-            return c;
-        }
-    }
-    ck_abort_msg("no running_mean buffer");
-    return NULL;
-}
-
-static bool running_mean_equal(net *n, const float *copy)
-{
-    int64_t i = 0;
-    while (strstr(genlab_params_buffer_name(n->p, i), "running_mean") == NULL)
-        i++;
-    genlab_tensor *t = genlab_params_buffer_tensor(n->p, i);
-    return !memcmp(genlab_tensor_f32(t), copy, (size_t)genlab_tensor_numel(t) * sizeof(float));
-}
-
 START_TEST(test_forward)
 {
     const struct fwd_case *k = &fwds[_i];
     genlab_ctx *ctx = tu_ctx(3);
     net g, d;
-    net_make(&g, ctx, k->arch, G, NULL, k->args);
-    net_make(&d, ctx, k->arch, D, NULL, k->args);
+    net_make(&g, reg, ctx, k->arch, G, NULL, k->args);
+    net_make(&d, reg, ctx, k->arch, D, NULL, k->args);
     int64_t zs[GL_MAX_DIMS];
     int nd = net_input_shape(&g, 2, zs);
     genlab_tensor *z = genlab_randn(ctx, nd, zs);
@@ -447,7 +304,7 @@ START_TEST(test_forward_wrong_input)
 {
     genlab_ctx *ctx = tu_ctx(1);
     net g;
-    net_make(&g, ctx, "dcgan28", G, NULL, (const char *const[]){"ngf=2", NULL});
+    net_make(&g, reg, ctx, "dcgan28", G, NULL, (const char *const[]){"ngf=2", NULL});
     genlab_tensor *z = genlab_randn(ctx, 2, TU_SHAPE(2, 50));
     ck_assert_ptr_null(g.a->forward(ctx, g.state, z, NULL, NULL, true));
     ck_assert_int_eq(genlab_ctx_status(ctx), GL_ERR_SHAPE);
@@ -555,8 +412,8 @@ START_TEST(test_spectral_norm)
     const struct sn_case *k = &sns[_i];
     genlab_ctx *ctx = tu_ctx(5);
     net d, plain;
-    net_make(&d, ctx, k->arch, D, NULL, k->args);
-    net_make(&plain, ctx, k->arch, D, NULL, (const char *const[]){k->args[0], NULL});
+    net_make(&d, reg, ctx, k->arch, D, NULL, k->args);
+    net_make(&plain, reg, ctx, k->arch, D, NULL, (const char *const[]){k->args[0], NULL});
     int64_t xs[GL_MAX_DIMS];
     int nd = net_input_shape(&d, 1, xs);   /* one image: the iteration is on the weights */
     for (int i = 0; i < SN_FORWARDS; i++) {
@@ -677,7 +534,7 @@ START_TEST(test_refuse)
     const struct refuse_case *k = &refusals[_i];
     genlab_ctx *ctx = tu_ctx(1);
     net n;
-    net_bind(&n, ctx, k->arch, NULL);
+    net_bind(&n, reg, ctx, k->arch, NULL);
     genlab_arch_spec s = spec_of(k->role, k->z, k->c, k->h, k->w);
     s.n_classes = k->n_classes;
     if (k->twist == ENCODER)
@@ -699,7 +556,7 @@ START_TEST(test_refuse_no_params)
 {
     genlab_ctx *ctx = tu_ctx(1);
     net n;
-    net_bind(&n, ctx, natives[_i].arch, NULL);
+    net_bind(&n, reg, ctx, natives[_i].arch, NULL);
     genlab_params_destroy(n.p);
     n.p = NULL;
     ck_assert_int_eq(net_build(&n, G, NULL), GL_ERR_INVALID);
@@ -761,62 +618,14 @@ static const struct golden_case {
 #define GOLDEN_ATOL 1e-4
 #define GOLDEN_RTOL 1e-4
 
-/* element i of the inputs and of the loss weights, as gen_gan_arch.py */
-static genlab_tensor *ramp(genlab_ctx *ctx, int nd, const int64_t *shape, double a, double b)
-{
-    genlab_tensor *t = genlab_tensor_new(ctx, GL_F32, nd, shape);
-    float *v = genlab_tensor_f32_mut(t);
-    for (int64_t i = 0; i < genlab_tensor_numel(t); i++)
-        v[i] = (float)sin(a * (double)i + b);
-    return t;
-}
-
-static const gd_tensor *golden_get(const char *name, const char *what)
-{
-    char key[GL_PARAM_NAME_MAX + 64];
-    snprintf(key, sizeof key, "%s.%s", name, what);
-    const gd_tensor *g = gd_get(golden, key);
-    ck_assert_msg(g != NULL, "%s: no %s (regenerate with %s)", GOLDEN, key, GOLDEN_GENERATOR);
-    return g;
-}
-
-/* load "<case>.param.<name>" into every parameter and buffer of n */
-static void load_weights(net *n, const char *name)
-{
-    for (int buffers = 0; buffers < 2; buffers++) {
-        int64_t count = buffers ? genlab_params_buffer_count(n->p) : genlab_params_count(n->p);
-        for (int64_t i = 0; i < count; i++) {
-            const char *pname = buffers ? genlab_params_buffer_name(n->p, i)
-                                        : genlab_params_name(n->p, i);
-            char what[GL_PARAM_NAME_MAX + 8];
-            snprintf(what, sizeof what, "param.%s", pname);
-            const gd_tensor *g = golden_get(name, what);
-            genlab_tensor *t = genlab_params_find(n->p, pname);
-            ck_assert_msg(g->numel == genlab_tensor_numel(t), "%s %s: %lld values, want %lld",
-                          name, pname, (long long)g->numel, (long long)genlab_tensor_numel(t));
-            memcpy(genlab_tensor_f32_mut(t), g->data, (size_t)g->numel * sizeof(float));
-        }
-    }
-}
-
-static void compare(const char *name, const char *what, const genlab_tensor *got)
-{
-    const gd_tensor *want = golden_get(name, what);
-    ck_assert_int_eq(genlab_tensor_numel(got), want->numel);
-    char label[128];
-    snprintf(label, sizeof label, "%s.%s", name, what);
-    TU_ASSERT_CLOSE(label, genlab_tensor_f32(got), want->data, want->numel, GOLDEN_ATOL,
-                    GOLDEN_RTOL);
-}
-
 START_TEST(test_golden)
 {
     const struct golden_case *k = &goldens[_i];
     genlab_ctx *ctx = tu_ctx(1);
     net n;
     genlab_arch_spec s = spec_of(k->role, k->z, k->c, k->h, k->w);
-    net_make(&n, ctx, k->arch, k->role, &s, k->args);
-    load_weights(&n, k->name);
+    net_make(&n, reg, ctx, k->arch, k->role, &s, k->args);
+    tu_golden_load_weights(golden, GOLDEN, GOLDEN_GENERATOR, &n, k->name);
     int64_t xs[GL_MAX_DIMS];
     int nd = net_input_shape(&n, k->batch, xs);
     genlab_tensor *x = ramp(ctx, nd, xs, 0.37, 0.5);
@@ -828,9 +637,12 @@ START_TEST(test_golden)
     genlab_tensor *w = ramp(ctx, genlab_tensor_ndim(y), ys, 0.11, M_PI / 2), *dx = NULL;
     ck_assert_int_eq(genlab_grad(ctx, 1, &y, &w, 1, &x, false, &dx), GL_OK);
     if (k->train)
-        compare(k->name, "y_train", y);
-    compare(k->name, "dx", dx);
-    compare(k->name, "y_eval", net_forward(&n, x, false));
+        tu_golden_compare(golden, GOLDEN, GOLDEN_GENERATOR, k->name, "y_train", y, GOLDEN_ATOL,
+                          GOLDEN_RTOL);
+    tu_golden_compare(golden, GOLDEN, GOLDEN_GENERATOR, k->name, "dx", dx, GOLDEN_ATOL,
+                      GOLDEN_RTOL);
+    tu_golden_compare(golden, GOLDEN, GOLDEN_GENERATOR, k->name, "y_eval",
+                      net_forward(&n, x, false), GOLDEN_ATOL, GOLDEN_RTOL);
     net_free(&n);
     genlab_ctx_destroy(ctx);
 }

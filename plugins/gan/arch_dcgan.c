@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
- * arch_dcgan.c — the DCGAN architectures, as stacks (arch.h), with the
- * DCGAN initialisation (conv weights N(0, 0.02), BatchNorm weights
- * N(1, 0.02)):
+ * arch_dcgan.c — the DCGAN architectures, as sequential networks (nn.h,
+ * arch.h), with the DCGAN initialisation (conv weights N(0, 0.02),
+ * BatchNorm weights N(1, 0.02)):
  *
  *   dcgan28  28x28 grayscale (seed 004; torch_ref.py DCGAN28_G/D).
  *            G: z -> Linear (no bias) -> BatchNorm1d -> LeakyReLU -> view
@@ -57,33 +57,33 @@ static const genlab_param_def pyramid_params[] = {NGF_PARAM("64"), NDF_PARAM("64
 
 /* ---- dcgan28 ---- */
 
-static genlab_status dcgan28_describe(gan_stack *s, const genlab_config *cfg, const gan_io *io)
+static genlab_status dcgan28_describe(genlab_seq *s, const genlab_config *cfg, const gan_io *io)
 {
     if (!io->generator) {
         int64_t f = genlab_config_int(cfg, "ndf");
         float p = (float)genlab_config_float(cfg, "dropout");
-        gan_stack_add(s, &(gan_layer_def){GAN_CONV, "conv1", f, 5, 2, 2, true,
-                                          .act = GAN_ACT_LRELU, .dropout = p});
-        gan_stack_add(s, &(gan_layer_def){GAN_CONV, "conv2", 2 * f, 5, 2, 2, true,
-                                          .act = GAN_ACT_LRELU, .dropout = p});
-        gan_stack_add(s, &(gan_layer_def){GAN_LINEAR, "fc", 1, .bias = true});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_CONV, "conv1", f, 5, 2, 2, true,
+                                            .act = GL_SEQ_LRELU, .dropout = p});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_CONV, "conv2", 2 * f, 5, 2, 2, true,
+                                            .act = GL_SEQ_LRELU, .dropout = p});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc", 1, .bias = true});
         return genlab_ctx_status(s->ctx);
     }
     /* two stride-2 layers upsample (H/4, W/4) */
     int64_t f = genlab_config_int(cfg, "ngf"), h0 = io->h / 4, w0 = io->w / 4;
     if (h0 < 1 || w0 < 1)
-        return gan_refuse(s->ctx, GL_ERR_SHAPE, s->arch, s->spec, "it makes images with "
-                          "sides that are multiples of 4");
-    gan_stack_add(s, &(gan_layer_def){GAN_LINEAR, "fc", 4 * f * h0 * w0, .norm = "fc_bn",
-                                      .act = GAN_ACT_LRELU});
+        return genlab_errorf(s->ctx, GL_ERR_SHAPE, "%s: it makes images with sides that "
+                             "are multiples of 4", s->who);
+    genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc", 4 * f * h0 * w0, .norm = "fc_bn",
+                                        .act = GL_SEQ_LRELU});
     if (genlab_ctx_status(s->ctx) == GL_OK)
-        gan_stack_view(s, 4 * f, h0, w0);
-    gan_stack_add(s, &(gan_layer_def){GAN_DECONV, "deconv1", 2 * f, 5, 1, 2, false, "bn1",
-                                      .act = GAN_ACT_LRELU});
-    gan_stack_add(s, &(gan_layer_def){GAN_DECONV, "deconv2", f, 4, 2, 1, false, "bn2",
-                                      .act = GAN_ACT_LRELU});
-    gan_stack_add(s, &(gan_layer_def){GAN_DECONV, "deconv3", io->c, 4, 2, 1, false,
-                                      .act = GAN_ACT_TANH});
+        genlab_seq_view(s, 4 * f, h0, w0);
+    genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_DECONV, "deconv1", 2 * f, 5, 1, 2, false, "bn1",
+                                        .act = GL_SEQ_LRELU});
+    genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_DECONV, "deconv2", f, 4, 2, 1, false, "bn2",
+                                        .act = GL_SEQ_LRELU});
+    genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_DECONV, "deconv3", io->c, 4, 2, 1, false,
+                                        .act = GL_SEQ_TANH});
     return genlab_ctx_status(s->ctx);
 }
 
@@ -102,7 +102,7 @@ typedef struct pyramid {
 
 #define PYRAMID_HIDDEN 4   /* hidden layers in each network */
 
-static genlab_status pyramid_describe(gan_stack *s, const genlab_config *cfg,
+static genlab_status pyramid_describe(genlab_seq *s, const genlab_config *cfg,
                                       const gan_io *io, const pyramid *py)
 {
     char name[2][16];
@@ -111,26 +111,26 @@ static genlab_status pyramid_describe(gan_stack *s, const genlab_config *cfg,
         for (int i = 1; i <= PYRAMID_HIDDEN; i++, f /= 2) {
             snprintf(name[0], sizeof name[0], "deconv%d", i);
             snprintf(name[1], sizeof name[1], "bn%d", i);
-            gan_stack_add(s, &(gan_layer_def){GAN_DECONV, name[0], f, i == 1 ? py->g_k0 : 4,
-                                              i == 1 ? 1 : 2, i == 1 ? 0 : 1, false, name[1],
-                                              .act = GAN_ACT_RELU});
+            genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_DECONV, name[0], f, i == 1 ? py->g_k0 : 4,
+                                                i == 1 ? 1 : 2, i == 1 ? 0 : 1, false, name[1],
+                                                .act = GL_SEQ_RELU});
         }
-        gan_stack_add(s, &(gan_layer_def){GAN_DECONV, "deconv5", io->c, 4, 2, 1, false,
-                                          .act = GAN_ACT_TANH});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_DECONV, "deconv5", io->c, 4, 2, 1, false,
+                                            .act = GL_SEQ_TANH});
         return genlab_ctx_status(s->ctx);
     }
     int64_t f = genlab_config_int(cfg, "ndf");
     for (int i = 1; i <= PYRAMID_HIDDEN; i++, f *= 2) {
         snprintf(name[0], sizeof name[0], "conv%d", i);
         snprintf(name[1], sizeof name[1], "bn%d", i);
-        gan_stack_add(s, &(gan_layer_def){GAN_CONV, name[0], f, py->d_k, 2, py->d_pad, false,
-                                          i == 1 ? NULL : name[1], py->d_norm_after_act,
-                                          .act = GAN_ACT_LRELU});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_CONV, name[0], f, py->d_k, 2, py->d_pad, false,
+                                            i == 1 ? NULL : name[1], py->d_norm_after_act,
+                                            .act = GL_SEQ_LRELU});
     }
     if (py->d_conv_head)
-        gan_stack_add(s, &(gan_layer_def){GAN_CONV, "conv5", 1, 4, 1, 0, .bias = false});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_CONV, "conv5", 1, 4, 1, 0, .bias = false});
     else
-        gan_stack_add(s, &(gan_layer_def){GAN_LINEAR, "fc", 1, .bias = true});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc", 1, .bias = true});
     return genlab_ctx_status(s->ctx);
 }
 
@@ -139,12 +139,12 @@ static const pyramid dcgan32_pyramid = {.g_k0 = 2, .g_mult = 16, .d_k = 5, .d_pa
 static const pyramid dcgan64_pyramid = {.g_k0 = 4, .g_mult = 8, .d_k = 4, .d_pad = 1,
                                         .d_conv_head = true};
 
-static genlab_status dcgan32_describe(gan_stack *s, const genlab_config *cfg, const gan_io *io)
+static genlab_status dcgan32_describe(genlab_seq *s, const genlab_config *cfg, const gan_io *io)
 {
     return pyramid_describe(s, cfg, io, &dcgan32_pyramid);
 }
 
-static genlab_status dcgan64_describe(gan_stack *s, const genlab_config *cfg, const gan_io *io)
+static genlab_status dcgan64_describe(genlab_seq *s, const genlab_config *cfg, const gan_io *io)
 {
     return pyramid_describe(s, cfg, io, &dcgan64_pyramid);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * arch_mlp.c — mlp28, the fully connected GAN of seeds 003/004
- * (torch_ref.py MLP_G/MLP_D), as a stack (arch.h) with PyTorch's default
- * initialisation:
+ * (torch_ref.py MLP_G/MLP_D), as a sequential network (arch.h) with
+ * PyTorch's default initialisation:
  *
  *   G: z -> h -> 2h -> 4h -> C*H*W (h = g_hidden, 256), LeakyReLU(0.2)
  *      between, tanh last, viewed as (C, H, W).
@@ -25,29 +25,29 @@ static const genlab_param_def mlp28_params[] = {
      .help = "spectral normalisation of every weight (SNGAN: on the discriminator)"},
 };
 
-static genlab_status mlp28_describe(gan_stack *s, const genlab_config *cfg, const gan_io *io)
+static genlab_status mlp28_describe(genlab_seq *s, const genlab_config *cfg, const gan_io *io)
 {
     if (io->generator) {
         int64_t h = genlab_config_int(cfg, "g_hidden");
-        gan_stack_add(s, &(gan_layer_def){GAN_LINEAR, "fc1", h, .bias = true,
-                                          .act = GAN_ACT_LRELU});
-        gan_stack_add(s, &(gan_layer_def){GAN_LINEAR, "fc2", 2 * h, .bias = true,
-                                          .act = GAN_ACT_LRELU});
-        gan_stack_add(s, &(gan_layer_def){GAN_LINEAR, "fc3", 4 * h, .bias = true,
-                                          .act = GAN_ACT_LRELU});
-        gan_stack_add(s, &(gan_layer_def){GAN_LINEAR, "fc4", io->c * io->h * io->w,
-                                          .bias = true, .act = GAN_ACT_TANH});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc1", h, .bias = true,
+                                            .act = GL_SEQ_LRELU});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc2", 2 * h, .bias = true,
+                                            .act = GL_SEQ_LRELU});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc3", 4 * h, .bias = true,
+                                            .act = GL_SEQ_LRELU});
+        genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc4", io->c * io->h * io->w,
+                                            .bias = true, .act = GL_SEQ_TANH});
         if (genlab_ctx_status(s->ctx) == GL_OK)
-            gan_stack_view(s, io->c, io->h, io->w);
+            genlab_seq_view(s, io->c, io->h, io->w);
         return genlab_ctx_status(s->ctx);
     }
     int64_t d = genlab_config_int(cfg, "d_hidden");
     float p = (float)genlab_config_float(cfg, "dropout");
-    gan_stack_add(s, &(gan_layer_def){GAN_LINEAR, "fc1", d, .bias = true, .act = GAN_ACT_LRELU,
-                                      .dropout = p});
-    gan_stack_add(s, &(gan_layer_def){GAN_LINEAR, "fc2", d / 2, .bias = true,
-                                      .act = GAN_ACT_LRELU, .dropout = p});
-    gan_stack_add(s, &(gan_layer_def){GAN_LINEAR, "fc3", 1, .bias = true});
+    genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc1", d, .bias = true, .act = GL_SEQ_LRELU,
+                                        .dropout = p});
+    genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc2", d / 2, .bias = true,
+                                        .act = GL_SEQ_LRELU, .dropout = p});
+    genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc3", 1, .bias = true});
     return genlab_ctx_status(s->ctx);
 }
 

@@ -220,11 +220,11 @@ static genlab_status resnet32_build(const genlab_host *host, const genlab_config
     /* the generator's 3 upsamplings start from (H/8, W/8); the
      * discriminator's 2 poolings need 4 pixels a side */
     if (io.generator && (io.h % 8 || io.w % 8))
-        return gan_refuse(ctx, GL_ERR_SHAPE, "resnet32", spec, "it makes images with sides "
-                          "that are multiples of 8");
+        return genlab_arch_refuse(ctx, GL_ERR_SHAPE, "resnet32", spec, "it makes images with "
+                                  "sides that are multiples of 8");
     if (!io.generator && (io.h < 4 || io.w < 4))
-        return gan_refuse(ctx, GL_ERR_SHAPE, "resnet32", spec, "the image is too small: two "
-                          "2x2 poolings need sides of at least 4");
+        return genlab_arch_refuse(ctx, GL_ERR_SHAPE, "resnet32", spec, "the image is too "
+                                  "small: two 2x2 poolings need sides of at least 4");
     resnet *r = calloc(1, sizeof *r);
     if (!r)
         return genlab_errorf(ctx, GL_ERR_NOMEM, "arch resnet32: out of memory");
@@ -255,7 +255,7 @@ static genlab_tensor *resnet32_forward(genlab_ctx *ctx, void *state, genlab_tens
 {
     (void)t, (void)y;   /* unconditional: the spec asked for neither */
     resnet *r = state;
-    if (!gan_input_ok(ctx, "resnet32", &r->spec, x))
+    if (!genlab_arch_input_ok(ctx, "resnet32", &r->spec, x))
         return NULL;
     genlab_params_set_training(r->p, training);
     return r->generator ? generator_forward(ctx, r, x) : discriminator_forward(ctx, r, x);

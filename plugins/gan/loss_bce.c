@@ -75,12 +75,12 @@ static genlab_tensor *compute(genlab_ctx *ctx, void *state, const genlab_loss_ar
     const bce *s = state;
     switch (args->objective) {
     case GL_OBJ_DISCRIMINATOR: {
-        genlab_tensor *d_real = gl_gan_loss_input(ctx, "bce", args, "d_real");
-        genlab_tensor *d_fake = gl_gan_loss_input(ctx, "bce", args, "d_fake");
+        genlab_tensor *d_real = genlab_loss_input(ctx, "bce", args, "d_real");
+        genlab_tensor *d_fake = genlab_loss_input(ctx, "bce", args, "d_fake");
         return genlab_add(ctx, bce_to(ctx, d_real, s->real_label), bce_to(ctx, d_fake, 0.0f));
     }
     case GL_OBJ_GENERATOR: {
-        genlab_tensor *d_fake = gl_gan_loss_input(ctx, "bce", args, "d_fake");
+        genlab_tensor *d_fake = genlab_loss_input(ctx, "bce", args, "d_fake");
         return s->saturating ? genlab_scale(ctx, bce_to(ctx, d_fake, 0.0f), -1.0f)
                              : bce_to(ctx, d_fake, 1.0f);
     }

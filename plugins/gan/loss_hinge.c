@@ -27,14 +27,14 @@ static genlab_tensor *compute(genlab_ctx *ctx, void *state, const genlab_loss_ar
     (void)state;   /* stateless: no parameters */
     switch (args->objective) {
     case GL_OBJ_DISCRIMINATOR: {
-        genlab_tensor *d_real = gl_gan_loss_input(ctx, "hinge", args, "d_real");
-        genlab_tensor *d_fake = gl_gan_loss_input(ctx, "hinge", args, "d_fake");
+        genlab_tensor *d_real = genlab_loss_input(ctx, "hinge", args, "d_real");
+        genlab_tensor *d_fake = genlab_loss_input(ctx, "hinge", args, "d_fake");
         genlab_tensor *real = genlab_relu(ctx, genlab_affine(ctx, d_real, -1.0f, 1.0f));
         genlab_tensor *fake = genlab_relu(ctx, genlab_affine(ctx, d_fake, 1.0f, 1.0f));
         return genlab_add(ctx, genlab_mean_all(ctx, real), genlab_mean_all(ctx, fake));
     }
     case GL_OBJ_GENERATOR: {
-        genlab_tensor *d_fake = gl_gan_loss_input(ctx, "hinge", args, "d_fake");
+        genlab_tensor *d_fake = genlab_loss_input(ctx, "hinge", args, "d_fake");
         return genlab_scale(ctx, genlab_mean_all(ctx, d_fake), -1.0f);
     }
     default:

@@ -73,12 +73,12 @@ static genlab_tensor *compute(genlab_ctx *ctx, void *state, const genlab_loss_ar
     const lsgan *s = state;
     switch (args->objective) {
     case GL_OBJ_DISCRIMINATOR: {
-        genlab_tensor *d_real = gl_gan_loss_input(ctx, "lsgan", args, "d_real");
-        genlab_tensor *d_fake = gl_gan_loss_input(ctx, "lsgan", args, "d_fake");
+        genlab_tensor *d_real = genlab_loss_input(ctx, "lsgan", args, "d_real");
+        genlab_tensor *d_fake = genlab_loss_input(ctx, "lsgan", args, "d_fake");
         return genlab_add(ctx, mse_to(ctx, d_real, s->b), mse_to(ctx, d_fake, s->a));
     }
     case GL_OBJ_GENERATOR: {
-        genlab_tensor *d_fake = gl_gan_loss_input(ctx, "lsgan", args, "d_fake");
+        genlab_tensor *d_fake = genlab_loss_input(ctx, "lsgan", args, "d_fake");
         return mse_to(ctx, d_fake, s->c);
     }
     default:

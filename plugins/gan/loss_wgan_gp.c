@@ -128,14 +128,14 @@ static genlab_tensor *compute(genlab_ctx *ctx, void *state, const genlab_loss_ar
     s->has_gp = false;
     switch (args->objective) {
     case GL_OBJ_DISCRIMINATOR: {
-        genlab_tensor *d_real = gl_gan_loss_input(ctx, "wgan-gp", args, "d_real");
-        genlab_tensor *d_fake = gl_gan_loss_input(ctx, "wgan-gp", args, "d_fake");
+        genlab_tensor *d_real = genlab_loss_input(ctx, "wgan-gp", args, "d_real");
+        genlab_tensor *d_fake = genlab_loss_input(ctx, "wgan-gp", args, "d_fake");
         genlab_tensor *w = genlab_sub(ctx, genlab_mean_all(ctx, d_fake),
                                       genlab_mean_all(ctx, d_real));
         if (s->gp_weight == 0.0f)
             return w;
-        genlab_tensor *x_real = gl_gan_loss_input(ctx, "wgan-gp", args, "x_real");
-        genlab_tensor *x_fake = gl_gan_loss_input(ctx, "wgan-gp", args, "x_fake");
+        genlab_tensor *x_real = genlab_loss_input(ctx, "wgan-gp", args, "x_real");
+        genlab_tensor *x_fake = genlab_loss_input(ctx, "wgan-gp", args, "x_fake");
         genlab_tensor *gp = w ? penalty(ctx, args, x_real, x_fake) : NULL;
         if (!gp)
             return NULL;
@@ -144,7 +144,7 @@ static genlab_tensor *compute(genlab_ctx *ctx, void *state, const genlab_loss_ar
         return genlab_add(ctx, w, genlab_scale(ctx, gp, s->gp_weight));
     }
     case GL_OBJ_GENERATOR: {
-        genlab_tensor *d_fake = gl_gan_loss_input(ctx, "wgan-gp", args, "d_fake");
+        genlab_tensor *d_fake = genlab_loss_input(ctx, "wgan-gp", args, "d_fake");
         return genlab_scale(ctx, genlab_mean_all(ctx, d_fake), -1.0f);
     }
     default:

@@ -65,51 +65,12 @@ static const genlab_param_def params[] = {
 
 /* ---- networks ---- */
 
-static void net_destroy(gan_net *n)
-{
-    if (n->state)
-        n->arch->destroy(n->state);
-    genlab_optim_destroy(n->optim);
-    genlab_params_destroy(n->params);
-}
-
-/* net_create — bind component parameter `ref` (an arch), build it into a
- * new parameter block, initialise it and give it an optimizer with base
- * learning rate lr (0: the core's) */
-static genlab_status net_create(const gan_trainer *t, const genlab_config *cfg, const char *ref,
-                                const genlab_arch_spec *spec, const genlab_optim_options *opt,
-                                const genlab_lr_schedule *sched, double lr, gan_net *n)
-{
-    genlab_ctx *ctx = t->host->ctx;
-    const genlab_component *c;
-    const genlab_config *scope;
-    genlab_status st = genlab_config_component(cfg, ref, GL_KIND_ARCH, &c, &scope);
-    if (st != GL_OK)
-        return genlab_errorf(ctx, st, "trainer gan: %s: %s", ref, genlab_config_errmsg(cfg));
-    n->arch = c->iface;
-    if ((st = genlab_params_create(ctx, &n->params)) != GL_OK)
-        return st;
-    if ((st = n->arch->build(t->host, scope, spec, n->params, &n->state)) != GL_OK) {
-        n->state = NULL;
-        return st;
-    }
-    if ((st = genlab_params_finalize(ctx, n->params)) != GL_OK)
-        return st;
-    genlab_optim_options o = *opt;
-    n->lr = *sched;
-    if (lr > 0)
-        o.lr = n->lr.base_lr = lr;
-    return genlab_optim_create(ctx, n->params, &o, &n->optim);
-}
-
 /* net_update — backward from loss into n's gradients (zeroed first by the
  * caller, before its forward) and one optimizer step at step's rate */
-static genlab_status net_update(genlab_ctx *ctx, gan_net *n, genlab_tensor *loss, int64_t step)
+static genlab_status net_update(genlab_ctx *ctx, genlab_net *n, genlab_tensor *loss, int64_t step)
 {
     genlab_status st = genlab_backward(ctx, loss);
-    if (st == GL_OK)
-        st = genlab_optim_set_lr(ctx, n->optim, genlab_lr_at(&n->lr, step));
-    return st == GL_OK ? genlab_optim_step(ctx, n->optim) : st;
+    return st == GL_OK ? genlab_net_step(ctx, n, step) : st;
 }
 
 /* ---- create and destroy ---- */
@@ -123,8 +84,8 @@ static void gan_destroy(void *state)
     genlab_ema_destroy(t->ema);
     if (t->loss_i && t->loss_i->destroy)
         t->loss_i->destroy(t->loss);
-    net_destroy(&t->d);
-    net_destroy(&t->g);
+    genlab_net_destroy(&t->d);
+    genlab_net_destroy(&t->g);
     free(t);
 }
 
@@ -175,11 +136,11 @@ static genlab_status gan_create(const genlab_host *host, const genlab_config *cf
         .in_shape = {data->channels, data->height, data->width}, .out_ndim = 1,
         .out_shape = {1}};
     if (st == GL_OK)
-        st = net_create(t, cfg, "generator", &gs, &opt, &sched, genlab_config_float(cfg, "lr_g"),
-                        &t->g);
+        st = genlab_net_create(host, cfg, "generator", &gs, &opt, &sched,
+                               genlab_config_float(cfg, "lr_g"), "trainer gan", &t->g);
     if (st == GL_OK)
-        st = net_create(t, cfg, "discriminator", &ds, &opt, &sched,
-                        genlab_config_float(cfg, "lr_d"), &t->d);
+        st = genlab_net_create(host, cfg, "discriminator", &ds, &opt, &sched,
+                               genlab_config_float(cfg, "lr_d"), "trainer gan", &t->d);
     if (st == GL_OK)
         st = create_loss(t, cfg);
     if (st == GL_OK && ema > 0)

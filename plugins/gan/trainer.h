@@ -12,20 +12,10 @@
 
 #include "gan.h"
 
-/* One network: an arch built into a parameter block of its own, with its
- * optimizer and learning-rate schedule. */
-typedef struct gan_net {
-    const genlab_arch_i *arch;
-    void                *state;     /* the arch's; NULL until built */
-    genlab_params       *params;
-    genlab_optim        *optim;
-    genlab_lr_schedule   lr;        /* optim.schedule from this network's base lr */
-} gan_net;
-
 typedef struct gan_trainer {
     const genlab_host   *host;
     genlab_data_spec     data;
-    gan_net              g, d;
+    genlab_net           g, d;          /* run.h: arch, parameters, Adam, lr */
     const genlab_loss_i *loss_i;
     void                *loss;          /* the loss's state (NULL: stateless) */
     genlab_ema          *ema;           /* of G's parameters; NULL: off */

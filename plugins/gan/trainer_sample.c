@@ -12,16 +12,11 @@
  * mode (no BatchNorm statistics updated) without recording, and swaps the
  * EMA weights in and out exactly (a swap of floats).
  *
- * It is not the training step (trainer.c).
+ * It is not the training step (trainer.c), nor how files are written and
+ * recorded (genlab_run_save_grid, genlab_interpolate: run.h).
  *
  * Sections: generation, files of a run.
  */
-#include <errno.h>
-#include <limits.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
-
 #include "trainer.h"
 
 /* ---- generation ---- */
@@ -66,52 +61,21 @@ genlab_tensor *gan_sample(genlab_ctx *ctx, void *state, int64_t n, genlab_tensor
 #define STRIP_ROWS  8
 #define STRIP_STEPS 10
 
-/* save — x as a grid (4-D) or strips (5-D) at <dir>/samples/<kind>-<done>.png,
- * recorded as an artifact of that kind */
-static genlab_status save(genlab_ctx *ctx, const gan_trainer *t, const char *dir, const char *kind,
-                          const char *file, int64_t done, genlab_tensor *x)
-{
-    char path[PATH_MAX];
-    int n = snprintf(path, sizeof path, "%s/samples", dir);
-    if (n < 0 || n >= (int)sizeof path)
-        return genlab_errorf(ctx, GL_ERR_INVALID, "trainer gan: the path %s/samples is too long",
-                             dir);
-    if (mkdir(path, 0777) != 0 && errno != EEXIST)
-        return genlab_errorf(ctx, GL_ERR_IO, "trainer gan: cannot create %s: %s", path,
-                             strerror(errno));
-    n = snprintf(path, sizeof path, "%s/samples/%s-%08lld.png", dir, file, (long long)done);
-    if (n < 0 || n >= (int)sizeof path)
-        return genlab_errorf(ctx, GL_ERR_INVALID, "trainer gan: the path %s/samples is too long",
-                             dir);
-    genlab_status st = genlab_save_grid(ctx, path, x, NULL);
-    genlab_status (*artifact)(const genlab_host *, const char *, const char *) =
-        GL_IFACE_GET(t->host, genlab_host, artifact);
-    return st == GL_OK && artifact ? artifact(t->host, kind, path) : st;
-}
-
-/* strip — G along the segments from fixed latent i to fixed latent k + i
- * (i < k), as (STRIP_STEPS, k, C, H, W) frames */
-static genlab_tensor *strip(genlab_ctx *ctx, gan_trainer *t, int64_t k)
-{
-    genlab_tensor *path = genlab_lerp_steps(ctx, genlab_slice(ctx, t->eval_z, 0, 0, k),
-                                            genlab_slice(ctx, t->eval_z, 0, k, k), STRIP_STEPS);
-    genlab_tensor *x = gan_generate(
-        ctx, t, genlab_reshape(ctx, path, 2, (const int64_t[]){STRIP_STEPS * k, t->z_dim}), NULL);
-    const genlab_data_spec *d = &t->data;
-    return genlab_reshape(ctx, x, 5,
-                          (const int64_t[]){STRIP_STEPS, k, d->channels, d->height, d->width});
-}
-
 genlab_status gan_samples_after(genlab_ctx *ctx, gan_trainer *t, int64_t done)
 {
     const char *dir = GL_IFACE_GET(t->host, genlab_host, run_dir);
     bool last = done == t->steps;
     if (!dir || !(last || (t->sample_every && done % t->sample_every == 0)))
         return GL_OK;
-    genlab_status st =
-        save(ctx, t, dir, "grid", "step", done, gan_generate(ctx, t, t->eval_z, NULL));
+    genlab_status st = genlab_run_save_grid(ctx, t->host, "trainer gan", "grid", "step", done,
+                                            gan_generate(ctx, t, t->eval_z, NULL), NULL);
     int64_t k = t->sample_n / 2 < STRIP_ROWS ? t->sample_n / 2 : STRIP_ROWS;
     if (st == GL_OK && last && k > 0)
-        st = save(ctx, t, dir, "strip", "interp", done, strip(ctx, t, k));
+        st = genlab_run_save_grid(ctx, t->host, "trainer gan", "strip", "interp", done,
+                                  genlab_interpolate(ctx, gan_generate, t,
+                                                     genlab_slice(ctx, t->eval_z, 0, 0, k),
+                                                     genlab_slice(ctx, t->eval_z, 0, k, k),
+                                                     STRIP_STEPS),
+                                  NULL);
     return st;
 }

@@ -2,7 +2,7 @@
  *
  * nn.h — model parameters in one contiguous block, and the layers built on
  * them (Linear, Conv2d, ConvTranspose2d, BatchNorm2d, GroupNorm, LayerNorm,
- * spectral normalisation).
+ * spectral normalisation), and sequential networks of them.
  *
  * Parameters follow llm.c: every trainable tensor of a model lives in ONE
  * float block, their gradients in a second block of the same size, so an
@@ -34,7 +34,7 @@
  * one thread at a time.
  *
  * Sections: initialisation rules, the params object, training mode,
- * spectral normalisation, layers.
+ * spectral normalisation, layers, sequential networks.
  */
 #ifndef GENLAB_NN_H
 #define GENLAB_NN_H
@@ -340,6 +340,120 @@ genlab_status  genlab_layer_norm_layer_init(genlab_params *p, genlab_layer_norm_
                                             bool affine);
 genlab_tensor *genlab_layer_norm_layer_forward(genlab_ctx *ctx, genlab_layer_norm_layer *l,
                                                genlab_tensor *x);
+
+/* ---- sequential networks ----
+ *
+ * A network that is a plain chain of layers — Linear, Conv2d or
+ * ConvTranspose2d, each followed by an optional BatchNorm, an activation
+ * and dropout — described layer by layer, then run as one forward. This is
+ * how the DCGANs, the MLPs and the VAEs of the plugins are written in a few
+ * lines each:
+ *
+ *     genlab_seq s;
+ *     genlab_seq_init(ctx, &s, p, "arch mlp", 784, 0, 0);   // flat input
+ *     genlab_seq_add(&s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc1", 400,
+ *                                                 .bias = true, .act = GL_SEQ_RELU});
+ *     genlab_seq_add(&s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc2", 40, .bias = true});
+ *     genlab_params_finalize(ctx, p);
+ *     y = genlab_seq_forward(ctx, &s, x, true);              // (N, 40)
+ *
+ * The running shape is per sample: (c) features, or (c, h, w) maps. A conv
+ * takes a flat input as (c, 1, 1); a Linear flattens a map; genlab_seq_view
+ * reinterprets features as a map, as PyTorch's .view after a Linear. The
+ * struct is plain data owning nothing (the params object owns the tensors):
+ * embed it, and drop it with the params. */
+
+#define GL_SEQ_MAX 12                 /* layers in one sequential network */
+#define GL_SEQ_LRELU_SLOPE 0.2f       /* LeakyReLU's slope unless a layer gives one */
+
+typedef enum genlab_seq_op {
+    GL_SEQ_LINEAR = 0,                /* flattens its input */
+    GL_SEQ_CONV   = 1,
+    GL_SEQ_DECONV = 2                 /* ConvTranspose2d */
+} genlab_seq_op;
+
+typedef enum genlab_seq_act {
+    GL_SEQ_NONE    = 0,
+    GL_SEQ_RELU    = 1,
+    GL_SEQ_LRELU   = 2,               /* the layer's slope */
+    GL_SEQ_TANH    = 3,
+    GL_SEQ_SIGMOID = 4
+} genlab_seq_act;
+
+/* One layer as a network describes it. Members after `bias` are optional
+ * (designated initialisers leave them zero). */
+typedef struct genlab_seq_def {
+    genlab_seq_op op;
+    const char   *name;           /* parameter prefix: "conv1" -> "conv1.weight" */
+    int64_t       cout;           /* output channels (features for GL_SEQ_LINEAR) */
+    int           k, stride, pad; /* square kernel; unused by GL_SEQ_LINEAR */
+    bool          bias;
+    const char   *norm;           /* BatchNorm's name ("bn1"), or NULL: none. After a
+                                   * GL_SEQ_LINEAR it is PyTorch's BatchNorm1d */
+    bool          norm_after_act; /* activation, then BatchNorm (seed 002's D) */
+    genlab_seq_act act;
+    float         dropout;        /* probability; 0: none */
+    float         slope;          /* GL_SEQ_LRELU's negative slope; 0: GL_SEQ_LRELU_SLOPE */
+    int           out_pad;        /* GL_SEQ_DECONV's output_padding (< stride) */
+} genlab_seq_def;
+
+/* One built layer. */
+typedef struct genlab_seq_layer {
+    genlab_seq_op op;
+    union {
+        genlab_linear_layer           fc;
+        genlab_conv2d_layer           conv;
+        genlab_conv_transpose2d_layer deconv;
+    };
+    bool                      has_norm, norm_after_act;
+    genlab_batch_norm2d_layer bn;
+    genlab_seq_act            act;
+    float                     dropout, slope;
+    int64_t                   in[3];   /* (C, H, W) a conv reshapes a flat input to */
+} genlab_seq_layer;
+
+/* A sequential network being built, then run. */
+typedef struct genlab_seq {
+    genlab_ctx      *ctx;         /* for build errors */
+    genlab_params   *p;
+    char             who[384];    /* what build errors start with */
+    bool             sn;          /* spectral-normalise every weight added from now */
+    bool             has_norm;    /* some layer has a BatchNorm */
+    int              n;
+    genlab_seq_layer l[GL_SEQ_MAX];
+    int64_t          c, h, w;     /* the running shape: (c) when h == 0 */
+} genlab_seq;
+
+/* genlab_seq_init — an empty network on p taking per-sample inputs of
+ * (c) features (h = w = 0) or (c, h, w) maps. who (copied, truncated to
+ * fit) starts every message of a failed add or view: an arch passes its
+ * genlab_arch_refusal. Returns GL_OK; GL_ERR_INVALID (also on ctx) for a
+ * NULL s or p, or a size below 1 (h and w may both be 0). */
+genlab_status genlab_seq_init(genlab_ctx *ctx, genlab_seq *s, genlab_params *p, const char *who,
+                              int64_t c, int64_t h, int64_t w);
+
+/* genlab_seq_add — append a layer taking the running shape, declaring its
+ * tensors in s->p (with spectral norm on its weight when s->sn), and
+ * advance the running shape. A map the layer cannot take (a side below 1)
+ * is GL_ERR_SHAPE "<who>: the image is too small: NAME (kernel k, stride
+ * s, padding p) gets a HxW map"; more than GL_SEQ_MAX layers is
+ * GL_ERR_INVALID. Returns GL_OK or the error (also on s->ctx; an earlier
+ * error on s->ctx is returned at once). */
+genlab_status genlab_seq_add(genlab_seq *s, const genlab_seq_def *d);
+
+/* genlab_seq_view — reinterpret the running shape as (c, h, w) (h = w = 0:
+ * (c) features), as PyTorch's view between a Linear and a conv. Returns
+ * GL_OK, or GL_ERR_INVALID (on s->ctx) when the sizes differ. */
+genlab_status genlab_seq_view(genlab_seq *s, int64_t c, int64_t h, int64_t w);
+
+/* genlab_seq_forward — run the layers on x (N, ...) and return the result
+ * reshaped to (N, out_shape[0..out_ndim)) — an arch's spec output — or,
+ * with out_ndim 0, as the last layer makes it: (N, c) or (N, c, h, w).
+ * training: batch statistics and dropout; it sets the params' train/eval
+ * mode (spectral norm's power iteration reads it). Returns an arena
+ * tensor, or NULL (error on ctx; NULL x gives NULL). */
+genlab_tensor *genlab_seq_forward(genlab_ctx *ctx, genlab_seq *s, genlab_tensor *x,
+                                  bool training, int out_ndim, const int64_t *out_shape);
 
 #ifdef __cplusplus
 }

@@ -5,8 +5,10 @@
  * This header is the contract between genlab and its plugins; anything not
  * declared here (or in the other public headers) is not part of it. Its
  * twin for the host side is registry.h (loading, lookup) and config.h
- * (parameter values). It is not a loader and holds no host-side functions
- * except the small inline helpers at the end.
+ * (parameter values). It is not a loader and holds no host-side functions;
+ * its only functions are the helpers with which every arch and loss words
+ * its errors (libgenlab/plugin_util.c) and the small inline helpers at the
+ * end.
  *
  * A plugin is one shared object that exports exactly one symbol,
  * genlab_plugin_v1, returning a const module descriptor:
@@ -228,6 +230,17 @@ struct genlab_host {
      * store hashes it and `genlab show` lists it. NULL outside a run.
      * Returns GL_OK, or the store's status with a message on host->ctx. */
     genlab_status (*artifact)(const genlab_host *host, const char *kind, const char *path);
+    /* score — record an evaluation result a trainer computed itself (a
+     * VAE's held-out ELBO) as a score of the run, after `step` steps, in
+     * the store's scores table: metric name, value, whether higher is
+     * better, the number of images it was computed from, and its protocol
+     * (a JSON object saying how it was computed: split, images, samples;
+     * NULL for none), so that only scores with equal protocols are
+     * compared. NULL outside a run. Returns GL_OK, or the store's status
+     * with a message on host->ctx. */
+    genlab_status (*score)(const genlab_host *host, int64_t step, const char *metric,
+                           double value, bool higher_is_better, int64_t n_samples,
+                           const char *protocol_json);
 };
 
 /* ---- descriptors ---- */
@@ -368,6 +381,15 @@ typedef struct genlab_trainer_i {
      * off). An arena tensor, or NULL (error on ctx: a wrong shape of z is
      * named). */
     genlab_tensor *(*generate)(genlab_ctx *ctx, void *state, genlab_tensor *z, genlab_tensor *y);
+    /* anomaly_score — (optional) NULL means the trainer scores no images.
+     * One number per image of x ((N, C, H, W) in [-1, 1], as a batch's x),
+     * higher for images less like the training data (a VAE's -ELBO or
+     * reconstruction error), for anomaly detection: `genlab score` ranks
+     * held-out images by it (ROC-AUC, scores.h). Eval mode, grad
+     * recording off; what the number is is the trainer's (its parameters
+     * say). An arena tensor (N,) float32, or NULL (error on ctx: a wrong
+     * shape of x is named). Draws from the GL_STREAM_EVAL stream only. */
+    genlab_tensor *(*anomaly_score)(genlab_ctx *ctx, void *state, genlab_tensor *x);
 } genlab_trainer_i;
 
 /* ---- arch ---- */
@@ -426,6 +448,33 @@ typedef struct genlab_arch_i {
     genlab_status (*native_spec)(const genlab_config *cfg, genlab_arch_role role,
                                  genlab_arch_spec *spec);
 } genlab_arch_i;
+
+/* What every arch says alike when it refuses a spec or an input, so that
+ * all of them word their errors the same way (implemented in libgenlab,
+ * for plugins; thread-safe). */
+
+/* genlab_arch_role_name — "generator", "encoder", ...; "unknown role" for
+ * a value out of range. Static string. */
+const char *genlab_arch_role_name(genlab_arch_role role);
+
+/* genlab_arch_refusal — "arch ARCH: cannot build a ROLE (IN) -> (OUT)"
+ * for spec into buf (size bytes, truncated to fit): the start of every
+ * refusal of a spec. Returns buf. */
+const char *genlab_arch_refusal(char *buf, size_t size, const char *arch,
+                                const genlab_arch_spec *spec);
+
+/* genlab_arch_refuse — record "<genlab_arch_refusal>: REASON" (REASON
+ * printf-style) on ctx with status, and return status. */
+genlab_status genlab_arch_refuse(genlab_ctx *ctx, genlab_status status, const char *arch,
+                                 const genlab_arch_spec *spec, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* genlab_arch_input_ok — whether x is (N, spec->in_shape...) with N >= 1;
+ * otherwise false after recording GL_ERR_SHAPE on ctx: "arch ARCH ROLE: x
+ * (SHAPE), want (N, IN...)". false without a new error when x is NULL or
+ * ctx holds one. The first check of a forward. */
+bool genlab_arch_input_ok(genlab_ctx *ctx, const char *arch, const genlab_arch_spec *spec,
+                          const genlab_tensor *x);
 
 /* ---- loss ---- */
 
@@ -492,6 +541,16 @@ typedef struct genlab_loss_i {
     void (*last_metrics)(void *state, genlab_step_metrics *out);
 } genlab_loss_i;
 
+/* genlab_loss_input — the tensor called name in args, for a loss's
+ * compute() (implemented in libgenlab, so that every loss words a missing
+ * input alike). loss: the component's name, for the message ("wgan-gp").
+ * Returns the (trainer-owned) tensor, or NULL: after an earlier error on
+ * ctx (kept), or after recording GL_ERR_INVALID "loss <loss>: input <name>
+ * missing (the trainer gave: <names>)" when args has no such tensor or
+ * holds NULL under that name. */
+genlab_tensor *genlab_loss_input(genlab_ctx *ctx, const char *loss, const genlab_loss_args *args,
+                                 const char *name);
+
 /* ---- schedule ---- */
 
 typedef struct genlab_schedule_i {
@@ -511,6 +570,17 @@ typedef struct genlab_schedule_i {
      * from ~1 down to ~0), an annealing schedule the weight, an lr schedule
      * a multiplier of optim.lr. Pure: no errors, any thread. */
     double (*at)(void *state, int64_t step);
+
+    /* ABI 1.0 additions (optional: read with GL_IFACE_GET) */
+
+    /* set_epoch_steps — (optional) NULL means the schedule counts steps
+     * only. The steps in one epoch of the owner's data (which only the
+     * owner knows: the dataset's size and the batch), for a schedule
+     * whose parameters are in epochs (a beta annealed over 20 epochs).
+     * Called by the owner after create() and before at(); an owner that
+     * does not call it leaves the schedule counting one step per epoch
+     * (which the schedule documents). steps >= 1. */
+    void (*set_epoch_steps)(void *state, int64_t steps);
 } genlab_schedule_i;
 
 /* ---- sampler ---- */

@@ -64,8 +64,9 @@
  *
  * Host services of a run (plugin.h): once the run's row exists, the host
  * the trainer was created with offers run_dir (the checkpoint directory,
- * for a trainer with visit()) and artifact(), which records a file the
- * trainer wrote (a sample grid) in the run's artifacts.
+ * for a trainer with visit()), artifact(), which records a file the
+ * trainer wrote (a sample grid) in the run's artifacts, and score(), which
+ * records a score the trainer computed (a VAE's held-out ELBO).
  *
  * A trained model: genlab_model_open brings a run's trainer back from a
  * checkpoint without a run, for `genlab sample` and `genlab interpolate`.
@@ -73,7 +74,8 @@
  * Not here: evaluation (scores); what sampling means is the trainer's.
  * Not thread-safe: one run per registry, configuration and store at a time.
  *
- * Sections: the core's parameters, running, a trained model.
+ * Sections: the core's parameters, running, a trained model, for trainers:
+ * networks, for trainers: samples of a run.
  */
 #ifndef GENLAB_RUN_H
 #define GENLAB_RUN_H
@@ -84,6 +86,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "image.h"
 #include "optim.h"
 #include "plugin.h"
 #include "registry.h"
@@ -264,6 +267,77 @@ const genlab_trainer_i *genlab_model_trainer(const genlab_model *m, void **state
 
 /* genlab_model_data — the shape of the data the model was trained on. */
 const genlab_data_spec *genlab_model_data(const genlab_model *m);
+
+/* ---- for trainers: networks ----
+ *
+ * What every trainer does alike with its networks: bind an arch component
+ * through one of its GL_PARAM_COMPONENT parameters, build it into a
+ * parameter block of its own, and optimise that block with the core's
+ * optim.* settings. Implemented in libgenlab/run_trainer.c. */
+
+/* One network of a trainer. Zero-initialise; genlab_net_destroy frees a
+ * network however far genlab_net_create got. */
+typedef struct genlab_net {
+    const genlab_arch_i *arch;
+    void                *state;    /* the arch's; NULL until built */
+    genlab_params       *params;
+    genlab_optim        *optim;
+    genlab_lr_schedule   lr;       /* the core's schedule from this network's base rate */
+} genlab_net;
+
+/* genlab_net_create — bind component parameter ref (an arch) of cfg (the
+ * trainer's scope), build it for spec into a new parameter block,
+ * finalize the block (initialising it from the context's init stream) and
+ * give it an optimizer: opt, with base learning rate lr (0: opt's own) on
+ * the schedule sched. who names the trainer in messages ("trainer gan").
+ * n: OUT (zero-initialised by the caller). Returns GL_OK or the first
+ * failure (message on host->ctx); free n with genlab_net_destroy either
+ * way. */
+genlab_status genlab_net_create(const genlab_host *host, const genlab_config *cfg,
+                                const char *ref, const genlab_arch_spec *spec,
+                                const genlab_optim_options *opt, const genlab_lr_schedule *sched,
+                                double lr, const char *who, genlab_net *n);
+
+/* genlab_net_destroy — destroy the arch's state, the optimizer and the
+ * block; n is left zeroed. NULL is a no-op. */
+void genlab_net_destroy(genlab_net *n);
+
+/* genlab_net_step — one optimizer step of n from its gradients (filled by
+ * the caller's backward), at the learning rate of `step` on its schedule. */
+genlab_status genlab_net_step(genlab_ctx *ctx, genlab_net *n, int64_t step);
+
+/* ---- for trainers: samples of a run ----
+ *
+ * What every trainer that draws images does alike: interpolate between
+ * latents through its generate(), and leave grids in the run's directory as
+ * artifacts. Implemented in libgenlab/run_trainer.c. */
+
+/* A trainer's generate() (plugin.h): images (n, C, H, W) from latents z
+ * (n, D); labels y may be NULL. */
+typedef genlab_tensor *(*genlab_generate_fn)(genlab_ctx *ctx, void *state, genlab_tensor *z,
+                                             genlab_tensor *y);
+
+/* genlab_interpolate — the images along the segments from a[i] to b[i]
+ * (a, b: (k, D) float32 latents of generate's size), `steps` frames each,
+ * both ends included (genlab_lerp_steps): generate(state) on all
+ * steps * k points in one call, as (steps, k, C, H, W) frames, which
+ * genlab_image_strips shows as k rows. An arena tensor, or NULL (error on
+ * ctx: as genlab_lerp_steps or generate; generate NULL is GL_ERR_INVALID). */
+genlab_tensor *genlab_interpolate(genlab_ctx *ctx, genlab_generate_fn generate, void *state,
+                                  genlab_tensor *a, genlab_tensor *b, int64_t steps);
+
+/* genlab_run_save_grid — x written as a grid ((N, C, H, W):
+ * genlab_image_grid) or strips ((T, N, C, H, W): genlab_image_strips) to
+ * <host->run_dir>/samples/<file>-<step, 8 digits>.png, the samples
+ * directory made when missing, and recorded through host->artifact as an
+ * artifact of kind ("grid", "strip", "recon"). who names the caller in
+ * messages ("trainer gan"); opt NULL means genlab_grid_defaults(). A no-op
+ * returning GL_OK where the host has no run_dir (outside a run). Returns
+ * GL_OK, or GL_ERR_IO / GL_ERR_INVALID (a path too long) / the grid's or
+ * the store's status, with a message on ctx naming the file. */
+genlab_status genlab_run_save_grid(genlab_ctx *ctx, const genlab_host *host, const char *who,
+                                   const char *kind, const char *file, int64_t step,
+                                   const genlab_tensor *x, const genlab_grid_options *opt);
 
 #ifdef __cplusplus
 }

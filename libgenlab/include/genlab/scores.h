@@ -32,10 +32,12 @@
  *     the union of balls around its rows with the radius of each row's k-th
  *     nearest other row (k = 3); precision is the fraction of fake rows
  *     inside the real manifold, recall the fraction of real rows inside
- *     the fake one.
+ *     the fake one;
+ *   - ROC-AUC: sklearn's roc_auc_score (anomaly detection: a trainer's
+ *     per-image anomaly scores of normal and anomalous held-out images).
  *
  * Sections: feature statistics, Fréchet distance, Inception Score, KID,
- * precision/recall.
+ * precision/recall, ROC-AUC.
  */
 #ifndef GENLAB_SCORES_H
 #define GENLAB_SCORES_H
@@ -127,6 +129,22 @@ genlab_status genlab_kid_mmd2(genlab_ctx *ctx, const float *real, const int64_t 
 genlab_status genlab_precision_recall(genlab_ctx *ctx, const float *real, int64_t n_real,
                                       const float *fake, int64_t n_fake, int64_t dim, int k,
                                       double *precision, double *recall);
+
+/* ---- ROC-AUC ---- */
+
+/* genlab_roc_auc — the area under the ROC curve of scores for telling the
+ * positives (positive[i] true: an anomaly, for `genlab score --metric
+ * auroc`) from the negatives, higher scores meaning positive: the
+ * probability that a random positive scores above a random negative, a
+ * tie counting one half (the Mann-Whitney U over P N). This is
+ * sklearn.metrics.roc_auc_score's value: its trapezoids over the distinct
+ * thresholds add up to exactly that, tied scores making one threshold.
+ * Computed in O(n log n) with exact counts (each term a multiple of 1/2).
+ * n >= 2 with at least one of each class; a NaN or infinite score is
+ * GL_ERR_NUMERIC naming its index (sklearn refuses them too); either class
+ * missing is GL_ERR_INVALID. scores and positive are not kept. */
+genlab_status genlab_roc_auc(genlab_ctx *ctx, const double *scores, const bool *positive,
+                             int64_t n, double *out);
 
 #ifdef __cplusplus
 }

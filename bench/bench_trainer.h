@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * bench_trainer.h — timing a trainer component's step() the way
+ * ../shared/bench/torch_ref.py times PyTorch's iterations, shared by
+ * bench_gan.c and bench_vae.c (each lists its models and their settings;
+ * everything else is here): the trainer is created from "key=value"
+ * settings without a run, fed the same random batch of 64 images in
+ * [-1, 1] at every step (copied into the step's arena as the run loop's
+ * loader does), stepped `warmup` untimed and `steps` timed times, and one
+ * TSV line printed: model, ms/iteration (the median, as torch_ref.py),
+ * images/s, peak RSS (MiB), the fastest iteration.
+ *
+ * Plugins come from the build tree (the dirs a program passes) unless
+ * GENLAB_PLUGIN_PATH is set. Header-only: each bench is one program.
+ *
+ * Sections: timing, one model, the command line.
+ */
+#ifndef GENLAB_BENCH_TRAINER_H
+#define GENLAB_BENCH_TRAINER_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "genlab/genlab.h"
+
+enum { BT_BATCH = 64, BT_MAX_ARGS = 16 };
+
+/* ---- timing ---- */
+
+static double bt_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static long bt_peak_rss_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024;
+}
+
+static int bt_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* the batch source: the same random images every time, copied into the
+ * step's arena as the run loop's loader does */
+static genlab_status bt_next_batch(genlab_ctx *ctx, void *context, genlab_batch *out)
+{
+    genlab_tensor *real = context;
+    out->x = genlab_tensor_new(ctx, GL_F32, 4, (const int64_t[]){BT_BATCH,
+                                                                genlab_tensor_dim(real, 1),
+                                                                genlab_tensor_dim(real, 2),
+                                                                genlab_tensor_dim(real, 3)});
+    out->y = NULL;
+    if (!out->x)
+        return genlab_ctx_status(ctx);
+    memcpy(genlab_tensor_data(out->x), genlab_tensor_f32(real),
+           (size_t)genlab_tensor_numel(real) * sizeof(float));
+    return GL_OK;
+}
+
+/* ---- one model ---- */
+
+/* What a bench program says about one model. */
+typedef struct bt_model {
+    const char *name;                  /* torch_ref.py's */
+    const char *args[BT_MAX_ARGS];     /* "key=value" settings, NULL-terminated */
+    int         c, hw;                 /* the images: c x hw x hw */
+    int         steps, warmup;         /* torch_ref.py's DEFAULTS */
+} bt_model;
+
+/* bt_bench — time m (see the file comment); who prefixes messages. Returns
+ * 0, or 1 after a message on stderr. */
+static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m, int steps,
+                    int warmup, int threads)
+{
+    char batch[64];
+    snprintf(batch, sizeof batch, "train.batch=%d", BT_BATCH);
+    const char *args[BT_MAX_ARGS + 1] = {batch};
+    int n = 1;
+    while (n < BT_MAX_ARGS && m->args[n - 1])
+        args[n] = m->args[n - 1], n++;
+    genlab_config *cfg;
+    if (genlab_config_create(&cfg) != GL_OK || genlab_run_declare(cfg) != GL_OK)
+        return 1;
+    genlab_config_set_args(cfg, n, args);
+    if (genlab_config_resolve(cfg, reg) != GL_OK) {
+        fprintf(stderr, "%s: %s: %s\n", who, m->name, genlab_config_errmsg(cfg));
+        genlab_config_destroy(cfg);
+        return 1;
+    }
+    genlab_ctx *ctx;
+    genlab_ctx_options co = {.seed = 0, .n_threads = threads};
+    genlab_ctx_create(&co, &ctx);
+    genlab_host host;
+    genlab_host_init(&host, reg, ctx, cfg);
+    const genlab_component *c;
+    const genlab_config *scope;
+    genlab_config_component(cfg, "train.trainer", GL_KIND_TRAINER, &c, &scope);
+    const genlab_trainer_i *tr = c->iface;
+    genlab_data_spec spec = {m->c, m->hw, m->hw, 0, 50000};
+    void *state = NULL;
+    int rc = 0;
+    genlab_tensor *real = genlab_tensor_new_persistent(
+        ctx, GL_F32, 4, (const int64_t[]){BT_BATCH, m->c, m->hw, m->hw});
+    if (!real || genlab_rng_fill(ctx, real, GL_STREAM_DATA, 0, -1.0f, 1.0f) != GL_OK ||
+        tr->create(&host, scope, &spec, &state) != GL_OK) {
+        fprintf(stderr, "%s: %s: %s\n", who, m->name, genlab_ctx_errmsg(ctx));
+        rc = 1;
+    }
+    genlab_batch_source source = {bt_next_batch, real};
+    double *ms = calloc((size_t)steps, sizeof *ms);
+    for (int i = 0; !rc && i < warmup + steps; i++) {
+        genlab_ctx_step_begin(ctx);
+        genlab_step_metrics out = {0};
+        double t0 = bt_now_ms();
+        if (tr->step(ctx, state, i, &source, &out) != GL_OK) {
+            fprintf(stderr, "%s: %s: step %d: %s\n", who, m->name, i, genlab_ctx_errmsg(ctx));
+            rc = 1;
+        }
+        if (i >= warmup)
+            ms[i - warmup] = bt_now_ms() - t0;
+    }
+    if (!rc) {
+        qsort(ms, (size_t)steps, sizeof *ms, bt_cmp_double);
+        double median = steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);
+        printf("%s\t%.1f\tms/iter\t%.1f\timages/s\t%ld\tMiB peak RSS\t%.1f\tms fastest\t%d "
+               "timed\n", m->name, median, 1e3 * BT_BATCH / median, bt_peak_rss_mib(), ms[0],
+               steps);
+        fflush(stdout);
+    }
+    free(ms);
+    if (state)
+        tr->destroy(state);
+    genlab_tensor_free(real);
+    genlab_ctx_destroy(ctx);
+    genlab_config_destroy(cfg);
+    return rc;
+}
+
+/* ---- the command line ---- */
+
+/* bt_main — `who [--steps N] [--warmup N] [--threads N] MODEL...` over the
+ * n models; plugin_dirs: the build tree's plugin directories. Returns the
+ * exit status. */
+static int bt_main(const char *who, const char *plugin_dirs, const bt_model *models, size_t n,
+                   int argc, char **argv)
+{
+    int steps = 0, warmup = -1, threads = 2, i = 1;
+    for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
+        if (!strcmp(argv[i], "--steps"))
+            steps = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--warmup"))
+            warmup = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--threads"))
+            threads = atoi(argv[i + 1]);
+        else
+            break;
+    }
+    if (i >= argc) {
+        fprintf(stderr, "usage: %s [--steps N] [--warmup N] [--threads N] MODEL...\nmodels:",
+                who);
+        for (size_t k = 0; k < n; k++)
+            fprintf(stderr, " %s", models[k].name);
+        fprintf(stderr, "\n");
+        return 2;
+    }
+    const char *path = getenv("GENLAB_PLUGIN_PATH");
+    genlab_registry *reg;
+    if (genlab_registry_create(path && *path ? path : plugin_dirs, &reg) != GL_OK)
+        return 1;
+    genlab_plugin_load_all(reg);
+    int rc = 0;
+    for (; i < argc; i++) {
+        const bt_model *m = NULL;
+        for (size_t k = 0; k < n; k++)
+            if (!strcmp(models[k].name, argv[i]))
+                m = &models[k];
+        if (!m) {
+            fprintf(stderr, "%s: unknown model %s\n", who, argv[i]);
+            rc = 2;
+            continue;
+        }
+        rc |= bt_bench(who, reg, m, steps > 0 ? steps : m->steps,
+                       warmup >= 0 ? warmup : m->warmup, threads);
+    }
+    genlab_registry_destroy(reg);
+    return rc;
+}
+
+#endif /* GENLAB_BENCH_TRAINER_H */

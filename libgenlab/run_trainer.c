@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * run_trainer.c — what trainers share (run.h, "for trainers"): their
+ * networks (an arch component built into a parameter block with its
+ * optimizer), and the samples of a run (images along latent
+ * interpolations through a trainer's generate(); grids written into the
+ * run's directory and recorded as its artifacts). The GAN and VAE
+ * trainers (plugins/) use them, so each builds, steps and writes alike.
+ *
+ * Not here: the grids themselves (image_grid.c), the run loop (run.c).
+ *
+ * Sections: networks, samples.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "genlab/nn.h"
+#include "genlab/ops.h"
+#include "genlab/run.h"
+
+/* ---- networks ---- */
+
+genlab_status genlab_net_create(const genlab_host *host, const genlab_config *cfg,
+                                const char *ref, const genlab_arch_spec *spec,
+                                const genlab_optim_options *opt, const genlab_lr_schedule *sched,
+                                double lr, const char *who, genlab_net *n)
+{
+    genlab_ctx *ctx = host->ctx;
+    const genlab_component *c;
+    const genlab_config *scope;
+    genlab_status st = genlab_config_component(cfg, ref, GL_KIND_ARCH, &c, &scope);
+    if (st != GL_OK)
+        return genlab_errorf(ctx, st, "%s: %s: %s", who, ref, genlab_config_errmsg(cfg));
+    n->arch = c->iface;
+    if ((st = genlab_params_create(ctx, &n->params)) != GL_OK)
+        return st;
+    if ((st = n->arch->build(host, scope, spec, n->params, &n->state)) != GL_OK) {
+        n->state = NULL;
+        return st;
+    }
+    if ((st = genlab_params_finalize(ctx, n->params)) != GL_OK)
+        return st;
+    genlab_optim_options o = *opt;
+    n->lr = *sched;
+    if (lr > 0)
+        o.lr = n->lr.base_lr = lr;
+    return genlab_optim_create(ctx, n->params, &o, &n->optim);
+}
+
+void genlab_net_destroy(genlab_net *n)
+{
+    if (!n)
+        return;
+    if (n->state)
+        n->arch->destroy(n->state);
+    genlab_optim_destroy(n->optim);
+    genlab_params_destroy(n->params);
+    *n = (genlab_net){0};
+}
+
+genlab_status genlab_net_step(genlab_ctx *ctx, genlab_net *n, int64_t step)
+{
+    genlab_status st = genlab_optim_set_lr(ctx, n->optim, genlab_lr_at(&n->lr, step));
+    return st == GL_OK ? genlab_optim_step(ctx, n->optim) : st;
+}
+
+/* ---- samples ---- */
+
+genlab_tensor *genlab_interpolate(genlab_ctx *ctx, genlab_generate_fn generate, void *state,
+                                  genlab_tensor *a, genlab_tensor *b, int64_t steps)
+{
+    if (!generate) {
+        genlab_errorf(ctx, GL_ERR_INVALID, "genlab_interpolate: no generate function");
+        return NULL;
+    }
+    if (!a || !b)
+        return NULL;
+    if (genlab_tensor_ndim(a) != 2) {
+        char s[96];
+        genlab_errorf(ctx, GL_ERR_SHAPE, "genlab_interpolate: latents %s, want (k, D)",
+                      genlab_tensor_shape_str(a, s, sizeof s));
+        return NULL;
+    }
+    genlab_tensor *path = genlab_lerp_steps(ctx, a, b, steps);
+    if (!path)
+        return NULL;
+    int64_t k = genlab_tensor_dim(a, 0), d = genlab_tensor_dim(a, 1);
+    genlab_tensor *x =
+        generate(ctx, state, genlab_reshape(ctx, path, 2, (const int64_t[]){steps * k, d}), NULL);
+    if (!x)
+        return NULL;
+    if (genlab_tensor_ndim(x) != 4 || genlab_tensor_dim(x, 0) != steps * k) {
+        char s[96];
+        genlab_errorf(ctx, GL_ERR_SHAPE, "genlab_interpolate: generate gave %s for %lld latents, "
+                      "want (%lld, C, H, W)", genlab_tensor_shape_str(x, s, sizeof s),
+                      (long long)(steps * k), (long long)(steps * k));
+        return NULL;
+    }
+    return genlab_reshape(ctx, x, 5,
+                          (const int64_t[]){steps, k, genlab_tensor_dim(x, 1),
+                                            genlab_tensor_dim(x, 2), genlab_tensor_dim(x, 3)});
+}
+
+genlab_status genlab_run_save_grid(genlab_ctx *ctx, const genlab_host *host, const char *who,
+                                   const char *kind, const char *file, int64_t step,
+                                   const genlab_tensor *x, const genlab_grid_options *opt)
+{
+    const char *dir = GL_IFACE_GET(host, genlab_host, run_dir);
+    if (!dir)
+        return GL_OK;
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/samples", dir);
+    if (n < 0 || n >= (int)sizeof path)
+        return genlab_errorf(ctx, GL_ERR_INVALID, "%s: the path %s/samples is too long", who,
+                             dir);
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        return genlab_errorf(ctx, GL_ERR_IO, "%s: cannot create %s: %s", who, path,
+                             strerror(errno));
+    n = snprintf(path, sizeof path, "%s/samples/%s-%08lld.png", dir, file, (long long)step);
+    if (n < 0 || n >= (int)sizeof path)
+        return genlab_errorf(ctx, GL_ERR_INVALID, "%s: the path %s/samples is too long", who,
+                             dir);
+    genlab_status st = genlab_save_grid(ctx, path, x, opt);
+    genlab_status (*artifact)(const genlab_host *, const char *, const char *) =
+        GL_IFACE_GET(host, genlab_host, artifact);
+    return st == GL_OK && artifact ? artifact(host, kind, path) : st;
+}
