@@ -7,14 +7,15 @@
  * can go complex or NaN on singular covariances, and takes seconds).
  *
  * Method. S1 = P L L^T P^T by pivoted Cholesky (LAPACKE dpstrf: P a
- * permutation, L lower trapezoidal, n x r, r the numerical rank). S1 S2 is
- * similar to L^T (P^T S2 P) L =: M, and so is the symmetric
- * S1^(1/2) S2 S1^(1/2) the reference definition names: all three have the
- * same eigenvalues, >= 0 as M is positive semi-definite, and
- * tr((S1 S2)^(1/2)) is the sum of their square roots. M is formed with two
- * triangular products (dtrmm, plus a dgemm for the rows past the rank),
- * symmetrized ((M + M^T) / 2, undoing round-off asymmetry), and its
- * eigenvalues taken with dsyevr (values only).
+ * permutation, L lower trapezoidal, n x r, r the numerical rank). As AB
+ * and BA have the same nonzero eigenvalues, S1 S2 = (P L)(L^T P^T S2) has
+ * those of M := L^T (P^T S2 P) L (r x r), and so has the symmetric
+ * S1^(1/2) S2 S1^(1/2) the reference definition names; they are >= 0 as M
+ * is positive semi-definite, and tr((S1 S2)^(1/2)) is the sum of their
+ * square roots. M is formed with two triangular products (dtrmm, plus a
+ * dgemm for the rows past the rank), symmetrized ((M + M^T) / 2, undoing
+ * round-off asymmetry), and its eigenvalues taken with dsyevr (values
+ * only).
  *
  * Why not S1 = V diag(l) V^T: that eigendecomposition with vectors (dsyevr
  * or dsyevd) alone took 4-5 s at dim 2048 on the 2-core development
