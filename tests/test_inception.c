@@ -12,14 +12,18 @@
  *               bit for bit
  *   weights     files that are not the network's weights: each refused
  *               with a message naming the file and the tensor
- *   network     one weights file, both resize rules: pool3 features and
- *               logits of a 32x32 RGB and a 28x28 gray image (pytorch-fid)
- *               and of the RGB image (clean-fid) against float64 PyTorch;
- *               what the extractor says about itself; unsupported images
+ *   preprocess  both resize rules' network inputs for a 32x32 RGB and a
+ *               28x28 gray image against pytorch-fid's F.interpolate and
+ *               clean-fid's Pillow resize (five rows of each channel)
+ *   network     one weights file: the network alone on a 107x107 input
+ *               and features() end to end on the RGB image (pytorch-fid)
+ *               against float64 PyTorch; what the extractor says about
+ *               itself; unsupported images
  *
- * Three full forwards in all (valgrind runs this suite too).
+ * One forward at 299x299 and one at 107x107 (an eighth of the cost) in all:
+ * valgrind runs this suite too.
  *
- * Sections: fixtures, tensors, resize_f32, weights, network, suite.
+ * Sections: fixtures, tensors, resize_f32, weights, preprocess, network, suite.
  */
 #include <nettle/sha2.h>
 #include <stdio.h>
@@ -61,10 +65,10 @@ static const gd_tensor *golden_get(const char *name)
     return t;
 }
 
-/* the network case's: one weights file, one extractor per resize rule */
+/* the network case's: one weights file, its extractor (pytorch-fid) */
 static char net_dir[256], net_weights[300];
 static genlab_ctx *net_ctx;
-static mx_extractor *net_pt, *net_clean;
+static mx_extractor *net_pt;
 
 static void open_network(void)
 {
@@ -76,17 +80,13 @@ static void open_network(void)
                   genlab_ctx_errmsg(net_ctx));
     ck_assert_msg(mx_inception_open(net_ctx, net_weights, "pytorch-fid", &net_pt) == GL_OK, "%s",
                   genlab_ctx_errmsg(net_ctx));
-    ck_assert_msg(mx_inception_open(net_ctx, net_weights, "clean-fid", &net_clean) == GL_OK,
-                  "%s", genlab_ctx_errmsg(net_ctx));
 }
 
 static void close_network(void)
 {
     if (net_pt)
         net_pt->destroy(net_pt);
-    if (net_clean)
-        net_clean->destroy(net_clean);
-    net_pt = net_clean = NULL;
+    net_pt = NULL;
     genlab_ctx_destroy(net_ctx);
     tu_rmtree(net_dir);
     close_golden();
@@ -305,41 +305,82 @@ START_TEST(test_bad_weights)
 }
 END_TEST
 
-/* ---- network ---- */
+/* ---- preprocess ---- */
 
-typedef struct net_case {
-    const char *name;      /* golden prefix */
-    const char *image;     /* golden input */
-    bool        clean;     /* clean-fid (else pytorch-fid) */
-    bool        logits;    /* ask for the logits too */
-} net_case;
+typedef struct prep_case {
+    const char    *name;    /* golden prefix */
+    const char    *image;   /* golden input */
+    mx_resize_rule rule;
+    float          tol;
+} prep_case;
 
-static const net_case net_cases[] = {
-    /* name        image       clean  logits */
-    {"pt_rgb",    "img_rgb",  false, true},    /* 32x32 RGB up to 299 */
-    {"pt_gray",   "img_gray", false, true},    /* 28x28 gray: repeated to RGB */
-    {"clean_rgb", "img_rgb",  true,  false},   /* the features alone */
+static const prep_case prep_cases[] = {
+    /* name          image       rule                   tol: why */
+    /* PyTorch interpolates (v + 1) / 2 and maps back, genlab v itself: the
+     * same taps and weights, a few float32 roundings apart (values in
+     * [-1, 1]: ulps of 6e-8); a wrong tap is off by 1e-2 */
+    {"pt_rgb",     "img_rgb",  MX_RESIZE_PYTORCH_FID, 5e-7f},
+    {"pt_gray",    "img_gray", MX_RESIZE_PYTORCH_FID, 5e-7f},
+    /* the same bytes, Pillow's double sums in Pillow's order, the same
+     * float32 steps after: the same bits */
+    {"clean_rgb",  "img_rgb",  MX_RESIZE_CLEAN_FID,   0.0f},
+    {"clean_gray", "img_gray", MX_RESIZE_CLEAN_FID,   0.0f},
 };
 
-START_TEST(test_forward)
+START_TEST(test_preprocess)
 {
-    const net_case *c = &net_cases[_i];
-    genlab_ctx *ctx = net_ctx;
-    genlab_ctx_step_begin(ctx);
+    const prep_case *c = &prep_cases[_i];
+    open_golden();
+    genlab_ctx *ctx = tu_ctx(1);
     const gd_tensor *img = golden_get(c->image);
-    genlab_tensor *x = genlab_tensor_from(ctx, 4, img->shape, img->data);
-    ck_assert_ptr_nonnull(x);
-    mx_extractor *ex = c->clean ? net_clean : net_pt;
-    float feat[2048], logits[1008];
-    size_t used = genlab_ctx_arena_used(ctx);
-    ck_assert_msg(ex->features(ctx, ex, x, feat, c->logits ? logits : NULL) == GL_OK, "%s: %s",
-                  c->name, genlab_ctx_errmsg(ctx));
-    /* its temporaries are gone, the images are still there */
-    ck_assert_uint_eq(genlab_ctx_arena_used(ctx), used);
-    ck_assert(memcmp(genlab_tensor_f32(x), img->data, (size_t)img->numel * sizeof(float)) == 0);
-
+    genlab_tensor *y = mx_inception_preprocess(ctx, genlab_tensor_from(ctx, 4, img->shape,
+                                                                        img->data), c->rule);
+    ck_assert_msg(y != NULL, "%s: %s", c->name, genlab_ctx_errmsg(ctx));
+    ck_assert_int_eq(genlab_tensor_ndim(y), 4);
+    ck_assert(genlab_tensor_dim(y, 0) == 1 && genlab_tensor_dim(y, 1) == 3 &&
+              genlab_tensor_dim(y, 2) == 299 && genlab_tensor_dim(y, 3) == 299);
     char name[64];
-    snprintf(name, sizeof name, "%s.err32", c->name);
+    snprintf(name, sizeof name, "%s.rows", c->name);
+    const gd_tensor *want = golden_get(name);   /* (3, 5, 299): rows 0, 1, 150, 297, 298 */
+    static const int rows[5] = {0, 1, 150, 297, 298};
+    const float *got = genlab_tensor_f32(y);
+    for (int ch = 0; ch < 3; ch++)
+        for (int r = 0; r < 5; r++) {
+            char what[96];
+            snprintf(what, sizeof what, "%s channel %d row %d", c->name, ch, rows[r]);
+            TU_ASSERT_CLOSE(what, got + (ch * 299 + rows[r]) * 299,
+                            want->data + (ch * 5 + r) * 299, 299, c->tol, 0.0);
+        }
+    genlab_ctx_destroy(ctx);
+    close_golden();
+}
+END_TEST
+
+START_TEST(test_resize_rules)
+{
+    genlab_ctx *ctx = tu_ctx(1);
+    mx_resize_rule rule;
+    const char *label;
+    ck_assert_int_eq(mx_inception_resize_rule(ctx, "clean-fid", &rule, &label), GL_OK);
+    ck_assert(rule == MX_RESIZE_CLEAN_FID);
+    ck_assert_str_eq(label, "clean-fid-bicubic-299");
+    ck_assert_int_eq(mx_inception_resize_rule(ctx, "pytorch-fid", &rule, &label), GL_OK);
+    ck_assert(rule == MX_RESIZE_PYTORCH_FID);
+    ck_assert_str_eq(label, "pytorch-fid-bilinear-299");
+    ck_assert_int_eq(mx_inception_resize_rule(ctx, NULL, &rule, &label), GL_ERR_INVALID);
+    ck_assert_msg(strstr(genlab_ctx_errmsg(ctx), "choices: pytorch-fid, clean-fid"), "%s",
+                  genlab_ctx_errmsg(ctx));
+    genlab_ctx_destroy(ctx);
+}
+END_TEST
+
+/* ---- network ---- */
+
+/* feat and logits against the golden case's float64 forward */
+static void expect_forward(const char *case_name, const float *feat, const float *logits)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s.err32", case_name);
     const float *err32 = golden_get(name)->data;
     /* The reference is PyTorch's float64 forward; err32 is how far
      * PyTorch's own float32 forward is from it (about 3e-6 on values up to
@@ -350,12 +391,42 @@ START_TEST(test_forward)
      * room for other kernels' orders. A wrong block moves features by
      * 1e-2 or more (counting the padding in the average pools: 0.26;
      * clean-fid's /128 as /127.5: 0.02). */
-    snprintf(name, sizeof name, "%s.pool", c->name);
+    snprintf(name, sizeof name, "%s.pool", case_name);
     TU_ASSERT_CLOSE(name, feat, golden_get(name)->data, 2048, 4.0 * err32[0], 0.0);
-    if (c->logits) {
-        snprintf(name, sizeof name, "%s.logits", c->name);
-        TU_ASSERT_CLOSE(name, logits, golden_get(name)->data, 1008, 4.0 * err32[1], 0.0);
-    }
+    snprintf(name, sizeof name, "%s.logits", case_name);
+    TU_ASSERT_CLOSE(name, logits, golden_get(name)->data, 1008, 4.0 * err32[1], 0.0);
+}
+
+/* the network alone, every layer, on a small input */
+START_TEST(test_network)
+{
+    genlab_ctx *ctx = net_ctx;
+    genlab_ctx_step_begin(ctx);
+    const gd_tensor *in = golden_get("small.in");
+    genlab_tensor *x = genlab_tensor_from(ctx, 4, in->shape, in->data);
+    float feat[2048], logits[1008];
+    ck_assert_msg(mx_inception_run(ctx, net_pt, x, feat, logits) == GL_OK, "%s",
+                  genlab_ctx_errmsg(ctx));
+    expect_forward("small", feat, logits);
+}
+END_TEST
+
+/* features() end to end: preprocessing, network, the arena left as found */
+START_TEST(test_features)
+{
+    genlab_ctx *ctx = net_ctx;
+    genlab_ctx_step_begin(ctx);
+    const gd_tensor *img = golden_get("img_rgb");
+    genlab_tensor *x = genlab_tensor_from(ctx, 4, img->shape, img->data);
+    ck_assert_ptr_nonnull(x);
+    float feat[2048], logits[1008];
+    size_t used = genlab_ctx_arena_used(ctx);
+    ck_assert_msg(net_pt->features(ctx, net_pt, x, feat, logits) == GL_OK, "%s",
+                  genlab_ctx_errmsg(ctx));
+    /* its temporaries are gone, the images are still there */
+    ck_assert_uint_eq(genlab_ctx_arena_used(ctx), used);
+    ck_assert(memcmp(genlab_tensor_f32(x), img->data, (size_t)img->numel * sizeof(float)) == 0);
+    expect_forward("pt_rgb", feat, logits);
 }
 END_TEST
 
@@ -364,7 +435,6 @@ START_TEST(test_identity)
 {
     ck_assert_str_eq(net_pt->name, "inception-v3-fid");
     ck_assert_str_eq(net_pt->resize, "pytorch-fid-bilinear-299");
-    ck_assert_str_eq(net_clean->resize, "clean-fid-bicubic-299");
     ck_assert_int_eq(net_pt->dim, 2048);
     ck_assert_int_eq(net_pt->n_logits, 1008);
     /* the weights file's SHA-256, computed here in one go */
@@ -385,12 +455,12 @@ START_TEST(test_identity)
     for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
         snprintf(hex + 2 * i, 3, "%02x", d[i]);
     ck_assert_str_eq(net_pt->sha256, hex);
-    ck_assert_str_eq(net_clean->sha256, hex);
 }
 END_TEST
 
 /* images the extractor cannot take: each refused before any work */
 typedef struct bad_image {
+    bool         run;       /* mx_inception_run (else features()) */
     genlab_dtype dtype;
     int          ndim;
     int64_t      shape[4];
@@ -398,13 +468,17 @@ typedef struct bad_image {
 } bad_image;
 
 static const bad_image bad_images[] = {
-    /* dtype  ndim  shape          message */
-    {GL_F32, 4, {1, 2, 8, 8},  "inception-v3-fid: images (1, 2, 8, 8) must be (N, C, H, W) "
-                               "float32 with C 1 (gray) or 3 (RGB)"},
-    {GL_F32, 4, {2, 4, 8, 8},  "images (2, 4, 8, 8) must be"},
-    {GL_F32, 3, {3, 8, 8},     "images (3, 8, 8) must be"},
-    {GL_U8,  4, {1, 3, 8, 8},  "images (1, 3, 8, 8) must be (N, C, H, W) float32"},
-    {GL_F32, 0, {0},           "inception-v3-fid: no images"},   /* NULL */
+    /* run    dtype  ndim  shape          message */
+    {false, GL_F32, 4, {1, 2, 8, 8},   "inception-v3-fid: images (1, 2, 8, 8) must be (N, C, H, "
+                                       "W) float32 with C 1 (gray) or 3 (RGB)"},
+    {false, GL_F32, 4, {2, 4, 8, 8},   "images (2, 4, 8, 8) must be"},
+    {false, GL_F32, 3, {3, 8, 8},      "images (3, 8, 8) must be"},
+    {false, GL_U8,  4, {1, 3, 8, 8},   "images (1, 3, 8, 8) must be (N, C, H, W) float32"},
+    {false, GL_F32, 0, {0},            "inception-v3-fid: no images"},   /* NULL */
+    /* the network alone needs RGB and room for its layers */
+    {true,  GL_F32, 4, {1, 3, 74, 80}, "images (1, 3, 74, 80) must be (N, 3, H, W) float32 "
+                                       "with H, W >= 75"},
+    {true,  GL_F32, 4, {1, 1, 80, 80}, "images (1, 1, 80, 80) must be (N, 3, H, W)"},
 };
 
 START_TEST(test_bad_images)
@@ -415,7 +489,9 @@ START_TEST(test_bad_images)
     genlab_tensor *x = c->ndim ? genlab_tensor_new(ctx, c->dtype, c->ndim, c->shape) : NULL;
     float feat[2 * 2048];
     genlab_status want = c->ndim ? GL_ERR_SHAPE : GL_ERR_INVALID;
-    ck_assert_int_eq(net_pt->features(ctx, net_pt, x, feat, NULL), want);
+    genlab_status st = c->run ? mx_inception_run(ctx, net_pt, x, feat, NULL)
+                              : net_pt->features(ctx, net_pt, x, feat, NULL);
+    ck_assert_int_eq(st, want);
     ck_assert_msg(strstr(genlab_ctx_errmsg(ctx), c->want), "message \"%s\" lacks \"%s\"",
                   genlab_ctx_errmsg(ctx), c->want);
     genlab_ctx_clear_error(ctx);
@@ -442,12 +518,18 @@ static Suite *inception_suite(void)
     tcase_add_loop_test(tc, test_bad_weights, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
     suite_add_tcase(s, tc);
 
+    tc = tcase_create("preprocess");
+    tcase_add_loop_test(tc, test_preprocess, 0, (int)(sizeof prep_cases / sizeof prep_cases[0]));
+    tcase_add_test(tc, test_resize_rules);
+    suite_add_tcase(s, tc);
+
     tc = tcase_create("network");
-    /* writing, reading and hashing 95 MB and three forwards: minutes
-     * under valgrind */
+    /* writing, reading and hashing 95 MB and two forwards: minutes under
+     * valgrind */
     tcase_set_timeout(tc, 1800);
     tcase_add_unchecked_fixture(tc, open_network, close_network);
-    tcase_add_loop_test(tc, test_forward, 0, (int)(sizeof net_cases / sizeof net_cases[0]));
+    tcase_add_test(tc, test_network);
+    tcase_add_test(tc, test_features);
     tcase_add_test(tc, test_identity);
     tcase_add_loop_test(tc, test_bad_images, 0, (int)(sizeof bad_images / sizeof bad_images[0]));
     suite_add_tcase(s, tc);

@@ -2,11 +2,11 @@
  *
  * inception_impl.h — what the two files of the FID Inception extractor
  * share with each other and with its test: the preprocessing rules
- * (inception_resize.c) and the list of tensors a weights file must hold
- * (inception_net.c). Not installed, not seen by the metric components
+ * (inception_resize.c), the network without them and the list of tensors
+ * a weights file must hold (inception_net.c). Not installed, not seen by the metric components
  * (they use extractor.h).
  *
- * Sections: preprocessing, the weights file's tensors.
+ * Sections: preprocessing, the network alone, the weights file's tensors.
  */
 #ifndef GENLAB_PLUGIN_METRICS_INCEPTION_IMPL_H
 #define GENLAB_PLUGIN_METRICS_INCEPTION_IMPL_H
@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "extractor.h"
 #include "genlab/genlab.h"
 
 /* ---- preprocessing ---- */
@@ -38,6 +39,18 @@ genlab_status mx_inception_resize_rule(genlab_ctx *ctx, const char *name, mx_res
  * under rule: an arena tensor, or NULL with the error on ctx. */
 genlab_tensor *mx_inception_preprocess(genlab_ctx *ctx, genlab_tensor *images,
                                        mx_resize_rule rule);
+
+/* ---- the network alone ---- */
+
+/* mx_inception_run — what x->features does after the preprocessing: the
+ * network (an extractor mx_inception_open made) on input as it is,
+ * (N, 3, H, W) float32 with H, W >= 75 (the network has room for any such
+ * size; 299 is what features() gives it), into feat (N x 2048) and logits
+ * (N x 1008, or NULL). Temporaries freed as in features(). GL_ERR_SHAPE
+ * naming the shape otherwise. For the test, which checks the network on
+ * inputs smaller (cheaper) than 299. */
+genlab_status mx_inception_run(genlab_ctx *ctx, mx_extractor *x, genlab_tensor *input,
+                               float *feat, float *logits);
 
 /* ---- the weights file's tensors ---- */
 

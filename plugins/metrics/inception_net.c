@@ -58,6 +58,9 @@
 #define IC_FEATURES 2048
 #define IC_CLASSES  1008
 #define IC_BN_EPS   0.001
+/* the smallest input side every layer has room for (75 -> 37 -> 35 -> 17
+ * -> 15 -> 7 -> 3 -> 1) */
+#define IC_MIN_SIDE 75
 
 /* Images per forward: the arena holds one block's temporaries at a time
  * (forward()), about 27 MB per image at the peak, so 1.4 GB for 50; a
@@ -541,33 +544,21 @@ static genlab_tensor *forward(genlab_ctx *ctx, const ic_net *net, const genlab_c
     return pool;
 }
 
-static genlab_status ic_features(genlab_ctx *ctx, mx_extractor *x, genlab_tensor *images,
-                                 float *feat, float *logits)
+/* images, checked, in chunks of IC_CHUNK through the preprocessing (when
+ * preprocess) and the network into feat and logits (may be NULL) */
+static genlab_status extract(genlab_ctx *ctx, const ic_net *net, genlab_tensor *images,
+                             bool preprocess, float *feat, float *logits)
 {
-    const ic_net *net = (const ic_net *)x;
-    if (!images)
-        return genlab_ctx_status(ctx) != GL_OK
-                   ? genlab_ctx_status(ctx)
-                   : genlab_errorf(ctx, GL_ERR_INVALID, "%s: no images", x->name);
-    bool ok = genlab_tensor_dtype(images) == GL_F32 && genlab_tensor_ndim(images) == 4;
-    for (int d = 0; ok && d < 4; d++)
-        ok = genlab_tensor_dim(images, d) > 0;
-    const int64_t n = ok ? genlab_tensor_dim(images, 0) : 0;
-    if (!ok || (genlab_tensor_dim(images, 1) != 1 && genlab_tensor_dim(images, 1) != 3)) {
-        char b[96];
-        return genlab_errorf(ctx, GL_ERR_SHAPE, "%s: images %s must be (N, C, H, W) float32 "
-                             "with C 1 (gray) or 3 (RGB)", x->name,
-                             genlab_tensor_shape_str(images, b, sizeof b));
-    }
+    const int64_t n = genlab_tensor_dim(images, 0);
     genlab_ctx_mark mark = genlab_ctx_mark_get(ctx);
     bool grad = genlab_set_grad_enabled(ctx, false);
     for (int64_t start = 0; start < n && genlab_ctx_status(ctx) == GL_OK; start += IC_CHUNK) {
         int64_t m = n - start < IC_CHUNK ? n - start : IC_CHUNK;
         genlab_tensor *part = m == n ? images : genlab_slice(ctx, images, 0, start, m);
+        if (preprocess)
+            part = mx_inception_preprocess(ctx, part, net->rule);
         genlab_tensor *lg = NULL;
-        genlab_tensor *pool = forward(ctx, net, &mark,
-                                      mx_inception_preprocess(ctx, part, net->rule),
-                                      logits ? &lg : NULL);
+        genlab_tensor *pool = forward(ctx, net, &mark, part, logits ? &lg : NULL);
         if (pool && (!logits || lg)) {
             memcpy(feat + start * IC_FEATURES, genlab_tensor_f32(pool),
                    (size_t)(m * IC_FEATURES) * sizeof *feat);
@@ -579,6 +570,41 @@ static genlab_status ic_features(genlab_ctx *ctx, mx_extractor *x, genlab_tensor
     }
     genlab_set_grad_enabled(ctx, grad);
     return genlab_ctx_status(ctx);
+}
+
+/* GL_OK when images is (N, C, H, W) float32 with C in {c1, c2} and H, W
+ * at least min_side; else the error, naming the shape and what is wanted */
+static genlab_status check_images(genlab_ctx *ctx, const char *who, const genlab_tensor *images,
+                                  int c1, int c2, int64_t min_side, const char *want)
+{
+    if (!images)
+        return genlab_ctx_status(ctx) != GL_OK
+                   ? genlab_ctx_status(ctx)
+                   : genlab_errorf(ctx, GL_ERR_INVALID, "%s: no images", who);
+    bool ok = genlab_tensor_dtype(images) == GL_F32 && genlab_tensor_ndim(images) == 4;
+    for (int d = 0; ok && d < 4; d++)
+        ok = genlab_tensor_dim(images, d) >= (d < 2 ? 1 : min_side);
+    if (ok && (genlab_tensor_dim(images, 1) == c1 || genlab_tensor_dim(images, 1) == c2))
+        return GL_OK;
+    char b[96];
+    return genlab_errorf(ctx, GL_ERR_SHAPE, "%s: images %s must be %s", who,
+                         genlab_tensor_shape_str(images, b, sizeof b), want);
+}
+
+static genlab_status ic_features(genlab_ctx *ctx, mx_extractor *x, genlab_tensor *images,
+                                 float *feat, float *logits)
+{
+    genlab_status st = check_images(ctx, x->name, images, 1, 3, 1,
+                                    "(N, C, H, W) float32 with C 1 (gray) or 3 (RGB)");
+    return st != GL_OK ? st : extract(ctx, (const ic_net *)x, images, true, feat, logits);
+}
+
+genlab_status mx_inception_run(genlab_ctx *ctx, mx_extractor *x, genlab_tensor *input,
+                               float *feat, float *logits)
+{
+    genlab_status st = check_images(ctx, x->name, input, 3, 3, IC_MIN_SIDE,
+                                    "(N, 3, H, W) float32 with H, W >= 75");
+    return st != GL_OK ? st : extract(ctx, (const ic_net *)x, input, false, feat, logits);
 }
 
 static void ic_destroy(mx_extractor *x)

@@ -36,21 +36,29 @@ Records (GLGD, glgd.py), written to tests/golden/inception.bin:
                       holds each half exactly)
   n_tensors           the state_dict's entries, num_batches_tracked left out
   img_rgb (1,3,32,32), img_gray (1,1,28,28)   the two test images, in [-1, 1]
+  small.in (1,3,107,107)   an input for the network alone (no preprocessing):
+                      a forward at an eighth of the cost of one at 299 that
+                      still has every layer (the last blocks run on 2x2
+                      maps, where the padding-excluding pools divide by 4)
   <case>.pool (1,2048), <case>.logits (1,1008)
                       the float64 forward (the reference)
   <case>.err32        [max |pool32 - pool|, max |logits32 - logits|]: how
                       far PyTorch's own float32 forward is from it (the
                       scale of float32 rounding through this network)
-for the cases
+for the cases small (the network on small.in) and pt_rgb (features() end
+to end: img_rgb through pytorch-fid's preprocessing, below), and
+  <prep>.rows (3, 5, 299)  rows 0, 1, 150, 297 and 298 of every channel of
+                      the network's input that <prep> makes, float32:
   pt_rgb, pt_gray     pytorch-fid's preprocessing of the image as pytorch-fid
                       would see it ((v + 1) / 2 in [0, 1], gray repeated to
                       RGB): F.interpolate to 299x299, bilinear, align_corners
                       False, then 2x - 1
-  clean_rgb           clean-fid's "clean" mode: the image as the bytes genlab
-                      would save (torchvision's save_image rounding), each
-                      channel resized by Pillow as a float ("F") image to
-                      299x299 bicubic, clipped to [0, 255], then
-                      (x - 128) / 128 (clean-fid's InceptionV3W)
+  clean_rgb, clean_gray
+                      clean-fid's "clean" mode: the image as the bytes genlab
+                      would save (torchvision's save_image rounding), gray
+                      repeated to RGB, each channel resized by Pillow as a
+                      float ("F") image to 299x299 bicubic, clipped to
+                      [0, 255], then (x - 128) / 128 (clean-fid's InceptionV3W)
 and for genlab_image_resize_f32 against Pillow's float resize:
   rs.in (13, 17)      a plane of values in [-20, 275) (beyond the byte range,
                       so nothing relies on clipping)
@@ -74,6 +82,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import glgd  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inception.bin")
+SMALL = 107                  # the "small" input's side (see the file comment)
+ROWS = [0, 1, 150, 297, 298]  # the rows of the preprocessed inputs kept
 
 # ---- the network ----
 
@@ -328,28 +338,33 @@ def main():
 
     img_rgb = image((1, 3, 32, 32), 0.37, 0.5)
     img_gray = image((1, 1, 28, 28), 0.11, 1.0)
+    small = image((1, 3, SMALL, SMALL), 0.029, 0.3)
     out = glgd.Writer(OUT)
     out.add("n_params", np.array([n_params // 4096, n_params % 4096], dtype=np.float32))
     out.add("n_tensors", np.array([n_tensors], dtype=np.float32))
     out.add("img_rgb", img_rgb)
     out.add("img_gray", img_gray)
+    out.add("small.in", small)
     cases = [
+        # the network alone on a small input; then features() end to end
+        ("small", small, small.double()),
         ("pt_rgb", pytorch_fid(img_rgb, torch.float32), pytorch_fid(img_rgb, torch.float64)),
-        ("pt_gray", pytorch_fid(img_gray, torch.float32), pytorch_fid(img_gray, torch.float64)),
-        # the same float32 input both ways: the resize is Pillow's, in float
-        ("clean_rgb", clean_fid(img_rgb), clean_fid(img_rgb).double()),
     ]
     with torch.no_grad():
         for name, x32, x64 in cases:
             p32, l32 = m32(x32)
             p64, l64 = m64(x64)
             err = [float((p32.double() - p64).abs().max()), float((l32.double() - l64).abs().max())]
-            print("%-9s |pool| max %.3g mean %.3g, |logits| max %.3g; float32 error %.3g, %.3g"
+            print("%-6s |pool| max %.3g mean %.3g, |logits| max %.3g; float32 error %.3g, %.3g"
                   % (name, float(p64.abs().max()), float(p64.abs().mean()),
                      float(l64.abs().max()), err[0], err[1]))
             out.add(name + ".pool", p64)
             out.add(name + ".logits", l64)
             out.add(name + ".err32", np.array(err, dtype=np.float32))
+    for name, x in (("pt_rgb", pytorch_fid(img_rgb, torch.float32)),
+                    ("pt_gray", pytorch_fid(img_gray, torch.float32)),
+                    ("clean_rgb", clean_fid(img_rgb)), ("clean_gray", clean_fid(img_gray))):
+        out.add(name + ".rows", x[0][:, ROWS, :])
 
     rng = np.random.default_rng(7)
     plane = (rng.random((13, 17)) * 295 - 20).astype(np.float32)
