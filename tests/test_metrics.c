@@ -490,6 +490,7 @@ START_TEST(test_scores_by_hand)
     ck_assert_int_eq(jint(p, "n_real"), 40);
     ck_assert_int_eq(jint(p, "is_splits"), 2);
     ck_assert_int_eq(jint(p, "is_logits"), 3);
+    ck_assert_str_eq(jstr(p, "is_feature"), "fc");
     ck_assert_int_eq(jint(p, "kid_subsets"), 5);
     ck_assert_int_eq(jint(p, "kid_subset_size"), 10);
     ck_assert_int_eq(jint(p, "pr_k"), 3);
@@ -758,6 +759,8 @@ START_TEST(test_inception)
     ck_assert_str_eq(jstr(p, "resize"), "clean-fid-bicubic-299");
     ck_assert_int_eq(jint(p, "feature_dim"), 2048);
     ck_assert_int_eq(jint(p, "is_logits"), 1008);
+    /* torch-fidelity's IS feature, logits_unbiased (test_inception checks the values) */
+    ck_assert_str_eq(jstr(p, "is_feature"), "fc-without-bias");
     /* torch-fidelity's defaults */
     ck_assert_int_eq(jint(p, "is_splits"), 10);
     ck_assert_int_eq(jint(p, "kid_subsets"), 100);

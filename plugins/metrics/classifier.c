@@ -367,6 +367,7 @@ genlab_status mx_classifier_open(genlab_ctx *ctx, const char *weights, mx_extrac
     c->base.resize = c->resize;
     c->base.dim = CLF_FEATURE;
     c->base.n_logits = c->net.classes;
+    c->base.logits = "fc";
     c->base.features = clf_features;
     c->base.destroy = clf_x_destroy;
     *out = &c->base;

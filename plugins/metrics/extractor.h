@@ -31,6 +31,9 @@ struct mx_extractor {
                                 * "clean-fid-bicubic-299", "none-28" */
     int64_t     dim;           /* feature values per image (2048) */
     int64_t     n_logits;      /* logits per image (1008); 0: none (no IS) */
+    const char *logits;        /* what the logits are, for IS's protocol: the
+                                * Inception's "fc-without-bias" (torch-fidelity's
+                                * logits_unbiased), the classifier's "fc" */
     /* features — images (N, C, H, W) float32 in [-1, 1] (C 1 or 3; a gray
      * image is repeated to RGB where the network wants 3 channels; any
      * H, W the preprocessing accepts) into feat (N x dim) and, when

@@ -20,8 +20,12 @@
  *   Mixed_7b  FIDInceptionE_1 (padding-excluding average pool)
  *   Mixed_7c  FIDInceptionE_2: a *max* pool 3/1/1 in the pool branch
  *   pool3     the mean over the 8x8 map: 2048 features
- *   logits    fc 2048 -> 1008 on the pool3 features (dropout is the
- *             identity in eval mode)
+ *   logits    fc 2048 -> 1008 on the pool3 features *without its bias*:
+ *             torch-fidelity's "logits_unbiased" (x @ fc.weight^T), the
+ *             feature its Inception Score uses (a bias shifts every
+ *             logit of a class alike, which changes the softmax, so IS
+ *             with and without it differ); dropout is the identity in
+ *             eval mode
  * Every BasicConv2d is conv (no bias) + BatchNorm (eps 0.001, eval mode:
  * the running statistics) + ReLU. BatchNorm is folded into the conv when
  * the weights are loaded: w' = w * s and b' = beta - mean * s per output
@@ -288,7 +292,8 @@ static genlab_status check_extra(const ic_file *f)
     return st;
 }
 
-/* copy the tensor called name, which must be F32 of this shape, to dst */
+/* copy the tensor called name, which must be F32 of this shape, to dst
+ * (NULL: only check that the file has it so) */
 static genlab_status read_tensor(const ic_file *f, const char *name, int ndim,
                                  const int64_t *shape, float *dst)
 {
@@ -318,7 +323,8 @@ static genlab_status read_tensor(const ic_file *f, const char *name, int ndim,
                              "\"%s\" has shape %s) but the FID Inception's is %s)", f->path,
                              name, got, want);
     }
-    memcpy(dst, e.data, e.nbytes);
+    if (dst)
+        memcpy(dst, e.data, e.nbytes);
     return GL_OK;
 }
 
@@ -498,8 +504,7 @@ typedef struct ic_net {
     mx_extractor   base;            /* first: what the caller holds */
     mx_resize_rule rule;
     ic_conv        conv[IC_CONVS];
-    genlab_tensor *fc_w;            /* (1008, 2048) */
-    genlab_tensor *fc_b;            /* (1008) */
+    genlab_tensor *fc_w;            /* (1008, 2048); fc.bias is checked, not kept */
 } ic_net;
 
 /* y kept past a rewind to mark: copied into a persistent tensor, which
@@ -526,7 +531,7 @@ static genlab_tensor *keep_past(genlab_ctx *ctx, const genlab_ctx_mark *mark, ge
 }
 
 /* x (n, 3, 299, 299), made after mark -> pool3 features (n, 2048) and
- * *logits (n, 1008) when logits is not NULL, made after mark. Every
+ * *logits (n, 1008, unbiased) when logits is not NULL, made after mark. Every
  * activation kept would fill the arena with 215 MB per image; so each
  * block's output is kept in a persistent tensor and everything else the
  * block made is rewound. */
@@ -539,7 +544,7 @@ static genlab_tensor *forward(genlab_ctx *ctx, const ic_net *net, const genlab_c
         x = keep_past(ctx, mark, blocks[b].forward(ctx, c, x), &keep);
     genlab_tensor *pool = genlab_global_avg_pool(ctx, x);
     if (logits)
-        *logits = genlab_linear(ctx, pool, net->fc_w, net->fc_b);
+        *logits = genlab_linear(ctx, pool, net->fc_w, NULL);
     genlab_tensor_free(keep);
     return pool;
 }
@@ -617,7 +622,6 @@ static void ic_destroy(mx_extractor *x)
         genlab_tensor_free(net->conv[k].b);
     }
     genlab_tensor_free(net->fc_w);
-    genlab_tensor_free(net->fc_b);
     free(net);
 }
 
@@ -632,11 +636,12 @@ static genlab_status load(const ic_file *f, ic_net *net)
     int64_t shape[4];
     char name[16];
     mx_inception_tensor(5 * IC_CONVS, name, sizeof name, shape);
-    if (!(net->fc_w = param(f->ctx, 2, shape)) || !(net->fc_b = param(f->ctx, 1, shape)))
+    if (!(net->fc_w = param(f->ctx, 2, shape)))
         return genlab_ctx_status(f->ctx);
     st = read_tensor(f, "fc.weight", 2, shape, genlab_tensor_f32_mut(net->fc_w));
-    return st == GL_OK ? read_tensor(f, "fc.bias", 1, shape, genlab_tensor_f32_mut(net->fc_b))
-                       : st;
+    /* the bias is part of pytorch-fid's file (a file without it is not
+     * that file), but the logits leave it out: torch-fidelity's IS feature */
+    return st == GL_OK ? read_tensor(f, "fc.bias", 1, shape, NULL) : st;
 }
 
 genlab_status mx_inception_open(genlab_ctx *ctx, const char *weights, const char *resize,
@@ -652,8 +657,8 @@ genlab_status mx_inception_open(genlab_ctx *ctx, const char *weights, const char
     if (!net)
         return genlab_errorf(ctx, GL_ERR_NOMEM, "inception: out of memory");
     net->base = (mx_extractor){.name = "inception-v3-fid", .resize = label, .dim = IC_FEATURES,
-                               .n_logits = IC_CLASSES, .features = ic_features,
-                               .destroy = ic_destroy};
+                               .n_logits = IC_CLASSES, .logits = "fc-without-bias",
+                               .features = ic_features, .destroy = ic_destroy};
     net->rule = rule;
     genlab_ckpt *ck = NULL;
     st = genlab_ckpt_open(ctx, weights, &ck);

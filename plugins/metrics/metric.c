@@ -546,7 +546,8 @@ static char *protocol_json(const mx_metric *m)
                                      "clipped to 0");
     }
     if (ok && (m->scores & S_IS))
-        ok = set_int(o, "is_splits", m->is_splits) && set_int(o, "is_logits", m->x->n_logits);
+        ok = set_int(o, "is_splits", m->is_splits) && set_int(o, "is_logits", m->x->n_logits) &&
+             set_str(o, "is_feature", m->x->logits);
     if (ok && (m->scores & S_KID))
         ok = set_int(o, "kid_subsets", m->kid_subsets) &&
              set_int(o, "kid_subset_size", m->kid_subset_size) &&

@@ -41,7 +41,9 @@ Records (GLGD, glgd.py), written to tests/golden/inception.bin:
                       still has every layer (the last blocks run on 2x2
                       maps, where the padding-excluding pools divide by 4)
   <case>.pool (1,2048), <case>.logits (1,1008)
-                      the float64 forward (the reference)
+                      the float64 forward (the reference); the logits are
+                      torch-fidelity's "logits_unbiased", pool @ fc.weight^T
+                      without fc.bias (the feature its IS uses)
   <case>.err32        [max |pool32 - pool|, max |logits32 - logits|]: how
                       far PyTorch's own float32 forward is from it (the
                       scale of float32 rounding through this network)
@@ -234,7 +236,8 @@ class FIDInception(nn.Module):
         for name in ("5b", "5c", "5d", "6a", "6b", "6c", "6d", "6e", "7a", "7b", "7c"):
             x = getattr(self, "Mixed_" + name)(x)
         pool = F.adaptive_avg_pool2d(x, (1, 1)).flatten(1)
-        return pool, self.fc(pool)
+        # torch-fidelity's "logits_unbiased", its IS feature: fc without its bias
+        return pool, pool.mm(self.fc.weight.t())
 
 
 # ---- the weight formula ----
