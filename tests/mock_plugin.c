@@ -515,7 +515,7 @@ static const genlab_param_def dataset_params[] = {
     {.name = "size", .type = GL_PARAM_INT, .def = "4", .min = "1", .max = "64",
      .help = "image height and width"},
     {.name = "noise", .type = GL_PARAM_FLOAT, .def = "0", .min = "0", .max = "1",
-     .help = "add uniform noise of this size from the data stream (an augmentation)"},
+     .flags = GL_PARAM_AUGMENT, .help = "add uniform noise of this size from the data stream (an augmentation)"},
     {.name = "fail_at", .type = GL_PARAM_INT, .def = "-1", .min = "-1",
      .help = "fail reading item n (-1: never), to test the loader"},
 };

@@ -7,7 +7,10 @@
 # ramps, classifier-fid as the metric (no weights to download). Checks:
 # statistics written as a .npz NumPy reads and cached (a second call says
 # so), FID of a set against itself ~0 whichever way it is given, score rows
-# with their protocols in the store, reports refusing mixed protocols, and
+# with their protocols in the store, FID's reference statistics computed
+# once per protocol into the cache genlab stats shares (a second score reads
+# them, the entry untouched; other real images miss it; the run's
+# augmentation off for them), reports refusing mixed protocols, and
 # bad inputs (missing or mismatched weights, wrong image sizes, unreadable
 # .npz, usage errors) with their exit status and nothing written. When
 # Debian's Fashion-MNIST is installed, statistics of its test split too.
@@ -145,6 +148,11 @@ run $G score 2 --db "$db" --metric classifier-fid,classifier-kid,classifier-pr -
 check "score: a GAN run's classifier-fid, kid, precision and recall recorded" \
     eval 'rc_is 0 && out_has "4 scores recorded" && out_has "classifier_fid" &&
           out_has "classifier_recall"'
+check "score: FID's reference statistics computed once and cached" \
+    eval 'err_has "FID reference: statistics of 96 images of mock" &&
+          err_has "computed and cached as $tmp/stats-cache/"'
+entry=$(sed -n 's/.*computed and cached as \(.*\)$/\1/p' "$err")
+stamp=$(stat -c %Y.%s "$entry" 2>/dev/null)
 check "score: fewer generated images than features warns, still a finite FID" \
     eval 'err_has "96 generated images for 128 features: their covariance is singular"'
 check "score: the rows, their counts, std where defined, the run's uuid in the protocol" \
@@ -156,6 +164,29 @@ check "score: the rows, their counts, std where defined, the run's uuid in the p
                     AND json_extract(protocol, '"'\$.kid_subset_size'"') = 32
                     AND json_extract(protocol, '"'\$.weights_sha256'"') = extractor_sha256 AS ok
                   FROM scores WHERE metric = '"'classifier_kid'"'")" = 1 ]'
+# the GAN trained with dataset.noise=0.3, an augmentation: the real images
+# are read with it off, so genlab stats of the data without it has the entry
+run $G stats mock dataset.size=28 dataset.n_items=200 -n 96 --extractor classifier --weights 1 \
+    --db "$db" --out "$tmp/e.npz"
+noise_off=$(q "SELECT json_extract(protocol, '\$.real.params.\"dataset.noise\"') = '0' AS v
+               FROM scores WHERE metric = 'classifier_fid'")
+check "score: real images with the augmentation off; stats shares the cache entry" \
+    eval 'rc_is 0 && out_has "from the cache ($entry)" && [ "$noise_off" = 1 ]'
+sleep 1   # a rewrite within the same second would keep the mtime
+run $G score 2 --db "$db" --metric classifier-fid -n 96 classifier.weights=1
+check "score again: the statistics read from the cache, not recomputed (entry untouched)" \
+    eval 'rc_is 0 && err_has "FID reference $entry, read from the cache" &&
+          err_has "nothing recomputed" && ! err_has "reference [" &&
+          [ "$(stat -c %Y.%s "$entry")" = "$stamp" ] &&
+          [ "$(q "SELECT count(DISTINCT value) || '"' '"' || count(*) AS v FROM scores
+                  WHERE metric = '"'classifier_fid'"' AND n_samples = 96")" = "1 2" ]'
+run $G score 2 --db "$db" --metric classifier-fid -n 96 --n-real 80 classifier.weights=1
+check "score: another protocol (80 real images) misses the cache, another entry" \
+    eval 'rc_is 0 && err_has "statistics of 80 images of mock" && err_has "computed and cached" &&
+          [ "$(q "SELECT n_real FROM scores ORDER BY id DESC")" = 80 ]'
+run $G score 2 --db "$db" --metric classifier-fid -n 96 --cache none classifier.weights=1
+check "score --cache none: FID on the real images, no cache read or written" \
+    eval 'rc_is 0 && ! err_has "cache" && [ "$(ls "$tmp/stats-cache" | wc -l)" -eq 4 ]'
 run $G score 2 --db "$db" --metric classifier-fid -n 64 --ref "$tmp/a.npz" classifier.weights=1
 check "score --ref: FID against a .npz, its hash recorded" \
     eval 'rc_is 0 && [ "$(q "SELECT ref_stats_id = '"'$tmp/a.npz'"' AND length(ref_stats_sha256) = 64
@@ -171,8 +202,10 @@ check "report: FIDs of 96 and of 64 images in one column are refused, saying wha
     eval 'rc_is 1 && err_has "classifier_fid: n_samples differs (64, 96)" &&
           err_has "--mixed-protocols"'
 run $G report best_scores --db "$db" --mixed-protocols --format csv
-check "report --mixed-protocols: both, on rows of their own" \
-    eval 'rc_is 0 && [ "$(grep -c "^gan,classifier_fid," "$out")" -eq 2 ]'
+# 64 against a.npz; 96 against the cached statistics of 96 and of 80 real
+# images, and against the real images themselves (--cache none)
+check "report --mixed-protocols: each protocol on a row of its own" \
+    eval 'rc_is 0 && [ "$(grep -c "^gan,classifier_fid," "$out")" -eq 4 ]'
 run $G report runs --db "$db"
 check "report: one that reads no scores is not checked" eval 'rc_is 0'
 

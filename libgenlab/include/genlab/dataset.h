@@ -79,7 +79,7 @@ extern const char *const genlab_range_choices[];
      .choices = genlab_resize_choices, .help = "resampling filter (as Pillow's)"},             \
     {.name = "crop", .type = GL_PARAM_INT, .def = "0", .min = "0", .max = "8192",              \
      .help = "center crop to crop x crop; 0: size x size when size is set"},                   \
-    {.name = "flip", .type = GL_PARAM_BOOL, .def = "false",                                    \
+    {.name = "flip", .type = GL_PARAM_BOOL, .def = "false", .flags = GL_PARAM_AUGMENT,         \
      .help = "random horizontal flip (p = 1/2)"},                                              \
     {.name = "range", .type = GL_PARAM_ENUM, .def = "signed", .choices = genlab_range_choices, \
      .help = "pixel values: signed [-1, 1] or unit [0, 1]"},                                   \

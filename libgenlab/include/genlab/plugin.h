@@ -138,6 +138,11 @@ const char *genlab_param_type_name(genlab_param_type type);
                                       * chosen by train.trainer=gan lives under
                                       * gan.*) instead of under this parameter's
                                       * name (gan.loss=hinge -> loss.*) */
+#define GL_PARAM_AUGMENT       0x2u  /* (dataset) a training augmentation (a
+                                      * random flip): evaluation reads the data
+                                      * with it at its default, which must be
+                                      * "off", so reference statistics never
+                                      * depend on it (genlab score, stats) */
 
 /* One declared tunable. Values are written as text, the way a user would
  * write them, and go through the same parser as user input: the loader
