@@ -10,7 +10,8 @@
 # with their protocols in the store, FID's reference statistics computed
 # once per protocol into the cache genlab stats shares (a second score reads
 # them, the entry untouched; other real images miss it; the run's
-# augmentation off for them), reports refusing mixed protocols, and
+# augmentation off for them), anomaly detection's ROC-AUC of a VAE run
+# (and its errors), reports refusing mixed protocols, and
 # bad inputs (missing or mismatched weights, wrong image sizes, unreadable
 # .npz, usage errors) with their exit status and nothing written. When
 # Debian's Fashion-MNIST is installed, statistics of its test split too.
@@ -23,7 +24,8 @@
 # The metrics, gan and dataset plugins are the build tree's, which an
 # uninstalled ./genlab finds by itself.
 #
-# Sections: harness, training, stats, fid, score, reports, bad inputs,
+# Sections: harness, training, stats, fid, score, anomaly detection,
+# reports, bad inputs,
 # Fashion-MNIST, help.
 set -u
 
@@ -191,6 +193,36 @@ run $G score 2 --db "$db" --metric classifier-fid -n 64 --ref "$tmp/a.npz" class
 check "score --ref: FID against a .npz, its hash recorded" \
     eval 'rc_is 0 && [ "$(q "SELECT ref_stats_id = '"'$tmp/a.npz'"' AND length(ref_stats_sha256) = 64
                                AND n_real IS NULL AS ok FROM scores WHERE n_samples = 64")" = 1 ]'
+
+# ---- anomaly detection ----
+
+# run 3: a tiny VAE on the ramps (labels: item % 3)
+# labels item % 3: classes 0 and 2 have 67 + 66 of the 200 items, class 1 67
+run $G train --db "$db" train.trainer=vae train.dataset=mock dataset.size=28 dataset.n_items=200 \
+    train.batch=16 train.steps=30 train.threads=1 vae.sample_every=0 vae.eval_n=0
+check "train a tiny VAE" eval 'rc_is 0 && out_has "completed: 30 steps"'
+run $G score 3 --db "$db" --metric auroc normal=0,2
+check "score auroc: the VAE's -ELBO ranks the 200 test images, normal classes 0 and 2" \
+    eval 'rc_is 0 && out_has "1 score recorded" && out_has "vae:anomaly=elbo" &&
+          [ "$(q "SELECT value BETWEEN 0 AND 1 AND n_samples = 200 AND ref_split = '"'test'"'
+                    AND ref_stats_id = '"'mock:200 normal=0,2'"' AND higher_is_better = 1
+                    AND json_extract(protocol, '"'\$.anomaly_score.kind'"') = '"'elbo'"'
+                    AND json_extract(protocol, '"'\$.n_normal'"') = 133
+                    AND json_extract(protocol, '"'\$.n_anomalous'"') = 67
+                    AND json_extract(protocol, '"'\$.normal_classes[1]'"') = 2 AS ok
+                  FROM scores WHERE metric = '"'auroc'"'")" = 1 ]'
+before=$(q "SELECT count(*) FROM scores")
+run $G score 2 --db "$db" --metric auroc normal=0
+check "score auroc of a GAN run: its trainer scores no images (2), nothing written" \
+    eval 'rc_is 2 && err_has "trainer gan scores no images" &&
+          [ "$(q "SELECT count(*) FROM scores")" = "$before" ]'
+run $G score 3 --db "$db" --metric auroc
+check "score auroc without normal= (2)" eval 'rc_is 2 && err_has "normal=C1,C2"'
+run $G score 3 --db "$db" --metric auroc normal=3
+check "score auroc: a normal class the dataset lacks (2)" \
+    eval 'rc_is 2 && err_has "normal class 3 is not among the 3 classes"'
+run $G score 3 --db "$db" --metric auroc normal=0,1,2
+check "score auroc: no anomaly among the images (1)" eval 'rc_is 1 && err_has "all normal"'
 
 # ---- reports ----
 
