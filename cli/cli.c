@@ -272,6 +272,11 @@ const char *cli_param_allowed(const genlab_param_def *d, char *buf, size_t n)
 bool cli_run_ref_valid(const char *text)
 {
     size_t len = strlen(text);
+    if (!strcmp(text, "last"))
+        return true;
+    if (!strncmp(text, "last:", 5))
+        return len > 5 && len < 64 &&
+               strspn(text + 5, "abcdefghijklmnopqrstuvwxyz0123456789_-") == len - 5;
     return len > 0 && len <= 36 && strspn(text, "0123456789abcdefABCDEF-") == len;
 }
 
@@ -299,6 +304,18 @@ int cli_resolve_run(const cli_help *help, genlab_store *s, const char *text, lon
     size_t len = strlen(text), digits = strspn(text, "0123456789");
     char sql[256], prefix[40];
     run_matches m = {0};
+    if (!strncmp(text, "last", 4) && cli_run_ref_valid(text)) {
+        /* the trainer's name has only [a-z0-9_-] (cli_run_ref_valid) */
+        snprintf(sql, sizeof sql, "SELECT id, uuid FROM runs %s%s%s ORDER BY id DESC LIMIT 1",
+                 text[4] ? "WHERE trainer = '" : "", text[4] ? text + 5 : "",
+                 text[4] ? "'" : "");
+        if (genlab_store_query(s, sql, collect_match, &m) != GL_OK)
+            return cli_fail(help, "%s", genlab_store_errmsg(s));
+        if (m.n == 0)
+            return cli_fail(help, "'%s': %s has no such run", text, genlab_store_path(s));
+        *id = m.id;
+        return CLI_EXIT_OK;
+    }
     if (digits == len && len <= 18) {   /* 18 digits always fit an int64 */
         snprintf(sql, sizeof sql, "SELECT id, uuid FROM runs WHERE id = %s", text);
         if (genlab_store_query(s, sql, collect_match, &m) != GL_OK)

@@ -120,11 +120,14 @@ genlab_store *cli_store_open(const cli_help *help, const char *path, bool read_o
  * why (out of memory). Free with genlab_registry_destroy. */
 genlab_registry *cli_registry_open(const cli_help *help);
 
-/* cli_run_ref_valid — text can name a run: an id or a uuid (prefix). */
+/* cli_run_ref_valid — text can name a run: an id, a uuid (prefix),
+ * "last" (the newest run) or "last:TRAINER" (the newest run of that
+ * trainer), so that a script can name the run it just made. */
 bool cli_run_ref_valid(const char *text);
 
-/* cli_resolve_run — the id of the run that text names (an id, or a unique
- * uuid prefix, any case); an exit status (message printed, listing the
+/* cli_resolve_run — the id of the run that text names (an id, a unique
+ * uuid prefix, any case, or "last[:TRAINER]": the run with the highest id,
+ * of that trainer); an exit status (message printed, listing the
  * candidates when the prefix is ambiguous) when none or several do. */
 int cli_resolve_run(const cli_help *help, genlab_store *s, const char *text, long long *id);
 

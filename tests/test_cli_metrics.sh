@@ -11,7 +11,9 @@
 # once per protocol into the cache genlab stats shares (a second score reads
 # them, the entry untouched; other real images miss it; the run's
 # augmentation off for them), anomaly detection's ROC-AUC of a VAE run
-# (and its errors), reports refusing mixed protocols, and
+# (and its errors), reports refusing mixed protocols, classifier.weights=auto
+# finding the classifier of a run's data or training one (and last:TRAINER
+# naming the run), and
 # bad inputs (missing or mismatched weights, wrong image sizes, unreadable
 # .npz, usage errors) with their exit status and nothing written. When
 # Debian's Fashion-MNIST is installed, statistics of its test split too.
@@ -25,7 +27,7 @@
 # uninstalled ./genlab finds by itself.
 #
 # Sections: harness, training, stats, fid, score, anomaly detection,
-# reports, bad inputs,
+# reports, classifier.weights=auto, bad inputs,
 # Fashion-MNIST, help.
 set -u
 
@@ -240,6 +242,34 @@ check "report --mixed-protocols: each protocol on a row of its own" \
     eval 'rc_is 0 && [ "$(grep -c "^gan,classifier_fid," "$out")" -eq 4 ]'
 run $G report runs --db "$db"
 check "report: one that reads no scores is not checked" eval 'rc_is 0'
+
+# ---- classifier.weights=auto ----
+
+# last:gan is run 2 (the VAE, run 3, is the newest); run 1 was trained on
+# the same data, dataset.noise (an augmentation) aside: it is found
+gan_uuid=$(q "SELECT uuid FROM runs WHERE id = 2")
+run $G score last:gan --db "$db" --metric classifier-fid -n 96 classifier.weights=auto
+check "score last:gan classifier.weights=auto: run 2 scored on the classifier of run 1" \
+    eval 'rc_is 0 && out_has "run $gan_uuid" && err_has "the classifier of run 1, test accuracy" &&
+          [ "$(q "SELECT count(DISTINCT extractor_sha256) FROM scores WHERE metric = '"'classifier_fid'"'")" = 1 ]'
+# run 4: a GAN on other data (150 ramps), which no classifier has seen
+run $G train --db "$db" train.trainer=gan train.dataset=mock dataset.size=28 dataset.n_items=150 \
+    gan.generator=dcgan28 gan.discriminator=dcgan28 generator.ngf=4 discriminator.ndf=4 \
+    gan.z_dim=8 gan.sample_every=0 train.batch=16 train.steps=10 train.threads=1
+run $G score last:gan --db "$db" --metric classifier-fid -n 96 --classifier-steps 20 \
+    classifier.weights=auto
+check "score classifier.weights=auto on new data: a classifier trained, a run with its test accuracy" \
+    eval 'rc_is 0 && err_has "training one (20 steps)" && err_has "trained run 5, test accuracy" &&
+          [ "$(q "SELECT count(*) FROM runs r JOIN scores s ON s.run_id = r.id
+                  WHERE r.id = 5 AND r.trainer = '"'classifier'"' AND s.metric = '"'test_accuracy'"'
+                    AND s.n_samples = 150")" = 1 ] &&
+          [ "$(q "SELECT count(*) FROM scores WHERE run_id = 4")" = 1 ]'
+run $G score last:gan --db "$db" --metric classifier-fid -n 96 classifier.weights=auto
+check "score classifier.weights=auto again: that classifier found, none trained" \
+    eval 'rc_is 0 && err_has "the classifier of run 5" &&
+          [ "$(q "SELECT count(*) FROM runs WHERE trainer = '"'classifier'"'")" = 2 ]'
+run $G score last:nosuch --db "$db" --metric classifier-fid classifier.weights=1
+check "score last:TRAINER without such a run (1)" eval 'rc_is 1 && err_has "last:nosuch"'
 
 # ---- bad inputs ----
 

@@ -20,7 +20,10 @@
  *
  * Training is the trainer "classifier" (genlab train train.trainer=classifier
  * train.dataset=idx): cross-entropy with the optimizer of optim.* (Adam by
- * default), reporting loss and the batch's accuracy. Its checkpoint, written
+ * default), reporting loss and the batch's accuracy; after the last step it
+ * records the accuracy on the first classifier.eval_n images of the
+ * dataset's test split as the run's score "test_accuracy", so how good a
+ * classifier is stays with it (genlab show). Its checkpoint, written
  * by the run loop, is the classifier's weights file: mx_classifier_open
  * reads "model.params.*" from it, infers C, S and K from the shapes, and
  * refuses a file that is not a checkpoint of this trainer. The file's
@@ -106,7 +109,18 @@ typedef struct clf_trainer {
     clf_net            net;
     genlab_optim      *optim;
     genlab_lr_schedule lr;
+    int64_t            steps;    /* train.steps: the last one is evaluated */
+    int64_t            eval_n;   /* test images of the final accuracy (0: none) */
 } clf_trainer;
+
+static const genlab_param_def clf_params[] = {
+    {.name = "eval_n", .type = GL_PARAM_INT, .def = "10000", .min = "0", .max = "1000000000",
+     .help = "test-split images of the final test_accuracy score (fewer if it has fewer; 0: "
+             "none)"},
+};
+
+/* images per batch of the final evaluation */
+#define CLF_EVAL_BATCH 500
 
 static void clf_destroy(void *state)
 {
@@ -121,7 +135,6 @@ static void clf_destroy(void *state)
 static genlab_status clf_create(const genlab_host *host, const genlab_config *cfg,
                                 const genlab_data_spec *data, void **state)
 {
-    (void)cfg;
     genlab_ctx *ctx = host->ctx;
     if (!clf_shape_ok(data->channels, data->height, data->width) || data->n_classes < 2)
         return genlab_errorf(ctx, GL_ERR_INVALID,
@@ -134,6 +147,8 @@ static genlab_status clf_create(const genlab_host *host, const genlab_config *cf
     if (!t)
         return genlab_errorf(ctx, GL_ERR_NOMEM, "trainer classifier: out of memory");
     t->host = host;
+    t->steps = genlab_config_int(host->config, "train.steps");
+    t->eval_n = genlab_config_int(cfg, "eval_n");
     genlab_optim_options opt;
     genlab_status st = genlab_run_optim(ctx, host->config, &opt, &t->lr);
     if (st == GL_OK)
@@ -167,6 +182,59 @@ static double accuracy(const genlab_tensor *logits, const genlab_tensor *labels)
     return n ? (double)right / (double)n : 0;
 }
 
+/* test_accuracy — the accuracy on the first eval_n images of the run's
+ * dataset's test split, recorded as the run's score "test_accuracy" after
+ * step done and logged; nothing outside a run (no score service) or with
+ * eval_n 0 */
+static genlab_status test_accuracy(genlab_ctx *ctx, clf_trainer *t, int64_t done)
+{
+    genlab_status (*score)(const genlab_host *, int64_t, const char *, double, bool, int64_t,
+                           const char *) = GL_IFACE_GET(t->host, genlab_host, score);
+    const genlab_component *c;
+    const genlab_config *scope;
+    if (!score || t->eval_n < 1)
+        return GL_OK;
+    genlab_status st = genlab_config_component(t->host->config, "train.dataset", GL_KIND_DATASET,
+                                               &c, &scope);
+    if (st != GL_OK || !c)
+        return st;
+    const genlab_dataset_i *ds = c->iface;
+    genlab_data_spec spec;
+    void *test;
+    if ((st = ds->open(t->host, scope, "test", &spec, &test)) != GL_OK)
+        return genlab_errorf(ctx, st, "trainer classifier: the test split: %s",
+                             genlab_ctx_errmsg(ctx));
+    int64_t n = spec.n_items < t->eval_n ? spec.n_items : t->eval_n, idx[CLF_EVAL_BATCH];
+    double right = 0;
+    bool grad = genlab_set_grad_enabled(ctx, false);
+    for (int64_t first = 0; first < n && st == GL_OK; first += CLF_EVAL_BATCH) {
+        int64_t m = n - first < CLF_EVAL_BATCH ? n - first : CLF_EVAL_BATCH;
+        for (int64_t i = 0; i < m; i++)
+            idx[i] = first + i;
+        genlab_ctx_mark mark = genlab_ctx_mark_get(ctx);
+        genlab_batch b = {0};
+        st = ds->read(ctx, test, idx, m, &b);
+        if (st == GL_OK && !b.y)
+            st = genlab_errorf(ctx, GL_ERR_INVALID, "trainer classifier: the test split has no "
+                               "labels");
+        genlab_tensor *logits = st == GL_OK ? clf_forward(ctx, &t->net, b.x, NULL) : NULL;
+        if (st == GL_OK)
+            st = genlab_ctx_status(ctx);
+        if (st == GL_OK)
+            right += accuracy(logits, b.y) * (double)m;
+        genlab_ctx_rewind(ctx, &mark);
+    }
+    genlab_set_grad_enabled(ctx, grad);
+    ds->close(test);
+    if (st != GL_OK || n < 1)
+        return st;
+    char protocol[96];
+    snprintf(protocol, sizeof protocol, "{\"split\":\"test\",\"n\":%lld}", (long long)n);
+    t->host->log(t->host, GL_LOG_INFO, "trainer classifier: test accuracy %.2f %% on %lld images",
+                 100.0 * right / (double)n, (long long)n);
+    return score(t->host, done, "test_accuracy", right / (double)n, true, n, protocol);
+}
+
 static genlab_status clf_step(genlab_ctx *ctx, void *state, int64_t step,
                               const genlab_batch_source *data, genlab_step_metrics *out)
 {
@@ -189,7 +257,7 @@ static genlab_status clf_step(genlab_ctx *ctx, void *state, int64_t step,
         return st;
     genlab_step_metric(out, "loss", genlab_tensor_item(loss));
     genlab_step_metric(out, "acc", accuracy(logits, b.y));
-    return GL_OK;
+    return step + 1 == t->steps ? test_accuracy(ctx, t, step + 1) : GL_OK;
 }
 
 static genlab_tensor *clf_sample(genlab_ctx *ctx, void *state, int64_t n, genlab_tensor *y)
@@ -218,7 +286,7 @@ const genlab_component gl_metrics_classifier_trainer = {
     .abi_version = GL_PLUGIN_ABI_VERSION, .struct_size = sizeof(genlab_component),
     .kind = GL_KIND_TRAINER, .name = "classifier",
     .doc = "the small CNN of classifier-fid (its checkpoint: the metric's weights)",
-    .iface = &trainer_iface,
+    GL_PARAMS(clf_params), .iface = &trainer_iface,
 };
 
 /* ---- the extractor ---- */
