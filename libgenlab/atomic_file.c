@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
- * atomic_file.c — temporary file, fsync, rename: see atomic_file.h.
+ * atomic_file.c — temporary file, fsync, rename; and reading a file
+ * whole: see atomic_file.h.
  */
 #include "atomic_file.h"
 
@@ -100,4 +101,53 @@ void gl_atomic_abort(gl_atomic_file *a)
     if (a->tmp)
         unlink(a->tmp);
     release(a);
+}
+
+/* ---- reading ---- */
+
+genlab_status gl_file_read(genlab_ctx *ctx, const char *path, uint64_t max_size,
+                           const char *too_big, size_t pad, unsigned char **mem, size_t *size)
+{
+    *mem = NULL;
+    *size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return genlab_errorf(ctx, GL_ERR_IO, "%s: cannot open the file: %s", path, strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > max_size) {
+        close(fd);
+        return genlab_errorf(ctx, S_ISREG(sb.st_mode) ? GL_ERR_FORMAT : GL_ERR_IO, "%s: %s", path,
+                             S_ISREG(sb.st_mode) ? too_big : "not a regular file");
+    }
+    uint64_t want = (uint64_t)sb.st_size;
+    unsigned char *buf = want <= SIZE_MAX - pad - 1 ? malloc((size_t)want + pad + 1) : NULL;
+    if (!buf) {
+        close(fd);
+        return genlab_errorf(ctx, GL_ERR_NOMEM, "%s: out of memory for %llu bytes", path,
+                             (unsigned long long)want);
+    }
+    size_t got = 0;
+    while (got < (size_t)want) {
+        ssize_t r = read(fd, buf + got, (size_t)want - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            free(buf);
+            return genlab_errorf(ctx, GL_ERR_IO, "%s: cannot read the file: %s", path,
+                                 strerror(e));
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    *mem = buf;
+    *size = got;
+    return GL_OK;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
- * atomic_file.h — writing a file so that it appears whole or not at all.
+ * atomic_file.h — writing a file so that it appears whole or not at all,
+ * and reading one whole (gl_file_read, at the end), for the formats that
+ * parse a file in memory (checkpoints, .npz).
  *
  * Images, checkpoints and anything else a crash must not leave half
  * written go through this: the bytes go into a temporary file beside the
@@ -15,6 +17,8 @@
 #ifndef GENLAB_ATOMIC_FILE_H
 #define GENLAB_ATOMIC_FILE_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "genlab/context.h"
@@ -42,5 +46,15 @@ genlab_status gl_atomic_commit(genlab_ctx *ctx, gl_atomic_file *a);
 /* gl_atomic_abort — give up: close and remove the temporary. Safe on a
  * zeroed or already released *a. */
 void gl_atomic_abort(gl_atomic_file *a);
+
+/* gl_file_read — the regular file at path, whole, into a new buffer *mem
+ * (malloc'd with pad spare bytes after the data: the caller frees it) and
+ * its length into *size. A file that shrinks while it is read is read as
+ * far as it goes (its parser finds it truncated). Errors name path:
+ * GL_ERR_IO (cannot open, not a regular file, a read error),
+ * GL_ERR_FORMAT for a file over max_size bytes (message "path: too_big"),
+ * GL_ERR_NOMEM. On failure *mem is NULL. */
+genlab_status gl_file_read(genlab_ctx *ctx, const char *path, uint64_t max_size,
+                           const char *too_big, size_t pad, unsigned char **mem, size_t *size);
 
 #endif /* GENLAB_ATOMIC_FILE_H */

@@ -13,12 +13,9 @@
  * Sections: dtypes and helpers, writing, reading.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "atomic_file.h"
 #include "genlab/checkpoint.h"
@@ -533,45 +530,11 @@ genlab_status genlab_ckpt_parse(genlab_ctx *ctx, const void *buf, size_t size, c
 genlab_status genlab_ckpt_open(genlab_ctx *ctx, const char *path, genlab_ckpt **out)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return genlab_errorf(ctx, GL_ERR_IO, "%s: cannot open the file: %s", path, strerror(e));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return genlab_errorf(ctx, GL_ERR_IO, "%s: not a regular file", path);
-    }
-    size_t size = (size_t)sb.st_size;
-    unsigned char *mem = (uint64_t)sb.st_size <= SIZE_MAX - 7 ? malloc(size + 7) : NULL;
-    if (!mem) {
-        close(fd);
-        return genlab_errorf(ctx, GL_ERR_NOMEM, "%s: out of memory for %lld bytes", path,
-                             (long long)sb.st_size);
-    }
-    /* a file that shrinks meanwhile is read as far as it goes, and found
-     * truncated by the parser */
-    size_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, mem + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            close(fd);
-            free(mem);
-            return genlab_errorf(ctx, GL_ERR_IO, "%s: cannot read the file: %s", path,
-                                 strerror(e));
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    return finish(ctx, path, mem, got, out);
+    unsigned char *mem;
+    size_t size;
+    /* 7 spare bytes, which finish() takes the buffer to have */
+    genlab_status st = gl_file_read(ctx, path, UINT64_MAX, "", 7, &mem, &size);
+    return st == GL_OK ? finish(ctx, path, mem, size, out) : st;
 }
 
 void genlab_ckpt_close(genlab_ckpt *c)

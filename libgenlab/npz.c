@@ -27,11 +27,8 @@
  * Sections: byte helpers, .npy header parsing, reading, writing.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "atomic_file.h"
@@ -537,46 +534,14 @@ genlab_status genlab_npz_parse(genlab_ctx *ctx, const void *buf, size_t size, co
 genlab_status genlab_npz_open(genlab_ctx *ctx, const char *path, genlab_npz **out)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return genlab_errorf(ctx, GL_ERR_IO, "%s: cannot open the file: %s", path, strerror(e));
-    }
+    unsigned char *mem;
+    size_t size;
     /* a zip without zip64 is under 4 GiB plus the end record's comment */
-    if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > ((uint64_t)1 << 32) + 0x10000) {
-        close(fd);
-        return genlab_errorf(ctx, !S_ISREG(sb.st_mode) ? GL_ERR_IO : GL_ERR_FORMAT,
-                             "%s: %s", path, !S_ISREG(sb.st_mode) ? "not a regular file"
-                             : "over 4 GiB: a zip64 archive, not supported");
-    }
-    size_t size = (size_t)sb.st_size, got = 0;
-    unsigned char *mem = malloc(size ? size : 1);
-    if (!mem) {
-        close(fd);
-        return genlab_errorf(ctx, GL_ERR_NOMEM, "%s: out of memory for %zu bytes", path, size);
-    }
-    /* a file that shrinks meanwhile is read as far as it goes, and found
-     * truncated by the parser */
-    while (got < size) {
-        ssize_t r = read(fd, mem + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            close(fd);
-            free(mem);
-            return genlab_errorf(ctx, GL_ERR_IO, "%s: cannot read the file: %s", path,
-                                 strerror(e));
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    genlab_status st = parse(ctx, path, mem, got, out);
+    genlab_status st = gl_file_read(ctx, path, ((uint64_t)1 << 32) + 0x10000,
+                                    "over 4 GiB: a zip64 archive, not supported", 0, &mem, &size);
+    if (st != GL_OK)
+        return st;
+    st = parse(ctx, path, mem, size, out);
     free(mem);
     return st;
 }
