@@ -24,44 +24,12 @@ set -u
 
 # ---- harness ----
 
-srcdir=${srcdir:-.}
-GENLAB=${GENLAB:-./genlab}
+cli_name=genlab-cli
+. "${srcdir:-.}/tests/cli_common.sh"
 CLI_FIXTURE=${CLI_FIXTURE:-./tests/cli_fixture}
-PLUGIN_DIR=${PLUGIN_DIR:-./tests/.libs}
-case $GENLAB in /*) ;; *) GENLAB=$PWD/$GENLAB ;; esac
 case $CLI_FIXTURE in /*) ;; *) CLI_FIXTURE=$PWD/$CLI_FIXTURE ;; esac
-case $PLUGIN_DIR in /*) ;; *) PLUGIN_DIR=$PWD/$PLUGIN_DIR ;; esac
-case $srcdir in /*) ;; *) srcdir=$PWD/$srcdir ;; esac
-unset GENLAB_DB GENLAB_PLUGIN_PATH
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/genlab-cli.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-out=$tmp/out err=$tmp/err
-n=0 failed=0 rc=0
+unset GENLAB_PLUGIN_PATH
 
-# run CMD...: run it, stdout in $out, stderr in $err, exit status in $rc
-run() { "$@" >"$out" 2>"$err"; rc=$?; }
-
-# check DESC CMD...: a check that passes when CMD succeeds
-check() {
-    desc=$1; shift
-    n=$((n + 1))
-    if "$@"; then
-        echo "ok $n - $desc"
-    else
-        failed=$((failed + 1))
-        echo "not ok $n - $desc"
-        echo "#   failed: $*; last exit status $rc"
-        head -c 1500 "$out" | sed 's/^/#   stdout: /'
-        head -c 1500 "$err" | sed 's/^/#   stderr: /'
-    fi
-}
-
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-
-rc_is() { [ "$rc" -eq "$1" ]; }
-out_has() { grep -qF -- "$1" "$out"; }
-out_lacks() { ! grep -qF -- "$1" "$out"; }
-err_has() { grep -qF -- "$1" "$err"; }
 # exactly one line on stderr before the usage lines
 one_line_error() { [ "$(grep -c -v -e '^usage: ' -e '^       ' -e "^Try 'genlab" "$err")" -eq 1 ]; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -509,6 +477,4 @@ else
     skip "man page renders without warnings" "no man(1)"
 fi
 
-# a Check-style summary line, read by .ci/run
-echo "$(( (n - failed) * 100 / n ))%: Checks: $n, Failures: $failed, Errors: 0"
-[ "$failed" -eq 0 ]
+summary

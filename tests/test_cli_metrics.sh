@@ -33,44 +33,8 @@ set -u
 
 # ---- harness ----
 
-srcdir=${srcdir:-.}
-GENLAB=${GENLAB:-./genlab}
-PLUGIN_DIR=${PLUGIN_DIR:-./tests/.libs}
-case $GENLAB in /*) ;; *) GENLAB=$PWD/$GENLAB ;; esac
-case $PLUGIN_DIR in /*) ;; *) PLUGIN_DIR=$PWD/$PLUGIN_DIR ;; esac
-case $srcdir in /*) ;; *) srcdir=$PWD/$srcdir ;; esac
-unset GENLAB_DB
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/genlab-cli-metrics.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-out=$tmp/out err=$tmp/err
-n=0 failed=0 rc=0
-
-run() { "$@" >"$out" 2>"$err"; rc=$?; }
-
-check() {
-    desc=$1; shift
-    n=$((n + 1))
-    if "$@"; then
-        echo "ok $n - $desc"
-    else
-        failed=$((failed + 1))
-        echo "not ok $n - $desc"
-        echo "#   failed: $*; last exit status $rc"
-        head -c 1500 "$out" | sed 's/^/#   stdout: /'
-        head -c 1500 "$err" | sed 's/^/#   stderr: /'
-    fi
-}
-
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-summary() {
-    echo "$(( (n - failed) * 100 / n ))%: Checks: $n, Failures: $failed, Errors: 0"
-    [ "$failed" -eq 0 ]
-    exit
-}
-
-rc_is() { [ "$rc" -eq "$1" ]; }
-out_has() { grep -qF -- "$1" "$out"; }
-err_has() { grep -qF -- "$1" "$err"; }
+cli_name=genlab-cli-metrics
+. "${srcdir:-.}/tests/cli_common.sh"
 # below LIMIT: the first line of stdout is a number under LIMIT in magnitude
 below() { awk -v l="$1" 'NR == 1 { v = $1 < 0 ? -$1 : $1; ok = ($1 ~ /^-?[0-9.]+$/ && v < l) }
                          END { exit !ok }' "$out"; }
