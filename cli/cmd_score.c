@@ -1148,7 +1148,8 @@ static int auto_classifier(const eval *e, eval_args *a, const genlab_config *run
  * --cache) or, when missing there, computed once and written there; the
  * entry's path into path. path is "" when they cannot be cached (--cache
  * none, a dataset without identity): FID then takes the real images. Says
- * on stderr which it was. Returns -1 or an exit status. */
+ * on stderr whether the entry was read or written. Returns -1 or an exit
+ * status. */
 static int cached_reference(const eval *e, source *real, const char *name, const char *cache,
                             char *path, size_t size)
 {
