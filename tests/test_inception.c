@@ -17,11 +17,11 @@
  *               clean-fid's Pillow resize (five rows of each channel)
  *   network     one weights file: the network alone on a 107x107 input
  *               and features() end to end on the RGB image (pytorch-fid)
- *               against float64 PyTorch; what the extractor says about
- *               itself; unsupported images
+ *               against float64 PyTorch; a batch of two chunks; what the
+ *               extractor says about itself; unsupported images
  *
- * One forward at 299x299 and one at 107x107 (an eighth of the cost) in all:
- * valgrind runs this suite too.
+ * About two forwards at 299x299 in all (one, one at 107x107, thirteen
+ * images at 75x75): valgrind runs this suite too.
  *
  * Sections: fixtures, tensors, resize_f32, weights, preprocess, network, suite.
  */
@@ -411,6 +411,41 @@ START_TEST(test_network)
 }
 END_TEST
 
+/* a batch of more images than one chunk (IC_CHUNK, 10): rows 0 and 10 of
+ * a batch of 11 are what those images give alone */
+START_TEST(test_chunks)
+{
+    enum { N = 11, SIDE = 75 };   /* 75: the smallest input, a sixteenth of 299's cost */
+    genlab_ctx *ctx = net_ctx;
+    genlab_ctx_step_begin(ctx);
+    const gd_tensor *in = golden_get("small.in");   /* (1, 3, 107, 107) */
+    const int64_t big = in->shape[3];
+    genlab_tensor *x = genlab_tensor_new(ctx, GL_F32, 4, TU_SHAPE(N, 3, SIDE, SIDE));
+    float *px = genlab_tensor_f32_mut(x);
+    /* image k: the 75x75 window of small.in at row 3k, column 2k */
+    for (int64_t k = 0; k < N; k++)
+        for (int64_t c = 0; c < 3; c++)
+            for (int64_t r = 0; r < SIDE; r++)
+                memcpy(px + ((k * 3 + c) * SIDE + r) * SIDE,
+                       in->data + (c * big + 3 * k + r) * big + 2 * k, SIDE * sizeof(float));
+    static float all[N * 2048], one[2048];
+    ck_assert_msg(mx_inception_run(ctx, net_pt, x, all, NULL) == GL_OK, "%s",
+                  genlab_ctx_errmsg(ctx));
+    const float *err32 = golden_get("small.err32")->data;
+    for (int k = 0; k < N; k += N - 1) {
+        ck_assert_msg(mx_inception_run(ctx, net_pt, genlab_slice(ctx, x, 0, k, 1), one, NULL) ==
+                      GL_OK, "%s", genlab_ctx_errmsg(ctx));
+        char what[32];
+        snprintf(what, sizeof what, "image %d of %d", k, N);
+        /* the same float32 network on another batch size (other GEMM
+         * shapes): as far apart as float32 rounding puts forwards, which
+         * err32 measures (expect_forward); a misplaced chunk is off by
+         * the difference between two images, 1e-2 and more */
+        TU_ASSERT_CLOSE(what, all + k * 2048, one, 2048, 4.0 * err32[0], 0.0);
+    }
+}
+END_TEST
+
 /* features() end to end: preprocessing, network, the arena left as found */
 START_TEST(test_features)
 {
@@ -524,11 +559,12 @@ static Suite *inception_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("network");
-    /* writing, reading and hashing 95 MB and two forwards: minutes under
-     * valgrind */
+    /* writing, reading and hashing 95 MB and two forwards' work: minutes
+     * under valgrind */
     tcase_set_timeout(tc, 1800);
     tcase_add_unchecked_fixture(tc, open_network, close_network);
     tcase_add_test(tc, test_network);
+    tcase_add_test(tc, test_chunks);
     tcase_add_test(tc, test_features);
     tcase_add_test(tc, test_identity);
     tcase_add_loop_test(tc, test_bad_images, 0, (int)(sizeof bad_images / sizeof bad_images[0]));

@@ -62,10 +62,13 @@
  * -> 15 -> 7 -> 3 -> 1) */
 #define IC_MIN_SIDE 75
 
-/* Images per forward: the arena holds one block's temporaries at a time
- * (forward()), about 27 MB per image at the peak, so 1.4 GB for 50; a
- * larger batch runs in chunks of this size. */
-#define IC_CHUNK 50
+/* Images per forward; a larger batch runs in chunks of this size. The
+ * arena holds one block's temporaries at a time (forward()), about 27 MB
+ * per image at the peak: 311 MB for 10. Larger chunks were no faster
+ * (bench_inception, batch 50, 2 threads: chunks of 10, 25 and 50 within
+ * the noise, 10 the least CPU time and page faults) — at 50 the big stem
+ * convs exceed oneDNN's workspace cap and fall back to im2col. */
+#define IC_CHUNK 10
 
 /* channel counts in a conv row that the block supplies */
 enum { IC_IN = -1, IC_ARG = -2 };
