@@ -17,6 +17,7 @@ iterations, the median.
 """
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -68,9 +69,10 @@ def main():
         ts.append((time.perf_counter() - t0) * 1000.0)
     cpu = (time.process_time() - c0) / (time.perf_counter() - w0)
     med = statistics.median(ts)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print("torch %s, threads=%d: inception (pool3) B=%d %.1f ms/iter %.2f img/s, fastest %.1f ms, "
-          "cpu%%=%.0f" % (torch.__version__, torch.get_num_threads(), args.batch, med,
-                          args.batch * 1000.0 / med, min(ts), 100 * cpu))
+          "cpu%%=%.0f, peak RSS %d MiB" % (torch.__version__, torch.get_num_threads(), args.batch,
+                                          med, args.batch * 1000.0 / med, min(ts), 100 * cpu, rss))
 
 
 if __name__ == "__main__":
