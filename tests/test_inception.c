@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
  * test_inception.c — the FID Inception extractor (plugins/metrics/
- * inception_net.c, inception_resize.c) without the real weights: a weights
+ * inception_net.c, inception_weights.c, inception_resize.c) without the real weights: a weights
  * file made from the formula of tests/tu_inception.h, whose features and
  * logits tests/golden/gen_inception.py computed with the same network in
  * plain PyTorch (tests/golden/inception.bin).
@@ -225,7 +225,7 @@ typedef struct bad_case {
      CONV1A("bn.running_var", 1, 32)}
 
 static const bad_case bad_cases[] = {
-    {"no file", NULL, 1, {{0}}, 0, GL_ERR_IO, "cannot open the file"},
+    {"no file", NULL, 1, {{0}}, 0, GL_ERR_IO, "cannot open the weights file"},
     {"not a checkpoint", NULL, 2, {{0}}, 0, GL_ERR_FORMAT, ""},
     {"extra tensor", NULL, 0, {{"foo.weight", "F32", 1, {2}}}, 0, GL_ERR_FORMAT,
      "has a tensor \"foo.weight\" that the FID Inception does not have"},
