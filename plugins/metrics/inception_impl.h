@@ -54,6 +54,13 @@ genlab_tensor *mx_inception_preprocess(genlab_ctx *ctx, genlab_tensor *images,
 genlab_status mx_inception_run(genlab_ctx *ctx, mx_extractor *x, genlab_tensor *input,
                                float *feat, float *logits);
 
+/* mx_inception_set_chunk — how many images x's features() and
+ * mx_inception_run put through the network at once (a larger batch runs
+ * in chunks of this size): chunk >= 1, or 0 for the default, 10 (the
+ * arena holds about 27 MB per image of it). For bench_inception --chunk
+ * and the test of a batch of several chunks. */
+void mx_inception_set_chunk(mx_extractor *x, int64_t chunk);
+
 /* ---- the network's weights ---- */
 
 #define MX_INCEPTION_CONVS    94     /* BasicConv2d modules */

@@ -54,7 +54,8 @@
  * -> 15 -> 7 -> 3 -> 1) */
 #define IC_MIN_SIDE 75
 
-/* Images per forward; a larger batch runs in chunks of this size. The
+/* Images per forward by default; a larger batch runs in chunks of this
+ * size (mx_inception_set_chunk changes it). The
  * arena holds one block's temporaries at a time (forward()), about 27 MB
  * per image at the peak: 311 MB for 10. Larger chunks were no faster
  * (bench_inception, batch 50, 2 threads: chunks of 10, 25 and 50 within
@@ -339,6 +340,7 @@ static genlab_tensor *e2_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x
 typedef struct ic_net {
     mx_extractor   base;            /* first: what the caller holds */
     mx_resize_rule rule;
+    int64_t        chunk;           /* images per forward */
     mx_weights     w;
 } ic_net;
 
@@ -383,7 +385,7 @@ static genlab_tensor *forward(genlab_ctx *ctx, const ic_net *net, const genlab_c
     return pool;
 }
 
-/* images, checked, in chunks of IC_CHUNK through the preprocessing (when
+/* images, checked, in chunks of net->chunk through the preprocessing (when
  * preprocess) and the network into feat and logits (may be NULL) */
 static genlab_status extract(genlab_ctx *ctx, const ic_net *net, genlab_tensor *images,
                              bool preprocess, float *feat, float *logits)
@@ -391,8 +393,9 @@ static genlab_status extract(genlab_ctx *ctx, const ic_net *net, genlab_tensor *
     const int64_t n = genlab_tensor_dim(images, 0);
     genlab_ctx_mark mark = genlab_ctx_mark_get(ctx);
     bool grad = genlab_set_grad_enabled(ctx, false);
-    for (int64_t start = 0; start < n && genlab_ctx_status(ctx) == GL_OK; start += IC_CHUNK) {
-        int64_t m = n - start < IC_CHUNK ? n - start : IC_CHUNK;
+    const int64_t chunk = net->chunk;
+    for (int64_t start = 0; start < n && genlab_ctx_status(ctx) == GL_OK; start += chunk) {
+        int64_t m = n - start < chunk ? n - start : chunk;
         genlab_tensor *part = m == n ? images : genlab_slice(ctx, images, 0, start, m);
         if (preprocess)
             part = mx_inception_preprocess(ctx, part, net->rule);
@@ -446,6 +449,11 @@ genlab_status mx_inception_run(genlab_ctx *ctx, mx_extractor *x, genlab_tensor *
     return st != GL_OK ? st : extract(ctx, (const ic_net *)x, input, false, feat, logits);
 }
 
+void mx_inception_set_chunk(mx_extractor *x, int64_t chunk)
+{
+    ((ic_net *)x)->chunk = chunk < 1 ? IC_CHUNK : chunk;
+}
+
 static void ic_destroy(mx_extractor *x)
 {
     if (!x)
@@ -471,6 +479,7 @@ genlab_status mx_inception_open(genlab_ctx *ctx, const char *weights, const char
                                .n_logits = IC_CLASSES, .features = ic_features,
                                .destroy = ic_destroy};
     net->rule = rule;
+    net->chunk = IC_CHUNK;
     st = mx_inception_weights_load(ctx, weights, &net->w);
     memcpy(net->base.sha256, net->w.sha256, sizeof net->base.sha256);
     if (st != GL_OK) {
