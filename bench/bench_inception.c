@@ -8,8 +8,11 @@
  * warm-up iterations.
  *
  *   bench_inception [--batch N] [--steps N] [--warmup N] [--threads N]
- *                   [--resize pytorch-fid|clean-fid] [--side S] [--weights FILE]
+ *                   [--resize pytorch-fid|clean-fid] [--side S] [--chunk N]
+ *                   [--weights FILE]
  *
+ * --chunk N puts N images through the network at once (default 10: the
+ * extractor's own choice, measured with this option).
  * --side S feeds SxS images instead (the resize then runs: 32 for CIFAR).
  * Without --weights, the weights come from the test formula
  * (tests/tu_inception.h), written to a temporary file: timings do not
@@ -25,6 +28,7 @@
 #include <unistd.h>
 
 #include "extractor.h"
+#include "inception_impl.h"
 #include "tu_inception.h"
 
 static double now_ms(void)
@@ -51,13 +55,14 @@ static int usage(void)
 {
     fprintf(stderr, "usage: bench_inception [--batch N] [--steps N] [--warmup N] [--threads N]\n"
                     "                       [--resize pytorch-fid|clean-fid] [--side S] "
-                    "[--weights FILE]\n");
+                    "[--chunk N] [--weights FILE]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     int batch = 50, steps = 3, warmup = 1, threads = 2, side = 299;   /* torch_ref.py's */
+    int chunk = 0;                                                    /* the default */
     const char *resize = "pytorch-fid", *weights = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -73,6 +78,8 @@ int main(int argc, char **argv)
             threads = atoi(v);
         else if (!strcmp(a, "--side"))
             side = atoi(v);
+        else if (!strcmp(a, "--chunk"))
+            chunk = atoi(v);
         else if (!strcmp(a, "--resize"))
             resize = v;
         else if (!strcmp(a, "--weights"))
@@ -81,7 +88,7 @@ int main(int argc, char **argv)
             return usage();
         i++;
     }
-    if (batch < 1 || steps < 1 || warmup < 0 || threads < 1 || side < 1)
+    if (batch < 1 || steps < 1 || warmup < 0 || threads < 1 || side < 1 || chunk < 0)
         return usage();
 
     genlab_ctx_options o = {.seed = 0, .n_threads = threads};
@@ -107,6 +114,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_inception: %s\n", genlab_ctx_errmsg(ctx));
         return 1;
     }
+    mx_inception_set_chunk(x, chunk);
     genlab_tensor *images =
         genlab_rand(ctx, 4, (const int64_t[]){batch, 3, side, side}, -1.0f, 1.0f);
     float *feat = malloc((size_t)batch * 2048 * sizeof *feat);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
  * test_inception.c — the FID Inception extractor (plugins/metrics/
- * inception_net.c, inception_resize.c) without the real weights: a weights
+ * inception_net.c, inception_weights.c, inception_resize.c) without the real weights: a weights
  * file made from the formula of tests/tu_inception.h, whose features and
  * logits tests/golden/gen_inception.py computed with the same network in
  * plain PyTorch (tests/golden/inception.bin).
@@ -17,11 +17,11 @@
  *               clean-fid's Pillow resize (five rows of each channel)
  *   network     one weights file: the network alone on a 107x107 input
  *               and features() end to end on the RGB image (pytorch-fid)
- *               against float64 PyTorch; what the extractor says about
- *               itself; unsupported images
+ *               against float64 PyTorch; a batch of two chunks; what the
+ *               extractor says about itself; unsupported images
  *
- * One forward at 299x299 and one at 107x107 (an eighth of the cost) in all:
- * valgrind runs this suite too.
+ * About one and a half forwards at 299x299 in all (one, one at 107x107,
+ * five images at 75x75): valgrind runs this suite too.
  *
  * Sections: fixtures, tensors, resize_f32, weights, preprocess, network, suite.
  */
@@ -225,7 +225,7 @@ typedef struct bad_case {
      CONV1A("bn.running_var", 1, 32)}
 
 static const bad_case bad_cases[] = {
-    {"no file", NULL, 1, {{0}}, 0, GL_ERR_IO, "cannot open the file"},
+    {"no file", NULL, 1, {{0}}, 0, GL_ERR_IO, "cannot open the weights file"},
     {"not a checkpoint", NULL, 2, {{0}}, 0, GL_ERR_FORMAT, ""},
     {"extra tensor", NULL, 0, {{"foo.weight", "F32", 1, {2}}}, 0, GL_ERR_FORMAT,
      "has a tensor \"foo.weight\" that the FID Inception does not have"},
@@ -411,6 +411,43 @@ START_TEST(test_network)
 }
 END_TEST
 
+/* a batch of more images than one chunk (here 2): rows 0 and 2 of a batch
+ * of 3 are what those images give alone */
+START_TEST(test_chunks)
+{
+    enum { N = 3, SIDE = 75 };   /* 75: the smallest input, a sixteenth of 299's cost */
+    genlab_ctx *ctx = net_ctx;
+    genlab_ctx_step_begin(ctx);
+    const gd_tensor *in = golden_get("small.in");   /* (1, 3, 107, 107) */
+    const int64_t big = in->shape[3];
+    genlab_tensor *x = genlab_tensor_new(ctx, GL_F32, 4, TU_SHAPE(N, 3, SIDE, SIDE));
+    float *px = genlab_tensor_f32_mut(x);
+    /* image k: the 75x75 window of small.in at row 9k, column 6k */
+    for (int64_t k = 0; k < N; k++)
+        for (int64_t c = 0; c < 3; c++)
+            for (int64_t r = 0; r < SIDE; r++)
+                memcpy(px + ((k * 3 + c) * SIDE + r) * SIDE,
+                       in->data + (c * big + 9 * k + r) * big + 6 * k, SIDE * sizeof(float));
+    float all[N * 2048], one[2048];
+    mx_inception_set_chunk(net_pt, 2);
+    genlab_status st = mx_inception_run(ctx, net_pt, x, all, NULL);
+    mx_inception_set_chunk(net_pt, 0);
+    ck_assert_msg(st == GL_OK, "%s", genlab_ctx_errmsg(ctx));
+    const float *err32 = golden_get("small.err32")->data;
+    for (int k = 0; k < N; k += N - 1) {
+        ck_assert_msg(mx_inception_run(ctx, net_pt, genlab_slice(ctx, x, 0, k, 1), one, NULL) ==
+                      GL_OK, "%s", genlab_ctx_errmsg(ctx));
+        char what[32];
+        snprintf(what, sizeof what, "image %d of %d", k, N);
+        /* the same float32 network on another batch size (other GEMM
+         * shapes): as far apart as float32 rounding puts forwards, which
+         * err32 measures (expect_forward); a misplaced chunk is off by
+         * the difference between two images, 1e-2 and more */
+        TU_ASSERT_CLOSE(what, all + k * 2048, one, 2048, 4.0 * err32[0], 0.0);
+    }
+}
+END_TEST
+
 /* features() end to end: preprocessing, network, the arena left as found */
 START_TEST(test_features)
 {
@@ -524,11 +561,12 @@ static Suite *inception_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("network");
-    /* writing, reading and hashing 95 MB and two forwards: minutes under
-     * valgrind */
+    /* writing, reading and hashing 95 MB and two forwards' work: minutes
+     * under valgrind */
     tcase_set_timeout(tc, 1800);
     tcase_add_unchecked_fixture(tc, open_network, close_network);
     tcase_add_test(tc, test_network);
+    tcase_add_test(tc, test_chunks);
     tcase_add_test(tc, test_features);
     tcase_add_test(tc, test_identity);
     tcase_add_loop_test(tc, test_bad_images, 0, (int)(sizeof bad_images / sizeof bad_images[0]));

@@ -27,28 +27,21 @@
  *             with and without it differ); dropout is the identity in
  *             eval mode
  * Every BasicConv2d is conv (no bias) + BatchNorm (eps 0.001, eval mode:
- * the running statistics) + ReLU. BatchNorm is folded into the conv when
- * the weights are loaded: w' = w * s and b' = beta - mean * s per output
- * channel with s = gamma / sqrt(var + eps), computed in double. That is
- * equal in exact arithmetic and differs from PyTorch's separate BatchNorm
- * only by float rounding (the golden test bounds it).
+ * the running statistics) + ReLU; inception_weights.c folds the BatchNorm
+ * into the conv when it reads the weights file, whose tensors this file
+ * lists (mx_inception_tensor).
  *
- * The tensors of the weights file are the state_dict of pytorch-fid's
- * model, names included (Conv2d_1a_3x3.conv.weight, ...,
- * Mixed_7c.branch_pool.bn.running_var, fc.weight, fc.bias);
- * num_batches_tracked entries are ignored. A file missing a tensor, with
- * a wrong dtype or shape, or with a tensor the network does not have is
- * refused with GL_ERR_FORMAT naming the file and the tensor.
+ * Every activation kept until the end of a forward would fill the arena
+ * with 215 MB per image: each block's output is kept past a rewind of
+ * everything else the block made (forward()).
  *
- * Not here: the preprocessing (inception_resize.c), the statistics and
- * scores made of the features (libgenlab/scores*.c).
+ * Not here: reading the weights (inception_weights.c), the preprocessing
+ * (inception_resize.c), the statistics and scores made of the features
+ * (libgenlab/scores*.c).
  *
- * Sections: architecture, the weights file's tensors, loading, forward,
- * the extractor.
+ * Sections: architecture, the convs and the weights file's tensors,
+ * forward, the extractor.
  */
-#include <errno.h>
-#include <math.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,18 +51,21 @@
 
 /* ---- architecture ---- */
 
-#define IC_CONVS    94
-#define IC_FEATURES 2048
-#define IC_CLASSES  1008
-#define IC_BN_EPS   0.001
+#define IC_CONVS    MX_INCEPTION_CONVS
+#define IC_FEATURES MX_INCEPTION_FEATURES
+#define IC_CLASSES  MX_INCEPTION_CLASSES
 /* the smallest input side every layer has room for (75 -> 37 -> 35 -> 17
  * -> 15 -> 7 -> 3 -> 1) */
 #define IC_MIN_SIDE 75
 
-/* Images per forward: the arena holds one block's temporaries at a time
- * (forward()), about 27 MB per image at the peak, so 1.4 GB for 50; a
- * larger batch runs in chunks of this size. */
-#define IC_CHUNK 50
+/* Images per forward by default; a larger batch runs in chunks of this
+ * size (mx_inception_set_chunk changes it). The
+ * arena holds one block's temporaries at a time (forward()), about 27 MB
+ * per image at the peak: 311 MB for 10. Larger chunks were no faster
+ * (bench_inception, batch 50, 2 threads: chunks of 10, 25 and 50 within
+ * the noise, 10 the least CPU time and page faults) — at 50 the big stem
+ * convs exceed oneDNN's workspace cap and fall back to im2col. */
+#define IC_CHUNK 10
 
 /* channel counts in a conv row that the block supplies */
 enum { IC_IN = -1, IC_ARG = -2 };
@@ -142,24 +138,17 @@ static const ic_conv_def e_convs[] = {
     {"branch_pool",     IC_IN, 192, 1, 1, 1, 0, 0},
 };
 
-/* A loaded BasicConv2d: BatchNorm folded in (see the file comment). */
-typedef struct ic_conv {
-    genlab_tensor   *w;       /* (cout, cin, kh, kw) */
-    genlab_tensor   *b;       /* (cout) */
-    genlab_conv_opts opts;
-} ic_conv;
-
 /* forward of a block from its first conv (forward section) */
-typedef genlab_tensor *(*ic_block_fn)(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+typedef genlab_tensor *(*ic_block_fn)(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x);
 
-static genlab_tensor *conv_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
-static genlab_tensor *conv_pool_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
-static genlab_tensor *a_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
-static genlab_tensor *b_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
-static genlab_tensor *c_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
-static genlab_tensor *d_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
-static genlab_tensor *e1_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
-static genlab_tensor *e2_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x);
+static genlab_tensor *basic(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x);
+static genlab_tensor *conv_pool_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x);
+static genlab_tensor *a_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x);
+static genlab_tensor *b_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x);
+static genlab_tensor *c_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x);
+static genlab_tensor *d_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x);
+static genlab_tensor *e1_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x);
+static genlab_tensor *e2_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x);
 
 #define CONVS(a) a, (int)(sizeof a / sizeof a[0])
 
@@ -174,10 +163,10 @@ static const struct ic_block {
     int                n_convs;
     ic_block_fn        forward;
 } blocks[] = {
-    {"",         3,    0,   stem_convs + 0,    1, conv_fwd},
-    {"",         32,   0,   stem_convs + 1,    1, conv_fwd},
+    {"",         3,    0,   stem_convs + 0,    1, basic},
+    {"",         32,   0,   stem_convs + 1,    1, basic},
     {"",         32,   0,   stem_convs + 2,    1, conv_pool_fwd},
-    {"",         64,   0,   stem_convs + 3,    1, conv_fwd},
+    {"",         64,   0,   stem_convs + 3,    1, basic},
     {"",         80,   0,   stem_convs + 4,    1, conv_pool_fwd},
     {"Mixed_5b", 192,  32,  CONVS(a_convs),    a_fwd},
     {"Mixed_5c", 256,  64,  CONVS(a_convs),    a_fwd},
@@ -194,7 +183,7 @@ static const struct ic_block {
 
 #define IC_BLOCKS ((int)(sizeof blocks / sizeof blocks[0]))
 
-/* ---- the weights file's tensors ---- */
+/* ---- the convs and the weights file's tensors ---- */
 
 /* A conv of the network, resolved: its module path and its geometry. */
 typedef struct ic_conv_at {
@@ -247,159 +236,16 @@ int mx_inception_tensor(int i, char *name, size_t size, int64_t shape[4])
     return 4;
 }
 
-/* ---- loading ---- */
-
-/* The weights file being read, for messages. */
-typedef struct ic_file {
-    genlab_ctx        *ctx;
-    const genlab_ckpt *ck;
-    const char        *path;
-} ic_file;
-
-#define IC_HINT "tools/convert_inception_weights.py makes it from pytorch-fid's " \
-                "pt_inception-2015-12-05-6726825d.pth"
-
-/* the first tensor of the file the network does not have; a
- * "<conv>.bn.num_batches_tracked" (PyTorch's BatchNorm counter, unused in
- * eval mode) of one of its convs is not counted as one */
-static genlab_status check_extra(const ic_file *f)
+genlab_conv_opts mx_inception_conv_opts(int k)
 {
-    char (*names)[64] = malloc(MX_INCEPTION_TENSORS * sizeof *names);
-    if (!names)
-        return genlab_errorf(f->ctx, GL_ERR_NOMEM, "inception: out of memory");
-    int64_t shape[4];
-    for (int i = 0; i < MX_INCEPTION_TENSORS; i++)
-        mx_inception_tensor(i, names[i], sizeof names[i], shape);
-    static const char nbt[] = "bn.num_batches_tracked";
-    genlab_status st = GL_OK;
-    genlab_ckpt_entry e;
-    for (size_t i = 0; st == GL_OK && genlab_ckpt_entry_at(f->ck, i, &e); i++) {
-        size_t n = strlen(e.name), k = sizeof nbt - 1;
-        /* "<conv>.bn.num_batches_tracked" is known when "<conv>.conv.weight" is */
-        char conv[64] = "";
-        if (n > k && n - k + 11 < sizeof conv && strcmp(e.name + n - k, nbt) == 0)
-            snprintf(conv, sizeof conv, "%.*sconv.weight", (int)(n - k), e.name);
-        bool known = false;
-        for (int j = 0; !known && j < MX_INCEPTION_TENSORS; j++)
-            known = strcmp(e.name, names[j]) == 0 || strcmp(conv, names[j]) == 0;
-        if (!known)
-            st = genlab_errorf(f->ctx, GL_ERR_FORMAT, "inception: weights file \"%s\" has a "
-                               "tensor \"%s\" that the FID Inception does not have: not "
-                               "pytorch-fid's FID Inception weights (" IC_HINT ")", f->path,
-                               e.name);
-    }
-    free(names);
-    return st;
-}
-
-/* copy the tensor called name, which must be F32 of this shape, to dst
- * (NULL: only check that the file has it so) */
-static genlab_status read_tensor(const ic_file *f, const char *name, int ndim,
-                                 const int64_t *shape, float *dst)
-{
-    genlab_ckpt_entry e;
-    bool found = false;
-    for (size_t i = 0; !found && genlab_ckpt_entry_at(f->ck, i, &e); i++)
-        found = strcmp(e.name, name) == 0;
-    if (!found)
-        return genlab_errorf(f->ctx, GL_ERR_FORMAT, "inception: weights file \"%s\" has no "
-                             "tensor \"%s\": not pytorch-fid's FID Inception weights (" IC_HINT
-                             ")", f->path, name);
-    if (strcmp(e.dtype, "F32") != 0)
-        return genlab_errorf(f->ctx, GL_ERR_FORMAT, "inception: weights file \"%s\": tensor "
-                             "\"%s\" is %s, not F32", f->path, name, e.dtype);
-    bool same = e.ndim == ndim;
-    for (int d = 0; same && d < ndim; d++)
-        same = e.shape[d] == shape[d];
-    if (!same) {
-        char got[96] = "(", want[96] = "(";
-        for (int d = 0; d < e.ndim; d++)
-            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d ? ", " : "",
-                     (long long)e.shape[d]);
-        for (int d = 0; d < ndim; d++)
-            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", d ? ", " : "",
-                     (long long)shape[d]);
-        return genlab_errorf(f->ctx, GL_ERR_FORMAT, "inception: weights file \"%s\": tensor "
-                             "\"%s\" has shape %s) but the FID Inception's is %s)", f->path,
-                             name, got, want);
-    }
-    if (dst)
-        memcpy(dst, e.data, e.nbytes);
-    return GL_OK;
-}
-
-/* a persistent float tensor of shape, or NULL with the error on ctx */
-static genlab_tensor *param(genlab_ctx *ctx, int ndim, const int64_t *shape)
-{
-    return genlab_tensor_new_persistent(ctx, GL_F32, ndim, shape);
-}
-
-/* conv k: its weight and its four BatchNorm vectors, folded into c */
-static genlab_status load_conv(const ic_file *f, int k, ic_conv *c)
-{
-    char name[64];
-    int64_t shape[4];
-    mx_inception_tensor(5 * k, name, sizeof name, shape);
-    const int64_t cout = shape[0], fan = shape[1] * shape[2] * shape[3];
-    if (!(c->w = param(f->ctx, 4, shape)) || !(c->b = param(f->ctx, 1, shape)))
-        return genlab_ctx_status(f->ctx);
-    /* gamma, beta, mean, var: cout each */
-    float *bn = malloc(4 * (size_t)cout * sizeof *bn);
-    if (!bn)
-        return genlab_errorf(f->ctx, GL_ERR_NOMEM, "inception: out of memory");
-    float *w = genlab_tensor_f32_mut(c->w), *b = genlab_tensor_f32_mut(c->b);
-    genlab_status st = read_tensor(f, name, 4, shape, w);
-    for (int p = 0; p < 4 && st == GL_OK; p++) {
-        mx_inception_tensor(5 * k + 1 + p, name, sizeof name, shape);
-        st = read_tensor(f, name, 1, shape, bn + p * cout);
-    }
-    const float *gamma = bn, *beta = bn + cout, *mean = bn + 2 * cout, *var = bn + 3 * cout;
-    for (int64_t o = 0; o < cout && st == GL_OK; o++) {
-        double v = (double)var[o] + IC_BN_EPS;
-        if (!(v > 0.0) || !isfinite(v)) {
-            st = genlab_errorf(f->ctx, GL_ERR_FORMAT, "inception: weights file \"%s\": tensor "
-                               "\"%s\" has the variance %g at %lld", f->path, name,
-                               (double)var[o], (long long)o);
-            break;
-        }
-        double s = gamma[o] / sqrt(v);
-        for (int64_t j = 0; j < fan; j++)
-            w[o * fan + j] = (float)(w[o * fan + j] * s);
-        b[o] = (float)(beta[o] - mean[o] * s);
-    }
-    free(bn);
     ic_conv_at at = conv_at(k);
-    c->opts = (genlab_conv_opts){.stride = {at.stride, at.stride}, .padding = {at.ph, at.pw}};
-    return st;
-}
-
-/* the SHA-256 of the file at path, lowercase hex */
-static genlab_status file_sha256(genlab_ctx *ctx, const char *path, char hex[65])
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return genlab_errorf(ctx, GL_ERR_IO, "inception: cannot read \"%s\": %s", path,
-                             strerror(errno));
-    struct sha256_ctx h;
-    sha256_init(&h);
-    uint8_t buf[16384];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-        sha256_update(&h, n, buf);
-    bool bad = ferror(fp) != 0;
-    fclose(fp);
-    if (bad)
-        return genlab_errorf(ctx, GL_ERR_IO, "inception: error reading \"%s\"", path);
-    uint8_t d[SHA256_DIGEST_SIZE];
-    sha256_digest(&h, sizeof d, d);
-    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
-    return GL_OK;
+    return (genlab_conv_opts){.stride = {at.stride, at.stride}, .padding = {at.ph, at.pw}};
 }
 
 /* ---- forward ---- */
 
-static genlab_tensor *basic(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+/* BasicConv2d: conv (BatchNorm folded in) + ReLU */
+static genlab_tensor *basic(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x)
 {
     return genlab_relu(ctx, genlab_conv2d(ctx, x, c->w, c->b, &c->opts));
 }
@@ -410,18 +256,13 @@ static genlab_tensor *avg_excl(genlab_ctx *ctx, genlab_tensor *x)
     return genlab_avg_pool2d_v2(ctx, x, 3, 1, 1, false);
 }
 
-static genlab_tensor *conv_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
-{
-    return basic(ctx, c, x);
-}
-
 /* the stem's convs before its two max pools */
-static genlab_tensor *conv_pool_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+static genlab_tensor *conv_pool_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x)
 {
     return genlab_max_pool2d(ctx, basic(ctx, c, x), 3, 2, 0);
 }
 
-static genlab_tensor *a_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+static genlab_tensor *a_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x)
 {
     genlab_tensor *br[4] = {
         basic(ctx, &c[0], x),
@@ -432,7 +273,7 @@ static genlab_tensor *a_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
     return genlab_concat(ctx, 4, br, 1);
 }
 
-static genlab_tensor *b_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+static genlab_tensor *b_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x)
 {
     genlab_tensor *br[3] = {
         basic(ctx, &c[0], x),
@@ -442,7 +283,7 @@ static genlab_tensor *b_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
     return genlab_concat(ctx, 3, br, 1);
 }
 
-static genlab_tensor *c_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+static genlab_tensor *c_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x)
 {
     genlab_tensor *dbl = basic(ctx, &c[4], x);
     for (int i = 5; i <= 8; i++)
@@ -456,7 +297,7 @@ static genlab_tensor *c_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
     return genlab_concat(ctx, 4, br, 1);
 }
 
-static genlab_tensor *d_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+static genlab_tensor *d_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x)
 {
     genlab_tensor *b7 = basic(ctx, &c[2], x);
     for (int i = 3; i <= 5; i++)
@@ -471,7 +312,7 @@ static genlab_tensor *d_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
 
 /* InceptionE with its pool branch's pool already applied to x. The two
  * inner concatenations and the outer one are one concatenation of six. */
-static genlab_tensor *e_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x,
+static genlab_tensor *e_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x,
                             genlab_tensor *pooled)
 {
     genlab_tensor *b3 = basic(ctx, &c[1], x);
@@ -487,13 +328,13 @@ static genlab_tensor *e_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x,
     return genlab_concat(ctx, 6, br, 1);
 }
 
-static genlab_tensor *e1_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+static genlab_tensor *e1_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x)
 {
     return e_fwd(ctx, c, x, avg_excl(ctx, x));
 }
 
 /* FIDInceptionE_2: a max pool where InceptionE has an average pool */
-static genlab_tensor *e2_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x)
+static genlab_tensor *e2_fwd(genlab_ctx *ctx, const mx_conv *c, genlab_tensor *x)
 {
     return e_fwd(ctx, c, x, genlab_max_pool2d(ctx, x, 3, 1, 1));
 }
@@ -503,8 +344,8 @@ static genlab_tensor *e2_fwd(genlab_ctx *ctx, const ic_conv *c, genlab_tensor *x
 typedef struct ic_net {
     mx_extractor   base;            /* first: what the caller holds */
     mx_resize_rule rule;
-    ic_conv        conv[IC_CONVS];
-    genlab_tensor *fc_w;            /* (1008, 2048); fc.bias is checked, not kept */
+    int64_t        chunk;           /* images per forward */
+    mx_weights     w;
 } ic_net;
 
 /* y kept past a rewind to mark: copied into a persistent tensor, which
@@ -531,25 +372,24 @@ static genlab_tensor *keep_past(genlab_ctx *ctx, const genlab_ctx_mark *mark, ge
 }
 
 /* x (n, 3, 299, 299), made after mark -> pool3 features (n, 2048) and
- * *logits (n, 1008, unbiased) when logits is not NULL, made after mark. Every
- * activation kept would fill the arena with 215 MB per image; so each
- * block's output is kept in a persistent tensor and everything else the
- * block made is rewound. */
+ * *logits (n, 1008, unbiased) when logits is not NULL, made after mark; each
+ * block's output kept in a persistent tensor, everything else the block
+ * made rewound */
 static genlab_tensor *forward(genlab_ctx *ctx, const ic_net *net, const genlab_ctx_mark *mark,
                               genlab_tensor *x, genlab_tensor **logits)
 {
-    const ic_conv *c = net->conv;
+    const mx_conv *c = net->w.conv;
     genlab_tensor *keep = NULL;
     for (int b = 0; b < IC_BLOCKS && x; c += blocks[b++].n_convs)
         x = keep_past(ctx, mark, blocks[b].forward(ctx, c, x), &keep);
     genlab_tensor *pool = genlab_global_avg_pool(ctx, x);
     if (logits)
-        *logits = genlab_linear(ctx, pool, net->fc_w, NULL);
+        *logits = genlab_linear(ctx, pool, net->w.fc_w, NULL);
     genlab_tensor_free(keep);
     return pool;
 }
 
-/* images, checked, in chunks of IC_CHUNK through the preprocessing (when
+/* images, checked, in chunks of net->chunk through the preprocessing (when
  * preprocess) and the network into feat and logits (may be NULL) */
 static genlab_status extract(genlab_ctx *ctx, const ic_net *net, genlab_tensor *images,
                              bool preprocess, float *feat, float *logits)
@@ -557,8 +397,9 @@ static genlab_status extract(genlab_ctx *ctx, const ic_net *net, genlab_tensor *
     const int64_t n = genlab_tensor_dim(images, 0);
     genlab_ctx_mark mark = genlab_ctx_mark_get(ctx);
     bool grad = genlab_set_grad_enabled(ctx, false);
-    for (int64_t start = 0; start < n && genlab_ctx_status(ctx) == GL_OK; start += IC_CHUNK) {
-        int64_t m = n - start < IC_CHUNK ? n - start : IC_CHUNK;
+    const int64_t chunk = net->chunk;
+    for (int64_t start = 0; start < n && genlab_ctx_status(ctx) == GL_OK; start += chunk) {
+        int64_t m = n - start < chunk ? n - start : chunk;
         genlab_tensor *part = m == n ? images : genlab_slice(ctx, images, 0, start, m);
         if (preprocess)
             part = mx_inception_preprocess(ctx, part, net->rule);
@@ -612,36 +453,18 @@ genlab_status mx_inception_run(genlab_ctx *ctx, mx_extractor *x, genlab_tensor *
     return st != GL_OK ? st : extract(ctx, (const ic_net *)x, input, false, feat, logits);
 }
 
+void mx_inception_set_chunk(mx_extractor *x, int64_t chunk)
+{
+    ((ic_net *)x)->chunk = chunk < 1 ? IC_CHUNK : chunk;
+}
+
 static void ic_destroy(mx_extractor *x)
 {
     if (!x)
         return;
     ic_net *net = (ic_net *)x;
-    for (int k = 0; k < IC_CONVS; k++) {
-        genlab_tensor_free(net->conv[k].w);
-        genlab_tensor_free(net->conv[k].b);
-    }
-    genlab_tensor_free(net->fc_w);
+    mx_inception_weights_free(&net->w);
     free(net);
-}
-
-/* every tensor of the file into net */
-static genlab_status load(const ic_file *f, ic_net *net)
-{
-    genlab_status st = check_extra(f);
-    for (int k = 0; k < IC_CONVS && st == GL_OK; k++)
-        st = load_conv(f, k, &net->conv[k]);
-    if (st != GL_OK)
-        return st;
-    int64_t shape[4];
-    char name[16];
-    mx_inception_tensor(5 * IC_CONVS, name, sizeof name, shape);
-    if (!(net->fc_w = param(f->ctx, 2, shape)))
-        return genlab_ctx_status(f->ctx);
-    st = read_tensor(f, "fc.weight", 2, shape, genlab_tensor_f32_mut(net->fc_w));
-    /* the bias is part of pytorch-fid's file (a file without it is not
-     * that file), but the logits leave it out: torch-fidelity's IS feature */
-    return st == GL_OK ? read_tensor(f, "fc.bias", 1, shape, NULL) : st;
 }
 
 genlab_status mx_inception_open(genlab_ctx *ctx, const char *weights, const char *resize,
@@ -658,15 +481,12 @@ genlab_status mx_inception_open(genlab_ctx *ctx, const char *weights, const char
         return genlab_errorf(ctx, GL_ERR_NOMEM, "inception: out of memory");
     net->base = (mx_extractor){.name = "inception-v3-fid", .resize = label, .dim = IC_FEATURES,
                                .n_logits = IC_CLASSES, .logits = "fc-without-bias",
-                               .features = ic_features, .destroy = ic_destroy};
+                               .features = ic_features,
+                               .destroy = ic_destroy};
     net->rule = rule;
-    genlab_ckpt *ck = NULL;
-    st = genlab_ckpt_open(ctx, weights, &ck);
-    if (st == GL_OK)
-        st = load(&(ic_file){ctx, ck, weights}, net);
-    genlab_ckpt_close(ck);
-    if (st == GL_OK)
-        st = file_sha256(ctx, weights, net->base.sha256);
+    net->chunk = IC_CHUNK;
+    st = mx_inception_weights_load(ctx, weights, &net->w);
+    memcpy(net->base.sha256, net->w.sha256, sizeof net->base.sha256);
     if (st != GL_OK) {
         ic_destroy(&net->base);
         return st;
