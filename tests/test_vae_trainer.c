@@ -8,7 +8,8 @@
  * run leaves (prior-sample grids, reconstructions, the interpolation strip,
  * their artifacts), the held-out ELBO and importance-weighted bound as
  * scores with their protocol, the loss's reduction stored with the run,
- * beta annealed over the run's epochs, a run stopped and resumed that ends
+ * losses it cannot feed refused at create, beta annealed over the run's
+ * epochs, a run stopped and resumed that ends
  * bit for bit where the uninterrupted one does (grids and scores
  * included), a model opened from a checkpoint (sample, generate), and
  * anomaly scores that rank images unlike the training data above it
@@ -17,8 +18,8 @@
  * Everything stored is checked through SQL on the store, as a user reads
  * it.
  *
- * Sections: fixture, a run's outputs, beta, resuming, a model from a
- * checkpoint, anomaly scores, suite.
+ * Sections: fixture, a run's outputs, refusals, beta, resuming, a model
+ * from a checkpoint, anomaly scores, suite.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -131,6 +132,37 @@ START_TEST(test_outputs_conv)
                               "WHERE kind <> 'checkpoint' ORDER BY id)"), "grid recon strip");
     ck_assert_str_eq(tu_q(&f, "SELECT group_concat(metric, ' ') FROM scores"), "elbo");
     ck_assert_str_eq(tu_q(&f, "SELECT value FROM params WHERE key = 'vae.output'"), "tanh");
+    tu_teardown(&f);
+}
+END_TEST
+
+/* ---- refusals ---- */
+
+/* Losses the trainer cannot feed, refused when it is created: before a run
+ * row is written, with a message naming the loss and what is missing. */
+static const struct refuse_case {
+    const char *more[2];
+    const char *message;   /* the whole message, as the run loop words it */
+} refusals[] = {
+    /* the mock plugin's loss is a GAN's: it needs the critic's outputs */
+    {{"vae.loss=mock", NULL},
+     "trainer \"vae\": create: trainer vae: loss \"mock\" needs input \"d_real\", which this "
+     "trainer does not provide (it gives x, recon, logits, mean, logvar)"},
+    /* a Bernoulli likelihood takes logits of pixels in [0, 1] */
+    {{"vae.output=tanh", NULL},
+     "trainer \"vae\": create: trainer vae: loss \"vae-bce\" takes logits (a Bernoulli likelihood "
+     "on pixels in [0, 1]), which a tanh output does not make: set vae.output=sigmoid or another "
+     "loss"},
+};
+
+START_TEST(test_refuse)
+{
+    tu_fixture f;
+    setup(&f);
+    genlab_run_result r;
+    ck_assert_int_eq(tu_train(&f, MLP, refusals[_i].more, 0, NULL, &r), GL_ERR_INVALID);
+    ck_assert_str_eq(r.message, refusals[_i].message);
+    ck_assert_str_eq(tu_q(&f, "SELECT count(*) FROM runs"), "0");
     tu_teardown(&f);
 }
 END_TEST
@@ -302,6 +334,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_outputs);
     tcase_add_test(tc, test_outputs_conv);
     tcase_add_test(tc, test_beta_epochs);
+    tcase_add_loop_test(tc, test_refuse, 0, (int)(sizeof refusals / sizeof *refusals));
     suite_add_tcase(s, tc);
     tc = tcase_create("resume");
     tcase_set_timeout(tc, 60);
