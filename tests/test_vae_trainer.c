@@ -199,28 +199,15 @@ START_TEST(test_resume_identical)
 {
     tu_fixture f;
     setup(&f);
-    genlab_run_result a, b, c;
-    char end_a[4400], end_c[4400], stop_b[4400];
+    genlab_run_result a, c;
     const char *const more[] = {"vae.iw_k=3", NULL};
-    ck_assert_msg(tu_train(&f, CONV64, more, 0, NULL, &a) == GL_OK, "%s", a.message);
-    ck_assert_int_eq(tu_train(&f, CONV64, more, 6, NULL, &b), GL_ERR_INTERRUPTED);
-    ck_assert_int_eq(b.steps_done, 6);
-    ck_assert_msg(tu_train(&f, CONV64, more, 0, tu_ckpt(&f, &b, 6, stop_b, sizeof stop_b), &c) ==
-                      GL_OK, "%s", c.message);
-    ck_assert_int_eq(c.steps_done, 10);
     /* 39 tensors: each network's 12 parameters and 4 BatchNorm buffers,
-     * its Adam (2 moments, step), and eval.z */
-    tu_same_checkpoints(tu_ckpt(&f, &a, 10, end_a, sizeof end_a),
-                        tu_ckpt(&f, &c, 10, end_c, sizeof end_c), 39);
-    const char *digests = "SELECT group_concat(kind || substr(path, -13) || sha256, ' ') FROM "
-                          "(SELECT kind, path, sha256 FROM artifacts WHERE run_id = %lld AND "
-                          "kind <> 'checkpoint' AND path NOT LIKE '%%-00000004.png' "
-                          "ORDER BY id)";
-    char want[4096];
-    snprintf(want, sizeof want, "%s", tu_q(&f, digests, (long long)a.run_id));
-    ck_assert_str_eq(tu_q(&f, digests, (long long)c.run_id), want);
+     * its Adam (2 moments, step), and eval.z. The grid and reconstructions
+     * after step 4 are the stopped run's. */
+    tu_check_resume(&f, CONV64, more, 6, 10, 39, "%-00000004.png", &a, &c);
     const char *scores = "SELECT group_concat(metric || ' ' || quote(value), ' ') FROM "
                          "(SELECT * FROM scores WHERE run_id = %lld ORDER BY id)";
+    char want[4096];
     snprintf(want, sizeof want, "%s", tu_q(&f, scores, (long long)a.run_id));
     ck_assert_str_eq(tu_q(&f, scores, (long long)c.run_id), want);
     tu_teardown(&f);

@@ -9,7 +9,7 @@
  * leaves (checkpoints, PNG sizes). Header-only, for the Check suites; only
  * the public API is used.
  *
- * Sections: fixture, runs, the store and files.
+ * Sections: fixture, runs, the store and files, resuming.
  */
 #ifndef GENLAB_TU_RUN_H
 #define GENLAB_TU_RUN_H
@@ -167,6 +167,38 @@ static inline void tu_png_size(const char *path, int *w, int *h)
     *h = img.height;
     genlab_image_free(&img);
     genlab_ctx_destroy(ctx);
+}
+
+/* ---- resuming ---- */
+
+/* tu_check_resume — run a: nets and more trained to its end (`steps`
+ * steps); run b: the same stopped after `stop` steps; run c: b resumed from
+ * its checkpoint. c must end at a's step count with a's checkpoint tensors
+ * (n_tensors of them at least: tu_same_checkpoints) and have written a's
+ * files bit for bit (the same digests), except those whose path is LIKE
+ * skip (written before the stop, by b). OUT: *a and *c, for more checks. */
+static inline void tu_check_resume(tu_fixture *f, const char *const *nets,
+                                   const char *const *more, int64_t stop, int64_t steps,
+                                   size_t n_tensors, const char *skip, genlab_run_result *a,
+                                   genlab_run_result *c)
+{
+    genlab_run_result b;
+    char end_a[4400], end_c[4400], stop_b[4400];
+    ck_assert_msg(tu_train(f, nets, more, 0, NULL, a) == GL_OK, "%s", a->message);
+    ck_assert_int_eq(tu_train(f, nets, more, stop, NULL, &b), GL_ERR_INTERRUPTED);
+    ck_assert_int_eq(b.steps_done, stop);
+    ck_assert_msg(tu_train(f, nets, more, 0, tu_ckpt(f, &b, stop, stop_b, sizeof stop_b), c) ==
+                  GL_OK, "%s", c->message);
+    ck_assert_int_eq(c->steps_done, steps);
+    tu_same_checkpoints(tu_ckpt(f, a, steps, end_a, sizeof end_a),
+                        tu_ckpt(f, c, steps, end_c, sizeof end_c), n_tensors);
+    const char *digests = "SELECT group_concat(kind || substr(path, -13) || sha256, ' ') FROM "
+                          "(SELECT kind, path, sha256 FROM artifacts WHERE run_id = %lld AND "
+                          "kind <> 'checkpoint' AND path NOT LIKE '%s' ORDER BY id)";
+    char want[4096];
+    snprintf(want, sizeof want, "%s", tu_q(f, digests, (long long)a->run_id, skip));
+    ck_assert_msg(want[0], "run %lld wrote no files", (long long)a->run_id);
+    ck_assert_str_eq(tu_q(f, digests, (long long)c->run_id, skip), want);
 }
 
 #endif /* GENLAB_TU_RUN_H */
