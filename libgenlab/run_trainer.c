@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT
  *
- * run_trainer.c — what trainers share (run.h, "for trainers"): their
- * networks (an arch component built into a parameter block with its
- * optimizer), and the samples of a run (images along latent
- * interpolations through a trainer's generate(); grids written into the
- * run's directory and recorded as its artifacts). The GAN and VAE
+ * run_trainer.c — what trainers share (run.h, "for trainers"): binding
+ * their components, their losses (refused when they need an input the
+ * trainer does not give), their networks (an arch component built into a
+ * parameter block with its optimizer, and checkpointed), and the samples
+ * of a run (fixed latents; the check of a generate()'s latents; images
+ * along latent interpolations through a trainer's generate(); grids
+ * written into the run's directory and recorded as its artifacts). The GAN and VAE
  * trainers (plugins/) use them, so each builds, steps and writes alike.
  *
  * Not here: the grids themselves (image_grid.c), the run loop (run.c).
  *
- * Sections: networks, samples.
+ * Sections: components and networks, samples.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,9 +21,55 @@
 
 #include "genlab/nn.h"
 #include "genlab/ops.h"
+#include "genlab/rng.h"
 #include "genlab/run.h"
 
-/* ---- networks ---- */
+/* ---- components and networks ---- */
+
+genlab_status genlab_trainer_component(const genlab_host *host, const genlab_config *cfg,
+                                       const char *ref, genlab_component_kind kind,
+                                       const char *who, const genlab_component **c,
+                                       const genlab_config **scope)
+{
+    genlab_status st = genlab_config_component(cfg, ref, kind, c, scope);
+    if (st != GL_OK)
+        return genlab_errorf(host->ctx, st, "%s: %s: %s", who, ref, genlab_config_errmsg(cfg));
+    return GL_OK;
+}
+
+genlab_status genlab_trainer_loss_create(const genlab_host *host, const genlab_config *cfg,
+                                         const char *ref, const char *const *provided,
+                                         const char *who, genlab_trainer_loss *l)
+{
+    const genlab_component *c;
+    const genlab_config *scope;
+    genlab_status st = genlab_trainer_component(host, cfg, ref, GL_KIND_LOSS, who, &c, &scope);
+    if (st != GL_OK)
+        return st;
+    l->iface = c->iface;
+    l->name = c->name;
+    const char *missing = genlab_loss_missing_input(l->iface, provided);
+    if (missing) {
+        char gives[256] = "";
+        size_t used = 0;
+        for (int i = 0; provided[i] && used < sizeof gives; i++)
+            used += (size_t)snprintf(gives + used, sizeof gives - used, "%s%s", i ? ", " : "",
+                                     provided[i]);
+        return genlab_errorf(host->ctx, GL_ERR_INVALID, "%s: loss \"%s\" needs input \"%s\", "
+                             "which this trainer does not provide (it gives %s)", who, c->name,
+                             missing, gives);
+    }
+    return l->iface->create ? l->iface->create(host, scope, &l->state) : GL_OK;
+}
+
+void genlab_trainer_loss_destroy(genlab_trainer_loss *l)
+{
+    if (!l)
+        return;
+    if (l->iface && l->iface->destroy)
+        l->iface->destroy(l->state);
+    *l = (genlab_trainer_loss){0};
+}
 
 genlab_status genlab_net_create(const genlab_host *host, const genlab_config *cfg,
                                 const char *ref, const genlab_arch_spec *spec,
@@ -31,9 +79,9 @@ genlab_status genlab_net_create(const genlab_host *host, const genlab_config *cf
     genlab_ctx *ctx = host->ctx;
     const genlab_component *c;
     const genlab_config *scope;
-    genlab_status st = genlab_config_component(cfg, ref, GL_KIND_ARCH, &c, &scope);
+    genlab_status st = genlab_trainer_component(host, cfg, ref, GL_KIND_ARCH, who, &c, &scope);
     if (st != GL_OK)
-        return genlab_errorf(ctx, st, "%s: %s: %s", who, ref, genlab_config_errmsg(cfg));
+        return st;
     n->arch = c->iface;
     if ((st = genlab_params_create(ctx, &n->params)) != GL_OK)
         return st;
@@ -67,7 +115,38 @@ genlab_status genlab_net_step(genlab_ctx *ctx, genlab_net *n, int64_t step)
     return st == GL_OK ? genlab_optim_step(ctx, n->optim) : st;
 }
 
+genlab_status genlab_net_visit(genlab_net *n, const char *prefix, genlab_visit_fn fn, void *user)
+{
+    char optim[GL_PARAM_NAME_MAX];
+    snprintf(optim, sizeof optim, "%s.optim", prefix);
+    genlab_status st = genlab_params_visit(n->params, prefix, fn, user);
+    return st == GL_OK ? genlab_optim_visit(n->optim, optim, fn, user) : st;
+}
+
 /* ---- samples ---- */
+
+genlab_tensor *genlab_fixed_latents(genlab_ctx *ctx, int64_t n, int64_t z_dim)
+{
+    genlab_tensor *z = genlab_tensor_new_persistent(ctx, GL_F32, 2, (const int64_t[]){n, z_dim});
+    if (z && genlab_rng_fill(ctx, z, GL_STREAM_EVAL, 1, 0.0f, 1.0f) != GL_OK) {
+        genlab_tensor_free(z);
+        return NULL;
+    }
+    return z;
+}
+
+bool genlab_latents_ok(genlab_ctx *ctx, const char *who, const genlab_tensor *z, int64_t z_dim)
+{
+    if (!z || genlab_ctx_status(ctx) != GL_OK)
+        return false;
+    if (genlab_tensor_ndim(z) == 2 && genlab_tensor_dim(z, 1) == z_dim &&
+        genlab_tensor_dtype(z) == GL_F32)
+        return true;
+    char s[96];   /* a 5-axis shape in text */
+    genlab_errorf(ctx, GL_ERR_SHAPE, "%s: generate: z is %s, needs (N, %lld) float32", who,
+                  genlab_tensor_shape_str(z, s, sizeof s), (long long)z_dim);
+    return false;
+}
 
 genlab_tensor *genlab_interpolate(genlab_ctx *ctx, genlab_generate_fn generate, void *state,
                                   genlab_tensor *a, genlab_tensor *b, int64_t steps)

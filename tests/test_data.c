@@ -111,30 +111,13 @@ static genlab_status fx_open(fx *f, const char *comp, const char *split, const c
     };
     fx_close(f);
     genlab_ctx_clear_error(f->ctx);
-    ck_assert_int_eq(genlab_config_create(&f->cfg), GL_OK);
-    ck_assert_int_eq(genlab_config_declare(f->cfg, "t", decl, 1), GL_OK);
-    ck_assert_int_eq(genlab_config_set(f->cfg, "t.dataset", comp, NULL), GL_OK);
-    for (int i = 0; args && args[i]; i++) {
-        char key[256], value[4400];
-        const char *eq = strchr(args[i], '=');
-        ck_assert_ptr_nonnull(eq);
-        snprintf(key, sizeof key, "dataset.%.*s", (int)(eq - args[i]), args[i]);
-        if (eq[1] == '@')
-            snprintf(value, sizeof value, "%s%s", f->dir, eq + 2);
-        else
-            snprintf(value, sizeof value, "%s", eq + 1);
-        ck_assert_int_eq(genlab_config_set(f->cfg, key, value, NULL), GL_OK);
-    }
-    genlab_status st = genlab_config_resolve(f->cfg, f->reg);
+    const genlab_component *c;
+    const genlab_config *scope;
+    genlab_status st = tu_bind(f->reg, decl, comp, args, f->dir, &f->cfg, &c, &scope);
     if (st != GL_OK) {
         f->msg = genlab_config_errmsg(f->cfg);
         return st;
     }
-    const genlab_component *c;
-    const genlab_config *scope;
-    ck_assert_int_eq(genlab_config_component(genlab_config_scope(f->cfg, "t"), "dataset",
-                                             GL_KIND_DATASET, &c, &scope),
-                     GL_OK);
     f->ds = c->iface;
     genlab_host_init(&f->host, f->reg, f->ctx, f->cfg);
     f->spec = (genlab_data_spec){0};

@@ -24,10 +24,10 @@
 #include <string.h>
 
 #include "genlab/genlab.h"
-#include "tu_arch.h"
 
-#define GOLDEN GL_TOP_SRCDIR "/tests/golden/gan_arch.bin"
-#define GOLDEN_GENERATOR "tests/golden/gen_gan_arch.py"
+#define TU_GOLDEN_FILE   GL_TOP_SRCDIR "/tests/golden/gan_arch.bin"
+#define TU_GOLDEN_SCRIPT "tests/golden/gen_gan_arch.py"
+#include "tu_arch.h"
 
 enum { G = GL_ROLE_GENERATOR, D = GL_ROLE_DISCRIMINATOR };
 
@@ -48,35 +48,13 @@ static void unload_plugin(void)
     reg = NULL;
 }
 
-/* A spec from sizes: a generator z -> (c, h, w) or a discriminator
- * (c, h, w) -> (1). */
-static genlab_arch_spec spec_of(int role, int64_t z, int64_t c, int64_t h, int64_t w)
-{
-    genlab_arch_spec s = {.role = (genlab_arch_role)role};
-    int64_t img[3] = {c, h, w};
-    if (role == G) {
-        s.in_ndim = 1, s.in_shape[0] = z, s.out_ndim = 3;
-        memcpy(s.out_shape, img, sizeof img);
-    } else {
-        s.in_ndim = 3, s.out_ndim = 1, s.out_shape[0] = 1;
-        memcpy(s.in_shape, img, sizeof img);
-    }
-    return s;
-}
-
 /* ---- counts ---- */
 
 /* Parameter counts: on the native spec (z = 0) the reference models'
  * (torch_ref.py, BASELINE.md, the seeds' model summaries); on other specs
  * and sizes, the count PyTorch gives the same structure (computed with
  * the modules of gen_gan_arch.py / torch_ref.py). */
-static const struct count_case {
-    const char *arch;
-    int         role;
-    int64_t     z, c, h, w;       /* z = 0: the native spec */
-    const char *args[3];
-    int64_t     numel;
-} counts[] = {
+static const tu_count_case counts[] = {
     {"dcgan32", G, 0, 0, 0, 0, {NULL}, 11429632},   /* seed 002's summary */
     {"dcgan32", D, 0, 0, 0, 0, {NULL}, 4309441},    /* seed 002's summary */
     {"dcgan28", G, 0, 0, 0, 0, {NULL}, 2231168},
@@ -100,25 +78,12 @@ static const struct count_case {
 
 START_TEST(test_counts)
 {
-    const struct count_case *k = &counts[_i];
-    genlab_ctx *ctx = tu_ctx(1);
-    net n;
-    net_bind(&n, reg, ctx, k->arch, k->args);
-    genlab_arch_spec s = spec_of(k->role, k->z, k->c, k->h, k->w);
-    genlab_status st = net_build(&n, k->role, k->z ? &s : NULL);
-    ck_assert_msg(st == GL_OK, "%s: %s", k->arch, genlab_ctx_errmsg(ctx));
-    ck_assert_msg(genlab_params_numel(n.p) == k->numel, "%s role %d: %lld parameters, want %lld",
-                  k->arch, k->role, (long long)genlab_params_numel(n.p), (long long)k->numel);
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    tu_check_count(reg, &counts[_i]);
 }
 END_TEST
 
 /* The native specs: the reference models' latent and image sizes. */
-static const struct native_case {
-    const char *arch;
-    int64_t     z, c, h, w;
-} natives[] = {
+static const tu_native_case natives[] = {
     {"dcgan28", 100, 1, 28, 28},
     {"dcgan32", 100, 3, 32, 32},
     {"dcgan64", 100, 3, 64, 64},
@@ -128,29 +93,8 @@ static const struct native_case {
 
 START_TEST(test_native_spec)
 {
-    const struct native_case *k = &natives[_i];
-    genlab_ctx *ctx = tu_ctx(1);
-    net n;
-    net_bind(&n, reg, ctx, k->arch, NULL);
-    const genlab_config *scope = net_scope(&n);
-    const genlab_component *c = genlab_registry_find(reg, GL_KIND_ARCH, k->arch);
-    ck_assert_ptr_nonnull(c);
-    const genlab_arch_i *a = c->iface;
-    ck_assert_ptr_nonnull(GL_IFACE_GET(a, genlab_arch_i, native_spec));
-    for (int role = G; role <= D; role++) {
-        genlab_arch_spec got, want = spec_of(role, k->z, k->c, k->h, k->w);
-        memset(&got, 0xff, sizeof got);
-        ck_assert_int_eq(a->native_spec(scope, (genlab_arch_role)role, &got), GL_OK);
-        ck_assert(got.role == want.role && got.in_ndim == want.in_ndim &&
-                  got.out_ndim == want.out_ndim && got.n_classes == 0 && !got.timestep);
-        ck_assert_mem_eq(got.in_shape, want.in_shape, (size_t)want.in_ndim * sizeof(int64_t));
-        ck_assert_mem_eq(got.out_shape, want.out_shape,
-                         (size_t)want.out_ndim * sizeof(int64_t));
-    }
-    genlab_arch_spec none;
-    ck_assert_int_eq(a->native_spec(scope, GL_ROLE_ENCODER, &none), GL_ERR_UNSUPPORTED);
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    static const int roles[2] = {G, D};
+    tu_check_native(reg, &natives[_i], roles, GL_ROLE_ENCODER);
 }
 END_TEST
 
@@ -164,14 +108,7 @@ END_TEST
  * (std/sqrt(n)) and of the sample std (about std/sqrt(2n)), so a wrong
  * rule (0.02 against 0.0577, or 1 against N(1, 0.02)) fails and the
  * right one passes. */
-static const struct init_case {
-    const char *arch;
-    int         role;
-    struct {
-        const char *name;
-        double      mean, std;
-    } param[4];
-} inits[] = {
+static const tu_init_case inits[] = {
     {"dcgan28", G, {{"deconv1.weight", 0.0, 0.02},
                     {"bn1.weight", 1.0, 0.02},
                     {"fc_bn.weight", 1.0, 0.02},
@@ -184,29 +121,7 @@ static const struct init_case {
 
 START_TEST(test_init)
 {
-    const struct init_case *k = &inits[_i];
-    genlab_ctx *ctx = tu_ctx(11);
-    net n;
-    net_make(&n, reg, ctx, k->arch, k->role, NULL, NULL);
-    for (int j = 0; j < 4 && k->param[j].name; j++) {
-        genlab_tensor *t = genlab_params_find(n.p, k->param[j].name);
-        ck_assert_ptr_nonnull(t);
-        const float *v = genlab_tensor_f32(t);
-        int64_t m = genlab_tensor_numel(t);
-        double sum = 0.0, sq = 0.0, want_mean = k->param[j].mean, want_std = k->param[j].std;
-        for (int64_t i = 0; i < m; i++)
-            sum += v[i];
-        double mean = sum / (double)m;
-        for (int64_t i = 0; i < m; i++)
-            sq += (v[i] - mean) * (v[i] - mean);
-        double std = sqrt(sq / (double)m);
-        ck_assert_msg(fabs(mean - want_mean) <= 6.0 * want_std / sqrt((double)m) + 1e-7 &&
-                      fabs(std - want_std) <= 6.0 * want_std / sqrt(2.0 * (double)m) + 1e-7,
-                      "%s %s: mean %.6f std %.6f over %lld, want %.6f and %.6f", k->arch,
-                      k->param[j].name, mean, std, (long long)m, want_mean, want_std);
-    }
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    tu_check_init(reg, &inits[_i]);
 }
 END_TEST
 
@@ -477,7 +392,7 @@ END_TEST
 
 /* ---- refusals ---- */
 
-/* How a refusal row's spec departs from spec_of's. */
+/* How a refusal row's spec departs from tu_arch_spec's. */
 enum { AS_IS, ENCODER, SCORES_2, Z_RANK_2 };
 
 static const struct refuse_case {
@@ -532,10 +447,7 @@ static const struct refuse_case {
 START_TEST(test_refuse)
 {
     const struct refuse_case *k = &refusals[_i];
-    genlab_ctx *ctx = tu_ctx(1);
-    net n;
-    net_bind(&n, reg, ctx, k->arch, NULL);
-    genlab_arch_spec s = spec_of(k->role, k->z, k->c, k->h, k->w);
+    genlab_arch_spec s = tu_arch_spec(k->role, k->z, k->c, k->h, k->w);
     s.n_classes = k->n_classes;
     if (k->twist == ENCODER)
         s.role = GL_ROLE_ENCODER;
@@ -543,61 +455,23 @@ START_TEST(test_refuse)
         s.out_shape[0] = 2;
     if (k->twist == Z_RANK_2)
         s.in_ndim = 2, s.in_shape[1] = 1;
-    ck_assert_int_eq(net_build(&n, k->role, &s), k->status);
-    ck_assert_ptr_null(n.state);
-    ck_assert_str_eq(genlab_ctx_errmsg(ctx), k->message);
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    tu_check_refusal(reg, k->arch, k->role, &s, k->status, k->message);
 }
 END_TEST
 
 /* a build needs a parameter block (the layers would fail silently) */
 START_TEST(test_refuse_no_params)
 {
-    genlab_ctx *ctx = tu_ctx(1);
-    net n;
-    net_bind(&n, reg, ctx, natives[_i].arch, NULL);
-    genlab_params_destroy(n.p);
-    n.p = NULL;
-    ck_assert_int_eq(net_build(&n, G, NULL), GL_ERR_INVALID);
-    ck_assert_ptr_null(n.state);
-    char want[128];
-    snprintf(want, sizeof want, "arch %s: no parameter block to build into", natives[_i].arch);
-    ck_assert_str_eq(genlab_ctx_errmsg(ctx), want);
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    tu_check_no_params(reg, natives[_i].arch, G);
 }
 END_TEST
 
 /* ---- golden ---- */
 
-static gd_file *golden;
-
-static void open_golden(void)
-{
-    char err[512];
-    golden = gd_open(GOLDEN, 1, GOLDEN_GENERATOR, err, sizeof err);
-    ck_assert_msg(golden != NULL, "%s", err);
-}
-
-static void close_golden(void)
-{
-    gd_free(golden);
-    golden = NULL;
-}
-
 /* The cases of gen_gan_arch.py (keep in step): the arch at small sizes,
  * the batch, and whether a training forward is compared (not with
  * dropout, whose masks differ from PyTorch's). */
-static const struct golden_case {
-    const char *name;
-    const char *arch;
-    int         role;
-    int64_t     z, c, h, w;
-    const char *args[3];
-    int64_t     batch;
-    bool        train;
-} goldens[] = {
+static const tu_golden_case goldens[] = {
     {"dcgan28_g", "dcgan28", G, 8, 1, 28, 28, {"ngf=2"}, 2, true},
     {"dcgan28_d", "dcgan28", D, 0, 1, 28, 28, {"ndf=2"}, 2, false},
     {"dcgan32_g", "dcgan32", G, 8, 1, 32, 32, {"ngf=1"}, 2, true},
@@ -620,31 +494,8 @@ static const struct golden_case {
 
 START_TEST(test_golden)
 {
-    const struct golden_case *k = &goldens[_i];
-    genlab_ctx *ctx = tu_ctx(1);
-    net n;
-    genlab_arch_spec s = spec_of(k->role, k->z, k->c, k->h, k->w);
-    net_make(&n, reg, ctx, k->arch, k->role, &s, k->args);
-    tu_golden_load_weights(golden, GOLDEN, GOLDEN_GENERATOR, &n, k->name);
-    int64_t xs[GL_MAX_DIMS];
-    int nd = net_input_shape(&n, k->batch, xs);
-    genlab_tensor *x = ramp(ctx, nd, xs, 0.37, 0.5);
-    genlab_tensor_set_requires_grad(x, true);
-    genlab_tensor *y = net_forward(&n, x, k->train);
-    int64_t ys[GL_MAX_DIMS];
-    for (int i = 0; i < genlab_tensor_ndim(y); i++)
-        ys[i] = genlab_tensor_dim(y, i);
-    genlab_tensor *w = ramp(ctx, genlab_tensor_ndim(y), ys, 0.11, M_PI / 2), *dx = NULL;
-    ck_assert_int_eq(genlab_grad(ctx, 1, &y, &w, 1, &x, false, &dx), GL_OK);
-    if (k->train)
-        tu_golden_compare(golden, GOLDEN, GOLDEN_GENERATOR, k->name, "y_train", y, GOLDEN_ATOL,
-                          GOLDEN_RTOL);
-    tu_golden_compare(golden, GOLDEN, GOLDEN_GENERATOR, k->name, "dx", dx, GOLDEN_ATOL,
-                      GOLDEN_RTOL);
-    tu_golden_compare(golden, GOLDEN, GOLDEN_GENERATOR, k->name, "y_eval",
-                      net_forward(&n, x, false), GOLDEN_ATOL, GOLDEN_RTOL);
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    tu_check_golden(reg, tu_golden, TU_GOLDEN_FILE, TU_GOLDEN_SCRIPT, &goldens[_i], GOLDEN_ATOL,
+                    GOLDEN_RTOL);
 }
 END_TEST
 
@@ -675,7 +526,7 @@ static Suite *gan_arch_suite(void)
         tcase_set_timeout(tc, 120);
         tcase_add_unchecked_fixture(tc, load_plugin, unload_plugin);
         if (cases[i].test == test_golden)
-            tcase_add_unchecked_fixture(tc, open_golden, close_golden);
+            tcase_add_unchecked_fixture(tc, tu_golden_open, tu_golden_close);
         tcase_add_loop_test(tc, cases[i].test, 0, cases[i].n);
         suite_add_tcase(s, tc);
     }

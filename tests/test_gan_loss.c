@@ -82,27 +82,13 @@ static genlab_status fx_bind(fx *f, const char *name, const char *const *set)
     };
     fx_unbind(f);
     genlab_ctx_clear_error(f->ctx);
-    ck_assert_int_eq(genlab_config_create(&f->cfg), GL_OK);
-    ck_assert_int_eq(genlab_config_declare(f->cfg, "t", decl, 1), GL_OK);
-    ck_assert_int_eq(genlab_config_set(f->cfg, "t.loss", name, NULL), GL_OK);
-    for (int i = 0; set && set[i]; i++) {
-        char key[128], value[128];
-        const char *eq = strchr(set[i], '=');
-        ck_assert_ptr_nonnull(eq);
-        snprintf(key, sizeof key, "loss.%.*s", (int)(eq - set[i]), set[i]);
-        snprintf(value, sizeof value, "%s", eq + 1);
-        ck_assert_int_eq(genlab_config_set(f->cfg, key, value, NULL), GL_OK);
-    }
-    genlab_status st = genlab_config_resolve(f->cfg, f->reg);
+    const genlab_component *c;
+    const genlab_config *scope;
+    genlab_status st = tu_bind(f->reg, decl, name, set, NULL, &f->cfg, &c, &scope);
     if (st != GL_OK) {
         f->msg = genlab_config_errmsg(f->cfg);
         return st;
     }
-    const genlab_component *c;
-    const genlab_config *scope;
-    ck_assert_int_eq(genlab_config_component(genlab_config_scope(f->cfg, "t"), "loss",
-                                             GL_KIND_LOSS, &c, &scope),
-                     GL_OK);
     ck_assert_ptr_nonnull(c);
     genlab_host_init(&f->host, f->reg, f->ctx, f->cfg);
     const genlab_loss_i *loss = c->iface;

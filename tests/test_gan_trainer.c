@@ -25,7 +25,7 @@
 
 #include "genlab/genlab.h"
 #include "genlab/run.h"
-#include "testutil.h"
+#include "tu_run.h"
 
 /* ---- fixture ---- */
 
@@ -42,185 +42,80 @@
     "gan.sample_n=6", "train.batch=4", "train.drop_last=false", "train.log_every=1", \
     "train.seed=3", "train.ckpt_every=5", "train.ckpt_keep=3", "train.steps=10"
 
-typedef struct fixture {
-    char             dir[4096], db[4200];
-    genlab_registry *reg;
-    genlab_store    *store;
-    genlab_config   *cfg;
-    char             text[4096];   /* q(): the first column of the first row */
-} fixture;
+static const char *const base_args[] = {GAN_ARGS, NULL};
 
-static void setup(fixture *f)
+static void setup(tu_fixture *f)
 {
-    memset(f, 0, sizeof *f);
-    tu_tmpdir(f->dir, sizeof f->dir);
-    snprintf(f->db, sizeof f->db, "%s/run.db", f->dir);
-    ck_assert_int_eq(genlab_registry_create(GL_TEST_PLUGIN_DIR, &f->reg), GL_OK);
-    ck_assert_int_eq(genlab_plugin_load(f->reg, GL_TEST_PLUGIN_DIR "/mock_plugin.so"), GL_OK);
-    ck_assert_int_eq(genlab_plugin_load(f->reg, GL_TEST_PLUGIN_DIR "/fit_plugin.so"), GL_OK);
-    ck_assert_msg(genlab_plugin_load(f->reg, GL_TEST_GAN_PLUGIN) == GL_OK, "%s",
-                  genlab_registry_errmsg(f->reg));
-    ck_assert_int_eq(genlab_store_open(f->db, false, &f->store), GL_OK);
-}
-
-static void teardown(fixture *f)
-{
-    genlab_config_destroy(f->cfg);
-    ck_assert_int_eq(genlab_store_close(f->store), GL_OK);
-    genlab_registry_destroy(f->reg);
-    tu_rmtree(f->dir);
-}
-
-/* configure — a new resolved configuration: the core's keys, GAN_ARGS, then
- * the NULL-terminated overrides (which win) */
-static void configure(fixture *f, const char *const *more)
-{
-    static const char *const base[] = {GAN_ARGS};
-    genlab_config_destroy(f->cfg);
-    ck_assert_int_eq(genlab_config_create(&f->cfg), GL_OK);
-    ck_assert_int_eq(genlab_run_declare(f->cfg), GL_OK);
-    ck_assert_int_eq(genlab_config_set_args(f->cfg, sizeof base / sizeof *base, base), GL_OK);
-    int n = 0;
-    while (more && more[n])
-        n++;
-    ck_assert_int_eq(genlab_config_set_args(f->cfg, n, more), GL_OK);
-    ck_assert_msg(genlab_config_resolve(f->cfg, f->reg) == GL_OK, "%s",
-                  genlab_config_errmsg(f->cfg));
-}
-
-/* stop_at — the progress callback's stop flag, set after `at` steps */
-typedef struct stopper {
-    int64_t               at;
-    volatile sig_atomic_t stop;
-} stopper;
-
-static void on_progress(void *user, int64_t step, int64_t total, double loss)
-{
-    (void)total, (void)loss;
-    stopper *s = user;
-    if (s->at && step == s->at)
-        s->stop = 1;
-}
-
-/* train — configure with overrides and run (stopped after stop_at steps
- * unless 0; resumed from resume unless NULL); returns the status, *r filled */
-static genlab_status train(fixture *f, const char *const *more, int64_t stop_at,
-                           const char *resume, genlab_run_result *r)
-{
-    configure(f, more);
-    stopper s = {.at = stop_at};
-    genlab_run_options o = {.command_line = "test_gan_trainer", .stop = &s.stop,
-                            .progress = on_progress, .user = &s, .resume_from = resume};
-    return genlab_run_train(f->reg, f->cfg, f->store, &o, r);
-}
-
-static int q_row(void *user, int ncol, const char *const *names, const char *const *values)
-{
-    (void)ncol, (void)names;
-    fixture *f = user;
-    if (!f->text[0])
-        snprintf(f->text, sizeof f->text, "%s", values[0] ? values[0] : "");
-    return 0;
-}
-
-/* q — the first column of the first row of a query, as text ("" if none) */
-static const char *q(fixture *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static const char *q(fixture *f, const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    f->text[0] = '\0';
-    ck_assert_msg(genlab_store_query(f->store, sql, q_row, f) == GL_OK, "%s: %s", sql,
-                  genlab_store_errmsg(f->store));
-    return f->text;
-}
-
-/* ckpt — the path of run r's checkpoint after `step` steps */
-static const char *ckpt(fixture *f, const genlab_run_result *r, int64_t step, char *buf,
-                        size_t size)
-{
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/checkpoints/%s", f->dir, r->uuid);
-    return genlab_ckpt_name(buf, size, dir, step);
+    static const char *const plugins[] = {GL_TEST_PLUGIN_DIR "/mock_plugin.so",
+                                          GL_TEST_PLUGIN_DIR "/fit_plugin.so",
+                                          GL_TEST_GAN_PLUGIN, NULL};
+    tu_setup(f, GL_TEST_PLUGIN_DIR, plugins, base_args, "test_gan_trainer");
 }
 
 /* ---- a run's outputs ---- */
 
-/* png_size — the width and height of the PNG at path */
-static void png_size(const char *path, int *w, int *h)
-{
-    genlab_ctx *ctx = tu_ctx(1);
-    genlab_image img;
-    ck_assert_msg(genlab_image_read(ctx, path, &img) == GL_OK, "%s", genlab_ctx_errmsg(ctx));
-    *w = img.width;
-    *h = img.height;
-    genlab_image_free(&img);
-    genlab_ctx_destroy(ctx);
-}
-
 START_TEST(test_outputs)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
-    ck_assert_msg(train(&f, NULL, 0, NULL, &r) == GL_OK, "%s", r.message);
+    ck_assert_msg(tu_train(&f, NULL, NULL, 0, NULL, &r) == GL_OK, "%s", r.message);
     /* every scalar of a step, at every logged step */
     static const char *const keys[] = {"d_loss", "g_loss", "d_real", "d_fake", "lr", "lr_d"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        ck_assert_msg(!strcmp(q(&f, "SELECT count(*) FROM metrics WHERE key = '%s'", keys[i]),
+        ck_assert_msg(!strcmp(tu_q(&f, "SELECT count(*) FROM metrics WHERE key = '%s'", keys[i]),
                               "10"), "%s: %s points", keys[i], f.text);
     /* grids after steps 4, 8 and the last, the strip after the last */
-    ck_assert_str_eq(q(&f, "SELECT group_concat(substr(path, instr(path, '/samples/') + 1), ' ') "
-                           "FROM (SELECT path FROM artifacts WHERE kind IN ('grid', 'strip') "
-                           "ORDER BY id)"),
+    ck_assert_str_eq(tu_q(&f, "SELECT group_concat(substr(path, instr(path, '/samples/') + 1), "
+                              "' ') FROM (SELECT path FROM artifacts WHERE kind IN ('grid', "
+                              "'strip') ORDER BY id)"),
                      "samples/step-00000004.png samples/step-00000008.png "
                      "samples/step-00000010.png samples/interp-00000010.png");
     /* 6 images of 28 x 28 in 3 columns, padding 2; the strip: 3 pairs (6 / 2)
      * of 10 frames */
     int w, h;
-    png_size(q(&f, "SELECT path FROM artifacts WHERE kind = 'grid' ORDER BY id DESC"), &w, &h);
+    tu_png_size(tu_q(&f, "SELECT path FROM artifacts WHERE kind = 'grid' ORDER BY id DESC"), &w,
+                &h);
     ck_assert_int_eq(w, 3 * 30 + 2);
     ck_assert_int_eq(h, 2 * 30 + 2);
-    png_size(q(&f, "SELECT path FROM artifacts WHERE kind = 'strip'"), &w, &h);
+    tu_png_size(tu_q(&f, "SELECT path FROM artifacts WHERE kind = 'strip'"), &w, &h);
     ck_assert_int_eq(w, 10 * 30 + 2);
     ck_assert_int_eq(h, 3 * 30 + 2);
     /* the files are under the run's own directory */
-    ck_assert_str_eq(q(&f, "SELECT count(*) FROM artifacts WHERE kind = 'grid' AND instr(path, "
-                           "'%s/checkpoints/%s/samples/') = 1", f.dir, r.uuid), "3");
-    teardown(&f);
+    ck_assert_str_eq(tu_q(&f, "SELECT count(*) FROM artifacts WHERE kind = 'grid' AND instr(path, "
+                              "'%s/checkpoints/%s/samples/') = 1", f.dir, r.uuid), "3");
+    tu_teardown(&f);
 }
 END_TEST
 
 /* the loss's own scalars are reported too: WGAN-GP's penalty */
 START_TEST(test_loss_metrics)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     const char *const more[] = {"gan.loss=wgan-gp", "gan.n_critic=2", NULL};
-    ck_assert_msg(train(&f, more, 0, NULL, &r) == GL_OK, "%s", r.message);
-    ck_assert_str_eq(q(&f, "SELECT count(*) FROM metrics WHERE key = 'gp' AND value >= 0"), "10");
-    teardown(&f);
+    ck_assert_msg(tu_train(&f, NULL, more, 0, NULL, &r) == GL_OK, "%s", r.message);
+    ck_assert_str_eq(tu_q(&f, "SELECT count(*) FROM metrics WHERE key = 'gp' AND value >= 0"),
+                     "10");
+    tu_teardown(&f);
 }
 END_TEST
 
 /* sample_every = 0: only the last step's grid */
 START_TEST(test_outputs_at_end)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     const char *const more[] = {"gan.sample_every=0", "gan.sample_n=1", NULL};
-    ck_assert_msg(train(&f, more, 0, NULL, &r) == GL_OK, "%s", r.message);
+    ck_assert_msg(tu_train(&f, NULL, more, 0, NULL, &r) == GL_OK, "%s", r.message);
     /* 1 image: no pair to interpolate */
-    ck_assert_str_eq(q(&f, "SELECT group_concat(kind || ':' || substr(path, instr(path, "
-                           "'/samples/') + 1), ' ') FROM (SELECT kind, path FROM artifacts "
-                           "WHERE kind <> 'checkpoint' ORDER BY id)"),
+    ck_assert_str_eq(tu_q(&f, "SELECT group_concat(kind || ':' || substr(path, instr(path, "
+                              "'/samples/') + 1), ' ') FROM (SELECT kind, path FROM artifacts "
+                              "WHERE kind <> 'checkpoint' ORDER BY id)"),
                      "grid:samples/step-00000010.png");
-    teardown(&f);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -241,42 +136,43 @@ static void data_pos(const char *path, char *buf, size_t size)
  * steps of n_critic = 1 do */
 START_TEST(test_n_critic)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result a, b;
     char path[4400], pos_a[512], pos_b[512];
     const char *const three[] = {"gan.n_critic=3", "train.steps=4", NULL};
-    ck_assert_msg(train(&f, three, 0, NULL, &a) == GL_OK, "%s", a.message);
+    ck_assert_msg(tu_train(&f, NULL, three, 0, NULL, &a) == GL_OK, "%s", a.message);
     const char *const one[] = {"train.steps=12", NULL};
-    ck_assert_msg(train(&f, one, 0, NULL, &b) == GL_OK, "%s", b.message);
-    data_pos(ckpt(&f, &a, 4, path, sizeof path), pos_a, sizeof pos_a);
-    data_pos(ckpt(&f, &b, 12, path, sizeof path), pos_b, sizeof pos_b);
+    ck_assert_msg(tu_train(&f, NULL, one, 0, NULL, &b) == GL_OK, "%s", b.message);
+    data_pos(tu_ckpt(&f, &a, 4, path, sizeof path), pos_a, sizeof pos_a);
+    data_pos(tu_ckpt(&f, &b, 12, path, sizeof path), pos_b, sizeof pos_b);
     ck_assert_str_eq(pos_a, pos_b);
     /* 12 batches in epochs of 4 + 4 + 2 items: four epochs, the last (3,
      * counted from 0) read to its end, item 10 */
     ck_assert_msg(!strncmp(pos_a, "3 10 ", 5), "%s", pos_a);
-    teardown(&f);
+    tu_teardown(&f);
 }
 END_TEST
 
 /* lr_g and lr_d each follow optim.schedule from their own base rate */
 START_TEST(test_learning_rates)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     const char *const more[] = {"optim.lr=0.001", "gan.lr_d=0.004", "optim.schedule=linear",
                                 NULL};
-    ck_assert_msg(train(&f, more, 0, NULL, &r) == GL_OK, "%s", r.message);
+    ck_assert_msg(tu_train(&f, NULL, more, 0, NULL, &r) == GL_OK, "%s", r.message);
     for (int step = 0; step < 10; step += 3) {
-        double g = atof(q(&f, "SELECT value FROM metrics WHERE key = 'lr' AND step = %d", step));
-        double d = atof(q(&f, "SELECT value FROM metrics WHERE key = 'lr_d' AND step = %d", step));
+        double g = atof(tu_q(&f, "SELECT value FROM metrics WHERE key = 'lr' AND step = %d", step));
+        double d = atof(tu_q(&f, "SELECT value FROM metrics WHERE key = 'lr_d' AND step = %d",
+                             step));
         /* linear to 0 over 10 steps; SQLite's text has 15 significant
          * digits, so 1e-13 relative is the text's precision */
         ck_assert_double_eq_tol(g, 0.001 * (1.0 - step / 10.0), 1e-13 * 0.001);
         ck_assert_double_eq_tol(d, 0.004 * (1.0 - step / 10.0), 1e-13 * 0.004);
     }
-    teardown(&f);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -316,15 +212,15 @@ static bool same_bytes(const char *a, const char *b, const char *name)
  * from (the grids differ) */
 START_TEST(test_ema)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result a, b;
     char pa[4400], pb[4400];
-    ck_assert_msg(train(&f, NULL, 0, NULL, &a) == GL_OK, "%s", a.message);
+    ck_assert_msg(tu_train(&f, NULL, NULL, 0, NULL, &a) == GL_OK, "%s", a.message);
     const char *const ema[] = {"gan.ema=0.5", NULL};
-    ck_assert_msg(train(&f, ema, 0, NULL, &b) == GL_OK, "%s", b.message);
-    ckpt(&f, &a, 10, pa, sizeof pa);
-    ckpt(&f, &b, 10, pb, sizeof pb);
+    ck_assert_msg(tu_train(&f, NULL, ema, 0, NULL, &b) == GL_OK, "%s", b.message);
+    tu_ckpt(&f, &a, 10, pa, sizeof pa);
+    tu_ckpt(&f, &b, 10, pb, sizeof pb);
     static const char *const same[] = {
         "G.params.fc.weight", "G.params.deconv3.weight", "G.buffers.bn2.running_var",
         "G.optim.exp_avg_sq", "D.params.fc.weight", "D.optim.exp_avg"};
@@ -333,9 +229,9 @@ START_TEST(test_ema)
     const char *grid = "SELECT sha256 FROM artifacts WHERE run_id = %lld AND kind = 'grid' "
                        "ORDER BY id DESC";
     char want[80];
-    snprintf(want, sizeof want, "%s", q(&f, grid, (long long)a.run_id));
-    ck_assert_str_ne(q(&f, grid, (long long)b.run_id), want);
-    teardown(&f);
+    snprintf(want, sizeof want, "%s", tu_q(&f, grid, (long long)a.run_id));
+    ck_assert_str_ne(tu_q(&f, grid, (long long)b.run_id), want);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -345,20 +241,20 @@ END_TEST
  * changes the training draws), nor on the step it is saved at */
 START_TEST(test_fixed_noise)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result a, b, c;
     char path[4400];
     size_t na, nb, nc, n5;
-    ck_assert_msg(train(&f, NULL, 0, NULL, &a) == GL_OK, "%s", a.message);
+    ck_assert_msg(tu_train(&f, NULL, NULL, 0, NULL, &a) == GL_OK, "%s", a.message);
     const char *const critic[] = {"gan.n_critic=2", NULL};
-    ck_assert_msg(train(&f, critic, 0, NULL, &b) == GL_OK, "%s", b.message);
+    ck_assert_msg(tu_train(&f, NULL, critic, 0, NULL, &b) == GL_OK, "%s", b.message);
     const char *const seed[] = {"train.seed=4", NULL};
-    ck_assert_msg(train(&f, seed, 0, NULL, &c) == GL_OK, "%s", c.message);
-    void *za = tensor_bytes(ckpt(&f, &a, 10, path, sizeof path), "eval.z", &na);
-    void *z5 = tensor_bytes(ckpt(&f, &a, 5, path, sizeof path), "eval.z", &n5);
-    void *zb = tensor_bytes(ckpt(&f, &b, 10, path, sizeof path), "eval.z", &nb);
-    void *zc = tensor_bytes(ckpt(&f, &c, 10, path, sizeof path), "eval.z", &nc);
+    ck_assert_msg(tu_train(&f, NULL, seed, 0, NULL, &c) == GL_OK, "%s", c.message);
+    void *za = tensor_bytes(tu_ckpt(&f, &a, 10, path, sizeof path), "eval.z", &na);
+    void *z5 = tensor_bytes(tu_ckpt(&f, &a, 5, path, sizeof path), "eval.z", &n5);
+    void *zb = tensor_bytes(tu_ckpt(&f, &b, 10, path, sizeof path), "eval.z", &nb);
+    void *zc = tensor_bytes(tu_ckpt(&f, &c, 10, path, sizeof path), "eval.z", &nc);
     ck_assert_uint_eq(na, 6 * 8 * sizeof(float));   /* sample_n x z_dim */
     ck_assert_uint_eq(na, n5);
     ck_assert_uint_eq(na, nb);
@@ -367,7 +263,7 @@ START_TEST(test_fixed_noise)
     ck_assert(!memcmp(za, zb, na));
     ck_assert(memcmp(za, zc, na) != 0);
     free(za), free(z5), free(zb), free(zc);
-    teardown(&f);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -378,30 +274,15 @@ END_TEST
  * (the same digests). */
 START_TEST(test_resume_identical)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
-    genlab_run_result a, b, c;
-    char end_a[4400], end_c[4400], stop_b[4400];
+    genlab_run_result a, c;
     const char *const ema[] = {"gan.ema=0.9", NULL};
-    ck_assert_msg(train(&f, ema, 0, NULL, &a) == GL_OK, "%s", a.message);
-    ck_assert_int_eq(train(&f, ema, 6, NULL, &b), GL_ERR_INTERRUPTED);
-    ck_assert_int_eq(b.steps_done, 6);
-    ck_assert_msg(train(&f, ema, 0, ckpt(&f, &b, 6, stop_b, sizeof stop_b), &c) == GL_OK, "%s",
-                  c.message);
-    ck_assert_int_eq(c.steps_done, 10);
     /* 31 tensors: G's 10 parameters and 6 BatchNorm buffers, its Adam
      * (2 moments, step) and EMA (shadow, updates); D's 6 parameters and
-     * Adam; eval.z */
-    tu_same_checkpoints(ckpt(&f, &a, 10, end_a, sizeof end_a), ckpt(&f, &c, 10, end_c, sizeof end_c),
-                 31);
-    const char *digests = "SELECT group_concat(kind || substr(path, -13) || sha256, ' ') FROM "
-                          "(SELECT kind, path, sha256 FROM artifacts WHERE run_id = %lld AND "
-                          "kind <> 'checkpoint' AND path NOT LIKE '%%step-00000004.png' "
-                          "ORDER BY id)";
-    char want[4096];
-    snprintf(want, sizeof want, "%s", q(&f, digests, (long long)a.run_id));
-    ck_assert_str_eq(q(&f, digests, (long long)c.run_id), want);
-    teardown(&f);
+     * Adam; eval.z. The grid after step 4 is the stopped run's. */
+    tu_check_resume(&f, NULL, ema, 6, 10, 31, "%step-00000004.png", &a, &c);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -409,7 +290,7 @@ END_TEST
 
 /* sample_floats — n samples of the model of checkpoint path with seed, as
  * floats (malloc'd) */
-static float *sample_floats(fixture *f, const char *path, uint64_t seed, int64_t n)
+static float *sample_floats(tu_fixture *f, const char *path, uint64_t seed, int64_t n)
 {
     genlab_model *m;
     char err[1024];
@@ -431,12 +312,12 @@ static float *sample_floats(fixture *f, const char *path, uint64_t seed, int64_t
 
 START_TEST(test_model)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     char path[4400];
-    ck_assert_msg(train(&f, NULL, 0, NULL, &r) == GL_OK, "%s", r.message);
-    ckpt(&f, &r, 10, path, sizeof path);
+    ck_assert_msg(tu_train(&f, NULL, NULL, 0, NULL, &r) == GL_OK, "%s", r.message);
+    tu_ckpt(&f, &r, 10, path, sizeof path);
     /* a finished run opens (train.steps does not matter); the seed alone
      * chooses the latents */
     size_t bytes = 5 * 28 * 28 * sizeof(float);
@@ -477,7 +358,7 @@ START_TEST(test_model)
     ck_assert_int_eq(genlab_model_open(f.reg, f.cfg, "/nonexistent.safetensors", 0, &m, err,
                                        sizeof err), GL_ERR_IO);
     ck_assert_msg(strstr(err, "/nonexistent.safetensors"), "%s", err);
-    teardown(&f);
+    tu_teardown(&f);
 }
 END_TEST
 

@@ -25,10 +25,11 @@
 #include <string.h>
 
 #include "genlab/genlab.h"
+
+#define TU_GOLDEN_FILE   GL_TOP_SRCDIR "/tests/golden/vae.bin"
+#define TU_GOLDEN_SCRIPT "tests/golden/gen_vae.py"
 #include "tu_arch.h"
 
-#define GOLDEN GL_TOP_SRCDIR "/tests/golden/vae.bin"
-#define GOLDEN_GENERATOR "tests/golden/gen_vae.py"
 
 enum { E = GL_ROLE_ENCODER, D = GL_ROLE_DECODER };
 
@@ -49,34 +50,12 @@ static void unload_plugin(void)
     reg = NULL;
 }
 
-/* A spec from sizes: an encoder (c, h, w) -> (2 z) or a decoder (z) ->
- * (c, h, w). */
-static genlab_arch_spec spec_of(int role, int64_t z, int64_t c, int64_t h, int64_t w)
-{
-    genlab_arch_spec s = {.role = (genlab_arch_role)role};
-    int64_t img[3] = {c, h, w};
-    if (role == E) {
-        s.in_ndim = 3, s.out_ndim = 1, s.out_shape[0] = 2 * z;
-        memcpy(s.in_shape, img, sizeof img);
-    } else {
-        s.in_ndim = 1, s.in_shape[0] = z, s.out_ndim = 3;
-        memcpy(s.out_shape, img, sizeof img);
-    }
-    return s;
-}
-
 /* ---- counts ---- */
 
 /* Parameter counts: on the native spec (z = 0) the reference models'
  * (seed 002's summaries, torch_ref.py); on other specs and sizes, the
  * count PyTorch gives the same structure (gen_vae.py's modules). */
-static const struct count_case {
-    const char *arch;
-    int         role;
-    int64_t     z, c, h, w;       /* z = 0: the native spec */
-    const char *args[3];
-    int64_t     numel;
-} counts[] = {
+static const tu_count_case counts[] = {
     {"vae-conv32", E, 0, 0, 0, 0, {NULL}, 21931264},   /* seed 002's encoder summary */
     {"vae-conv32", D, 0, 0, 0, 0, {NULL}, 4831447},    /* seed 002's decoder summary */
     {"vae-mlp28", E, 0, 0, 0, 0, {NULL}, 330040},      /* torch_ref.py VAE28: 652,824 */
@@ -96,25 +75,12 @@ static const struct count_case {
 
 START_TEST(test_counts)
 {
-    const struct count_case *k = &counts[_i];
-    genlab_ctx *ctx = tu_ctx(1);
-    net n;
-    net_bind(&n, reg, ctx, k->arch, k->args);
-    genlab_arch_spec s = spec_of(k->role, k->z, k->c, k->h, k->w);
-    genlab_status st = net_build(&n, k->role, k->z ? &s : NULL);
-    ck_assert_msg(st == GL_OK, "%s: %s", k->arch, genlab_ctx_errmsg(ctx));
-    ck_assert_msg(genlab_params_numel(n.p) == k->numel, "%s role %d: %lld parameters, want %lld",
-                  k->arch, k->role, (long long)genlab_params_numel(n.p), (long long)k->numel);
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    tu_check_count(reg, &counts[_i]);
 }
 END_TEST
 
 /* The native specs: the reference models' latent and image sizes. */
-static const struct native_case {
-    const char *arch;
-    int64_t     z, c, h, w;
-} natives[] = {
+static const tu_native_case natives[] = {
     {"vae-mlp28", 20, 1, 28, 28},
     {"vae-conv28", 20, 1, 28, 28},
     {"vae-conv32", 512, 3, 32, 32},
@@ -124,29 +90,8 @@ static const struct native_case {
 
 START_TEST(test_native_spec)
 {
-    const struct native_case *k = &natives[_i];
-    genlab_ctx *ctx = tu_ctx(1);
-    net n;
-    net_bind(&n, reg, ctx, k->arch, NULL);
-    const genlab_config *scope = net_scope(&n);
-    const genlab_component *c = genlab_registry_find(reg, GL_KIND_ARCH, k->arch);
-    ck_assert_ptr_nonnull(c);
-    const genlab_arch_i *a = c->iface;
-    ck_assert_ptr_nonnull(GL_IFACE_GET(a, genlab_arch_i, native_spec));
-    for (int role = E; role <= D; role++) {
-        genlab_arch_spec got, want = spec_of(role, k->z, k->c, k->h, k->w);
-        memset(&got, 0xff, sizeof got);
-        ck_assert_int_eq(a->native_spec(scope, (genlab_arch_role)role, &got), GL_OK);
-        ck_assert(got.role == want.role && got.in_ndim == want.in_ndim &&
-                  got.out_ndim == want.out_ndim && got.n_classes == 0 && !got.timestep);
-        ck_assert_mem_eq(got.in_shape, want.in_shape, (size_t)want.in_ndim * sizeof(int64_t));
-        ck_assert_mem_eq(got.out_shape, want.out_shape,
-                         (size_t)want.out_ndim * sizeof(int64_t));
-    }
-    genlab_arch_spec none;
-    ck_assert_int_eq(a->native_spec(scope, GL_ROLE_GENERATOR, &none), GL_ERR_UNSUPPORTED);
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    static const int roles[2] = {E, D};
+    tu_check_native(reg, &natives[_i], roles, GL_ROLE_GENERATOR);
 }
 END_TEST
 
@@ -159,14 +104,7 @@ END_TEST
  * (std/sqrt(n)) and of the sample std (about std/sqrt(2n)), so a wrong rule
  * (DCGAN's N(0, 0.02), or a transposed conv's fan_in taken from cin) fails
  * and the right one passes. */
-static const struct init_case {
-    const char *arch;
-    int         role;
-    struct {
-        const char *name;
-        double      mean, std;
-    } param[3];
-} inits[] = {
+static const tu_init_case inits[] = {
     {"vae-mlp28", E, {{"fc1.weight", 0.0, 1.0 / 28.0 / 1.7320508075688772}}},   /* fan_in 784 */
     {"vae-conv32", E, {{"conv1.weight", 0.0, 1.0 / 9.0}}},                   /* fan_in 27 */
     {"vae-conv64", D, {{"deconv1.weight", 0.0, 1.0 / sqrt(128.0 * 16.0 * 3.0)}, /* 128 * 4 * 4 */
@@ -175,29 +113,7 @@ static const struct init_case {
 
 START_TEST(test_init)
 {
-    const struct init_case *k = &inits[_i];
-    genlab_ctx *ctx = tu_ctx(11);
-    net n;
-    net_make(&n, reg, ctx, k->arch, k->role, NULL, NULL);
-    for (int j = 0; j < 3 && k->param[j].name; j++) {
-        genlab_tensor *t = genlab_params_find(n.p, k->param[j].name);
-        ck_assert_msg(t != NULL, "%s: no %s", k->arch, k->param[j].name);
-        const float *v = genlab_tensor_f32(t);
-        int64_t m = genlab_tensor_numel(t);
-        double sum = 0.0, sq = 0.0, want_mean = k->param[j].mean, want_std = k->param[j].std;
-        for (int64_t i = 0; i < m; i++)
-            sum += v[i];
-        double mean = sum / (double)m;
-        for (int64_t i = 0; i < m; i++)
-            sq += (v[i] - mean) * (v[i] - mean);
-        double std = sqrt(sq / (double)m);
-        ck_assert_msg(fabs(mean - want_mean) <= 6.0 * want_std / sqrt((double)m) + 1e-7 &&
-                      fabs(std - want_std) <= 6.0 * want_std / sqrt(2.0 * (double)m) + 1e-7,
-                      "%s %s: mean %.6f std %.6f over %lld, want %.6f and %.6f", k->arch,
-                      k->param[j].name, mean, std, (long long)m, want_mean, want_std);
-    }
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    tu_check_init(reg, &inits[_i]);
 }
 END_TEST
 
@@ -307,7 +223,7 @@ END_TEST
 
 /* ---- refusals ---- */
 
-/* How a refusal row's spec departs from spec_of's. */
+/* How a refusal row's spec departs from tu_arch_spec's. */
 enum { AS_IS, GENERATOR, ODD_STATS, Z_RANK_2 };
 
 static const struct refuse_case {
@@ -350,10 +266,7 @@ static const struct refuse_case {
 START_TEST(test_refuse)
 {
     const struct refuse_case *k = &refusals[_i];
-    genlab_ctx *ctx = tu_ctx(1);
-    net n;
-    net_bind(&n, reg, ctx, k->arch, NULL);
-    genlab_arch_spec s = spec_of(k->role, k->z, k->c, k->h, k->w);
+    genlab_arch_spec s = tu_arch_spec(k->role, k->z, k->c, k->h, k->w);
     s.n_classes = k->n_classes;
     if (k->twist == GENERATOR)
         s.role = GL_ROLE_GENERATOR;
@@ -361,67 +274,32 @@ START_TEST(test_refuse)
         s.out_shape[0] = 2 * k->z + 1;
     if (k->twist == Z_RANK_2)
         s.in_ndim = 2, s.in_shape[1] = 1;
-    ck_assert_int_eq(net_build(&n, k->role, &s), k->status);
-    ck_assert_ptr_null(n.state);
-    ck_assert_str_eq(genlab_ctx_errmsg(ctx), k->message);
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    tu_check_refusal(reg, k->arch, k->role, &s, k->status, k->message);
 }
 END_TEST
 
 /* a build needs a parameter block (the layers would fail silently) */
 START_TEST(test_refuse_no_params)
 {
-    genlab_ctx *ctx = tu_ctx(1);
-    net n;
-    net_bind(&n, reg, ctx, natives[_i].arch, NULL);
-    genlab_params_destroy(n.p);
-    n.p = NULL;
-    ck_assert_int_eq(net_build(&n, E, NULL), GL_ERR_INVALID);
-    ck_assert_ptr_null(n.state);
-    char want[128];
-    snprintf(want, sizeof want, "arch %s: no parameter block to build into", natives[_i].arch);
-    ck_assert_str_eq(genlab_ctx_errmsg(ctx), want);
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    tu_check_no_params(reg, natives[_i].arch, E);
 }
 END_TEST
 
 /* ---- golden ---- */
 
-static gd_file *golden;
-
-static void open_golden(void)
-{
-    char err[512];
-    golden = gd_open(GOLDEN, 1, GOLDEN_GENERATOR, err, sizeof err);
-    ck_assert_msg(golden != NULL, "%s", err);
-}
-
-static void close_golden(void)
-{
-    gd_free(golden);
-    golden = NULL;
-}
-
-/* The cases of gen_vae.py (keep in step): the arch at small sizes, batch 2. */
-static const struct golden_case {
-    const char *name;
-    const char *arch;
-    int         role;
-    int64_t     z, c, h, w;
-    const char *args[3];
-} goldens[] = {
-    {"mlp28_e", "vae-mlp28", E, 3, 1, 28, 28, {"hidden=5"}},
-    {"mlp28_d", "vae-mlp28", D, 3, 1, 28, 28, {"hidden=5"}},
-    {"conv28_e", "vae-conv28", E, 3, 1, 28, 28, {"nf=2"}},
-    {"conv28_d", "vae-conv28", D, 3, 1, 28, 28, {"nf=2"}},
-    {"conv32_e", "vae-conv32", E, 3, 1, 32, 32, {"nf=2", "hidden=5"}},
-    {"conv32_d", "vae-conv32", D, 3, 1, 32, 32, {"nf=2", "hidden=5"}},
-    {"conv32mse_e", "vae-conv32-mse", E, 3, 3, 16, 16, {"nf=2"}},
-    {"conv32mse_d", "vae-conv32-mse", D, 3, 3, 16, 16, {"nf=2"}},
-    {"conv64_e", "vae-conv64", E, 3, 3, 16, 16, {"nf=2"}},
-    {"conv64_d", "vae-conv64", D, 3, 3, 16, 16, {"nf=2"}},
+/* The cases of gen_vae.py (keep in step): the arch at small sizes, batch 2,
+ * training and eval forwards (no dropout). */
+static const tu_golden_case goldens[] = {
+    {"mlp28_e", "vae-mlp28", E, 3, 1, 28, 28, {"hidden=5"}, 2, true},
+    {"mlp28_d", "vae-mlp28", D, 3, 1, 28, 28, {"hidden=5"}, 2, true},
+    {"conv28_e", "vae-conv28", E, 3, 1, 28, 28, {"nf=2"}, 2, true},
+    {"conv28_d", "vae-conv28", D, 3, 1, 28, 28, {"nf=2"}, 2, true},
+    {"conv32_e", "vae-conv32", E, 3, 1, 32, 32, {"nf=2", "hidden=5"}, 2, true},
+    {"conv32_d", "vae-conv32", D, 3, 1, 32, 32, {"nf=2", "hidden=5"}, 2, true},
+    {"conv32mse_e", "vae-conv32-mse", E, 3, 3, 16, 16, {"nf=2"}, 2, true},
+    {"conv32mse_d", "vae-conv32-mse", D, 3, 3, 16, 16, {"nf=2"}, 2, true},
+    {"conv64_e", "vae-conv64", E, 3, 3, 16, 16, {"nf=2"}, 2, true},
+    {"conv64_d", "vae-conv64", D, 3, 3, 16, 16, {"nf=2"}, 2, true},
 };
 
 /* Float32 on both sides, sums in other orders, and BatchNorm over 2
@@ -435,30 +313,8 @@ static const struct golden_case {
 
 START_TEST(test_golden)
 {
-    const struct golden_case *k = &goldens[_i];
-    genlab_ctx *ctx = tu_ctx(1);
-    net n;
-    genlab_arch_spec s = spec_of(k->role, k->z, k->c, k->h, k->w);
-    net_make(&n, reg, ctx, k->arch, k->role, &s, k->args);
-    tu_golden_load_weights(golden, GOLDEN, GOLDEN_GENERATOR, &n, k->name);
-    int64_t xs[GL_MAX_DIMS];
-    int nd = net_input_shape(&n, 2, xs);
-    genlab_tensor *x = ramp(ctx, nd, xs, 0.37, 0.5);
-    genlab_tensor_set_requires_grad(x, true);
-    genlab_tensor *y = net_forward(&n, x, true);
-    int64_t ys[GL_MAX_DIMS];
-    for (int i = 0; i < genlab_tensor_ndim(y); i++)
-        ys[i] = genlab_tensor_dim(y, i);
-    genlab_tensor *w = ramp(ctx, genlab_tensor_ndim(y), ys, 0.11, M_PI / 2), *dx = NULL;
-    ck_assert_int_eq(genlab_grad(ctx, 1, &y, &w, 1, &x, false, &dx), GL_OK);
-    tu_golden_compare(golden, GOLDEN, GOLDEN_GENERATOR, k->name, "y_train", y, GOLDEN_ATOL,
-                      GOLDEN_RTOL);
-    tu_golden_compare(golden, GOLDEN, GOLDEN_GENERATOR, k->name, "dx", dx, GOLDEN_ATOL,
-                      GOLDEN_RTOL);
-    tu_golden_compare(golden, GOLDEN, GOLDEN_GENERATOR, k->name, "y_eval",
-                      net_forward(&n, x, false), GOLDEN_ATOL, GOLDEN_RTOL);
-    net_free(&n);
-    genlab_ctx_destroy(ctx);
+    tu_check_golden(reg, tu_golden, TU_GOLDEN_FILE, TU_GOLDEN_SCRIPT, &goldens[_i], GOLDEN_ATOL,
+                    GOLDEN_RTOL);
 }
 END_TEST
 
@@ -488,7 +344,7 @@ static Suite *vae_arch_suite(void)
         tcase_set_timeout(tc, 120);
         tcase_add_unchecked_fixture(tc, load_plugin, unload_plugin);
         if (cases[i].test == test_golden)
-            tcase_add_unchecked_fixture(tc, open_golden, close_golden);
+            tcase_add_unchecked_fixture(tc, tu_golden_open, tu_golden_close);
         tcase_add_loop_test(tc, cases[i].test, 0, cases[i].n);
         suite_add_tcase(s, tc);
     }

@@ -88,22 +88,9 @@ static void bind(bound *b, genlab_ctx *ctx, genlab_component_kind kind, const ch
         {.name = "beta", .type = GL_PARAM_COMPONENT, .kind = GL_KIND_SCHEDULE, .def = "",
          .help = "the schedule under test"},
     };
-    const char *ref = kind == GL_KIND_LOSS ? "loss" : "beta";
-    ck_assert_int_eq(genlab_config_create(&b->cfg), GL_OK);
-    ck_assert_int_eq(genlab_config_declare(b->cfg, "t", decl, 2), GL_OK);
-    char key[128];
-    snprintf(key, sizeof key, "t.%s", ref);
-    ck_assert_int_eq(genlab_config_set(b->cfg, key, name, NULL), GL_OK);
-    for (int i = 0; set && set[i]; i++) {
-        const char *eq = strchr(set[i], '=');
-        snprintf(key, sizeof key, "%s.%.*s", ref, (int)(eq - set[i]), set[i]);
-        ck_assert_int_eq(genlab_config_set(b->cfg, key, eq + 1, NULL), GL_OK);
-    }
-    ck_assert_msg(genlab_config_resolve(b->cfg, reg) == GL_OK, "%s",
-                  genlab_config_errmsg(b->cfg));
+    ck_assert_msg(tu_bind(reg, &decl[kind == GL_KIND_LOSS ? 0 : 1], name, set, NULL, &b->cfg,
+                          &b->c, &b->scope) == GL_OK, "%s", genlab_config_errmsg(b->cfg));
     genlab_host_init(&b->host, reg, ctx, b->cfg);
-    ck_assert_int_eq(genlab_config_component(genlab_config_scope(b->cfg, "t"), ref, kind, &b->c,
-                                             &b->scope), GL_OK);
 }
 
 /* ---- losses ---- */

@@ -19,17 +19,9 @@
 #include <unistd.h>
 
 #include "genlab/genlab.h"
-#include "testutil.h"
+#include "tu_run.h"
 
 #define STEPS 120
-
-typedef struct fixture {
-    char             dir[4096], db[4200];
-    genlab_registry *reg;
-    genlab_store    *store;
-    genlab_config   *cfg;
-    char             text[256];
-} fixture;
 
 static const char *mnist_dir(void)
 {
@@ -37,41 +29,20 @@ static const char *mnist_dir(void)
     return env && *env ? env : GL_TEST_MNIST_DIR;
 }
 
-static int q_row(void *user, int ncol, const char *const *names, const char *const *values)
+/* qd — a query's number, which must be there */
+static double qd(tu_fixture *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static double qd(tu_fixture *f, const char *fmt, ...)
 {
-    (void)ncol, (void)names;
-    fixture *f = user;
-    if (!f->text[0])
-        snprintf(f->text, sizeof f->text, "%s", values[0] ? values[0] : "");
-    return 0;
-}
-
-static double qd(fixture *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static double qd(fixture *f, const char *fmt, ...)
-{
-    char sql[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
+    const char *text = tu_vq(f, fmt, ap);
     va_end(ap);
-    f->text[0] = '\0';
-    ck_assert_msg(genlab_store_query(f->store, sql, q_row, f) == GL_OK, "%s: %s", sql,
-                  genlab_store_errmsg(f->store));
-    ck_assert_msg(f->text[0], "%s: no value", sql);
-    return atof(f->text);
+    ck_assert_msg(text[0], "%s: no value", fmt);
+    return atof(text);
 }
 
 START_TEST(test_mnist_loss_goes_down)
 {
-    fixture f = {0};
-    tu_tmpdir(f.dir, sizeof f.dir);
-    snprintf(f.db, sizeof f.db, "%s/run.db", f.dir);
-    ck_assert_int_eq(genlab_registry_create(GL_TEST_DATA_PLUGIN_DIR, &f.reg), GL_OK);
-    ck_assert_msg(genlab_plugin_load(f.reg, GL_TEST_DATA_PLUGIN_DIR "/idx.so") == GL_OK, "%s",
-                  genlab_registry_errmsg(f.reg));
-    ck_assert_msg(genlab_plugin_load(f.reg, GL_TEST_VAE_PLUGIN) == GL_OK, "%s",
-                  genlab_registry_errmsg(f.reg));
-    ck_assert_int_eq(genlab_store_open(f.db, false, &f.store), GL_OK);
     char dir[4200], steps[64];
     snprintf(dir, sizeof dir, "dataset.dir=%s", mnist_dir());
     snprintf(steps, sizeof steps, "train.steps=%d", STEPS);
@@ -80,14 +51,13 @@ START_TEST(test_mnist_loss_goes_down)
         "dataset.images=t10k-images-idx3-ubyte.gz", "dataset.labels=t10k-labels-idx1-ubyte.gz",
         "vae.encoder=vae-mlp28", "vae.decoder=vae-mlp28", "vae.loss=vae-bce", "vae.z_dim=20",
         "vae.sample_every=0", "vae.eval_n=500", "optim.lr=1e-3", "train.batch=64", steps,
-        "train.log_every=1", "train.seed=1", "train.ckpt_every=0"};
-    ck_assert_int_eq(genlab_config_create(&f.cfg), GL_OK);
-    ck_assert_int_eq(genlab_run_declare(f.cfg), GL_OK);
-    ck_assert_int_eq(genlab_config_set_args(f.cfg, sizeof args / sizeof *args, args), GL_OK);
-    ck_assert_msg(genlab_config_resolve(f.cfg, f.reg) == GL_OK, "%s",
-                  genlab_config_errmsg(f.cfg));
+        "train.log_every=1", "train.seed=1", "train.ckpt_every=0", NULL};
+    static const char *const plugins[] = {GL_TEST_DATA_PLUGIN_DIR "/idx.so", GL_TEST_VAE_PLUGIN,
+                                          NULL};
+    tu_fixture f;
+    tu_setup(&f, GL_TEST_DATA_PLUGIN_DIR, plugins, args, "test_vae_mnist");
     genlab_run_result r;
-    ck_assert_msg(genlab_run_train(f.reg, f.cfg, f.store, NULL, &r) == GL_OK, "%s", r.message);
+    ck_assert_msg(tu_train(&f, NULL, NULL, 0, NULL, &r) == GL_OK, "%s", r.message);
     double first = qd(&f, "SELECT avg(value) FROM metrics WHERE key = 'loss' AND step < 5");
     double last = qd(&f, "SELECT avg(value) FROM metrics WHERE key = 'loss' AND step >= %d",
                      STEPS - 20);
@@ -98,10 +68,7 @@ START_TEST(test_mnist_loss_goes_down)
     double elbo = qd(&f, "SELECT value FROM scores WHERE metric = 'elbo'");
     ck_assert_msg(elbo > -544.0 && elbo < 0.0, "held-out ELBO %.2f", elbo);
     ck_assert(qd(&f, "SELECT n_samples FROM scores WHERE metric = 'elbo'") == 500.0);
-    genlab_config_destroy(f.cfg);
-    ck_assert_int_eq(genlab_store_close(f.store), GL_OK);
-    genlab_registry_destroy(f.reg);
-    tu_rmtree(f.dir);
+    tu_teardown(&f);
 }
 END_TEST
 

@@ -8,7 +8,8 @@
  * run leaves (prior-sample grids, reconstructions, the interpolation strip,
  * their artifacts), the held-out ELBO and importance-weighted bound as
  * scores with their protocol, the loss's reduction stored with the run,
- * beta annealed over the run's epochs, a run stopped and resumed that ends
+ * losses it cannot feed refused at create, beta annealed over the run's
+ * epochs, a run stopped and resumed that ends
  * bit for bit where the uninterrupted one does (grids and scores
  * included), a model opened from a checkpoint (sample, generate), and
  * anomaly scores that rank images unlike the training data above it
@@ -17,15 +18,15 @@
  * Everything stored is checked through SQL on the store, as a user reads
  * it.
  *
- * Sections: fixture, a run's outputs, beta, resuming, a model from a
- * checkpoint, anomaly scores, suite.
+ * Sections: fixture, a run's outputs, refusals, beta, resuming, a model
+ * from a checkpoint, anomaly scores, suite.
  */
 #include <math.h>
 #include <stdarg.h>
 
 #include "genlab/genlab.h"
 #include "genlab/run.h"
-#include "testutil.h"
+#include "tu_run.h"
 
 /* ---- fixture ---- */
 
@@ -46,155 +47,41 @@ static const char *const CONV64[] = {"vae.encoder=vae-conv64", "vae.decoder=vae-
                                      "encoder.nf=2", "decoder.nf=2", "vae.output=tanh",
                                      "vae.loss=vae-mse", NULL};
 
-typedef struct fixture {
-    char             dir[4096], db[4200];
-    genlab_registry *reg;
-    genlab_store    *store;
-    genlab_config   *cfg;
-    char             text[4096];   /* q(): the first column of the first row */
-} fixture;
+static const char *const base_args[] = {VAE_ARGS, NULL};
 
-static void setup(fixture *f)
+static void setup(tu_fixture *f)
 {
-    memset(f, 0, sizeof *f);
-    tu_tmpdir(f->dir, sizeof f->dir);
-    snprintf(f->db, sizeof f->db, "%s/run.db", f->dir);
-    ck_assert_int_eq(genlab_registry_create(GL_TEST_PLUGIN_DIR, &f->reg), GL_OK);
-    ck_assert_int_eq(genlab_plugin_load(f->reg, GL_TEST_PLUGIN_DIR "/mock_plugin.so"), GL_OK);
-    ck_assert_msg(genlab_plugin_load(f->reg, GL_TEST_VAE_PLUGIN) == GL_OK, "%s",
-                  genlab_registry_errmsg(f->reg));
-    ck_assert_int_eq(genlab_store_open(f->db, false, &f->store), GL_OK);
-}
-
-static void teardown(fixture *f)
-{
-    genlab_config_destroy(f->cfg);
-    ck_assert_int_eq(genlab_store_close(f->store), GL_OK);
-    genlab_registry_destroy(f->reg);
-    tu_rmtree(f->dir);
-}
-
-static int count(const char *const *args)
-{
-    int n = 0;
-    while (args && args[n])
-        n++;
-    return n;
-}
-
-/* configure — a new resolved configuration: the core's keys, VAE_ARGS, the
- * networks (MLP or CONV64), then the NULL-terminated overrides (which win) */
-static void configure(fixture *f, const char *const *nets, const char *const *more)
-{
-    static const char *const base[] = {VAE_ARGS};
-    genlab_config_destroy(f->cfg);
-    ck_assert_int_eq(genlab_config_create(&f->cfg), GL_OK);
-    ck_assert_int_eq(genlab_run_declare(f->cfg), GL_OK);
-    ck_assert_int_eq(genlab_config_set_args(f->cfg, sizeof base / sizeof *base, base), GL_OK);
-    ck_assert_int_eq(genlab_config_set_args(f->cfg, count(nets), nets), GL_OK);
-    ck_assert_int_eq(genlab_config_set_args(f->cfg, count(more), more), GL_OK);
-    ck_assert_msg(genlab_config_resolve(f->cfg, f->reg) == GL_OK, "%s",
-                  genlab_config_errmsg(f->cfg));
-}
-
-/* the progress callback's stop flag, set after `at` steps */
-typedef struct stopper {
-    int64_t               at;
-    volatile sig_atomic_t stop;
-} stopper;
-
-static void on_progress(void *user, int64_t step, int64_t total, double loss)
-{
-    (void)total, (void)loss;
-    stopper *s = user;
-    if (s->at && step == s->at)
-        s->stop = 1;
-}
-
-/* train — configure with the networks and overrides and run (stopped after
- * stop_at steps unless 0; resumed from resume unless NULL); returns the
- * status, *r filled */
-static genlab_status train(fixture *f, const char *const *nets, const char *const *more,
-                           int64_t stop_at, const char *resume, genlab_run_result *r)
-{
-    configure(f, nets, more);
-    stopper s = {.at = stop_at};
-    genlab_run_options o = {.command_line = "test_vae_trainer", .stop = &s.stop,
-                            .progress = on_progress, .user = &s, .resume_from = resume};
-    return genlab_run_train(f->reg, f->cfg, f->store, &o, r);
-}
-
-static int q_row(void *user, int ncol, const char *const *names, const char *const *values)
-{
-    (void)ncol, (void)names;
-    fixture *f = user;
-    if (!f->text[0])
-        snprintf(f->text, sizeof f->text, "%s", values[0] ? values[0] : "");
-    return 0;
-}
-
-/* q — the first column of the first row of a query, as text ("" if none) */
-static const char *q(fixture *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static const char *q(fixture *f, const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    f->text[0] = '\0';
-    ck_assert_msg(genlab_store_query(f->store, sql, q_row, f) == GL_OK, "%s: %s", sql,
-                  genlab_store_errmsg(f->store));
-    return f->text;
-}
-
-/* ckpt — the path of run r's checkpoint after `step` steps */
-static const char *ckpt(fixture *f, const genlab_run_result *r, int64_t step, char *buf,
-                        size_t size)
-{
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/checkpoints/%s", f->dir, r->uuid);
-    return genlab_ckpt_name(buf, size, dir, step);
-}
-
-/* png_size — the width and height of the PNG at path */
-static void png_size(const char *path, int *w, int *h)
-{
-    genlab_ctx *ctx = tu_ctx(1);
-    genlab_image img;
-    ck_assert_msg(genlab_image_read(ctx, path, &img) == GL_OK, "%s", genlab_ctx_errmsg(ctx));
-    *w = img.width;
-    *h = img.height;
-    genlab_image_free(&img);
-    genlab_ctx_destroy(ctx);
+    static const char *const plugins[] = {GL_TEST_PLUGIN_DIR "/mock_plugin.so",
+                                          GL_TEST_VAE_PLUGIN, NULL};
+    tu_setup(f, GL_TEST_PLUGIN_DIR, plugins, base_args, "test_vae_trainer");
 }
 
 /* ---- a run's outputs ---- */
 
 START_TEST(test_outputs)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     const char *const more[] = {"vae.iw_k=5", NULL};
-    ck_assert_msg(train(&f, MLP, more, 0, NULL, &r) == GL_OK, "%s", r.message);
+    ck_assert_msg(tu_train(&f, MLP, more, 0, NULL, &r) == GL_OK, "%s", r.message);
     /* every scalar of a step, at every logged step; the total is recon +
      * beta kl (beta 1: float32 addition, 1e-4 of values near 100) */
     static const char *const keys[] = {"loss", "recon", "kl", "beta", "lr"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        ck_assert_msg(!strcmp(q(&f, "SELECT count(*) FROM metrics WHERE key = '%s'", keys[i]),
+        ck_assert_msg(!strcmp(tu_q(&f, "SELECT count(*) FROM metrics WHERE key = '%s'", keys[i]),
                               "10"), "%s: %s points", keys[i], f.text);
-    ck_assert_str_eq(q(&f, "SELECT count(*) FROM metrics l JOIN metrics r USING (step) JOIN "
-                           "metrics k USING (step) WHERE l.key = 'loss' AND r.key = 'recon' AND "
-                           "k.key = 'kl' AND abs(l.value - r.value - k.value) < 1e-4 AND "
-                           "k.value > 0"), "10");
+    ck_assert_str_eq(tu_q(&f, "SELECT count(*) FROM metrics l JOIN metrics r USING (step) JOIN "
+                              "metrics k USING (step) WHERE l.key = 'loss' AND r.key = 'recon' AND "
+                              "k.key = 'kl' AND abs(l.value - r.value - k.value) < 1e-4 AND "
+                              "k.value > 0"), "10");
     /* the reduction is stored with the run, as every parameter */
-    ck_assert_str_eq(q(&f, "SELECT value FROM params WHERE key = 'loss.reduction'"), "sum");
+    ck_assert_str_eq(tu_q(&f, "SELECT value FROM params WHERE key = 'loss.reduction'"), "sum");
     /* grids and reconstructions after steps 4, 8 and the last, the strip
      * after the last */
-    ck_assert_str_eq(q(&f, "SELECT group_concat(kind || ':' || substr(path, instr(path, "
-                           "'/samples/') + 9), ' ') FROM (SELECT kind, path FROM artifacts "
-                           "WHERE kind <> 'checkpoint' ORDER BY id)"),
+    ck_assert_str_eq(tu_q(&f, "SELECT group_concat(kind || ':' || substr(path, instr(path, "
+                              "'/samples/') + 9), ' ') FROM (SELECT kind, path FROM artifacts "
+                              "WHERE kind <> 'checkpoint' ORDER BY id)"),
                      "grid:step-00000004.png recon:recon-00000004.png grid:step-00000008.png "
                      "recon:recon-00000008.png grid:step-00000010.png "
                      "recon:recon-00000010.png strip:interp-00000010.png");
@@ -202,30 +89,33 @@ START_TEST(test_outputs)
      * 6 held-out images above their 6 reconstructions; the strip: 5 pairs
      * (10 items / 2) of 10 frames */
     int w, h;
-    png_size(q(&f, "SELECT path FROM artifacts WHERE kind = 'grid' ORDER BY id DESC"), &w, &h);
+    tu_png_size(tu_q(&f, "SELECT path FROM artifacts WHERE kind = 'grid' ORDER BY id DESC"), &w,
+                &h);
     ck_assert_int_eq(w, 3 * 18 + 2);
     ck_assert_int_eq(h, 2 * 18 + 2);
-    png_size(q(&f, "SELECT path FROM artifacts WHERE kind = 'recon' ORDER BY id DESC"), &w, &h);
+    tu_png_size(tu_q(&f, "SELECT path FROM artifacts WHERE kind = 'recon' ORDER BY id DESC"), &w,
+                &h);
     ck_assert_int_eq(w, 6 * 18 + 2);
     ck_assert_int_eq(h, 2 * 18 + 2);
-    png_size(q(&f, "SELECT path FROM artifacts WHERE kind = 'strip'"), &w, &h);
+    tu_png_size(tu_q(&f, "SELECT path FROM artifacts WHERE kind = 'strip'"), &w, &h);
     ck_assert_int_eq(w, 10 * 18 + 2);
     ck_assert_int_eq(h, 5 * 18 + 2);
     /* the bounds: after the last step, over the 10 held-out items, higher
      * better; the ELBO is -(recon + kl), so negative, and IWAE with 5
      * samples lies above it (in expectation: by far here, at the start of
      * training, where q is far from the posterior) */
-    ck_assert_str_eq(q(&f, "SELECT group_concat(metric || ' ' || step || ' ' || n_samples || ' ' "
-                           "|| higher_is_better, ', ') FROM (SELECT * FROM scores ORDER BY id)"),
+    ck_assert_str_eq(tu_q(&f, "SELECT group_concat(metric || ' ' || step || ' ' || n_samples || "
+                              "' ' || higher_is_better, ', ') FROM (SELECT * FROM scores ORDER BY "
+                              "id)"),
                      "elbo 10 10 1, iwae 10 10 1");
-    double elbo = atof(q(&f, "SELECT value FROM scores WHERE metric = 'elbo'"));
-    double iwae = atof(q(&f, "SELECT value FROM scores WHERE metric = 'iwae'"));
+    double elbo = atof(tu_q(&f, "SELECT value FROM scores WHERE metric = 'elbo'"));
+    double iwae = atof(tu_q(&f, "SELECT value FROM scores WHERE metric = 'iwae'"));
     ck_assert_msg(elbo < 0 && iwae > elbo, "elbo %g, iwae %g", elbo, iwae);
-    ck_assert_str_eq(q(&f, "SELECT json_extract(protocol, '$.split') || ' ' || "
-                           "json_extract(protocol, '$.samples') || ' ' || "
-                           "json_extract(protocol, '$.loss') FROM scores WHERE metric = 'iwae'"),
+    ck_assert_str_eq(tu_q(&f, "SELECT json_extract(protocol, '$.split') || ' ' || "
+                              "json_extract(protocol, '$.samples') || ' ' || "
+                              "json_extract(protocol, '$.loss') FROM scores WHERE metric = 'iwae'"),
                      "test 5 vae-bce");
-    teardown(&f);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -233,16 +123,47 @@ END_TEST
  * runs as well, and without iw_k records the ELBO alone */
 START_TEST(test_outputs_conv)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     const char *const more[] = {"vae.sample_every=0", NULL};
-    ck_assert_msg(train(&f, CONV64, more, 0, NULL, &r) == GL_OK, "%s", r.message);
-    ck_assert_str_eq(q(&f, "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM artifacts "
-                           "WHERE kind <> 'checkpoint' ORDER BY id)"), "grid recon strip");
-    ck_assert_str_eq(q(&f, "SELECT group_concat(metric, ' ') FROM scores"), "elbo");
-    ck_assert_str_eq(q(&f, "SELECT value FROM params WHERE key = 'vae.output'"), "tanh");
-    teardown(&f);
+    ck_assert_msg(tu_train(&f, CONV64, more, 0, NULL, &r) == GL_OK, "%s", r.message);
+    ck_assert_str_eq(tu_q(&f, "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM artifacts "
+                              "WHERE kind <> 'checkpoint' ORDER BY id)"), "grid recon strip");
+    ck_assert_str_eq(tu_q(&f, "SELECT group_concat(metric, ' ') FROM scores"), "elbo");
+    ck_assert_str_eq(tu_q(&f, "SELECT value FROM params WHERE key = 'vae.output'"), "tanh");
+    tu_teardown(&f);
+}
+END_TEST
+
+/* ---- refusals ---- */
+
+/* Losses the trainer cannot feed, refused when it is created: before a run
+ * row is written, with a message naming the loss and what is missing. */
+static const struct refuse_case {
+    const char *more[2];
+    const char *message;   /* the whole message, as the run loop words it */
+} refusals[] = {
+    /* the mock plugin's loss is a GAN's: it needs the critic's outputs */
+    {{"vae.loss=mock", NULL},
+     "trainer \"vae\": create: trainer vae: loss \"mock\" needs input \"d_real\", which this "
+     "trainer does not provide (it gives x, recon, logits, mean, logvar)"},
+    /* a Bernoulli likelihood takes logits of pixels in [0, 1] */
+    {{"vae.output=tanh", NULL},
+     "trainer \"vae\": create: trainer vae: loss \"vae-bce\" takes logits (a Bernoulli likelihood "
+     "on pixels in [0, 1]), which a tanh output does not make: set vae.output=sigmoid or another "
+     "loss"},
+};
+
+START_TEST(test_refuse)
+{
+    tu_fixture f;
+    setup(&f);
+    genlab_run_result r;
+    ck_assert_int_eq(tu_train(&f, MLP, refusals[_i].more, 0, NULL, &r), GL_ERR_INVALID);
+    ck_assert_str_eq(r.message, refusals[_i].message);
+    ck_assert_str_eq(tu_q(&f, "SELECT count(*) FROM runs"), "0");
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -252,19 +173,20 @@ END_TEST
  * last batch kept): beta = min(1, step / 6) */
 START_TEST(test_beta_epochs)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     const char *const more[] = {"vae.beta=beta-linear", "beta.epochs=2", "vae.eval_n=0", NULL};
-    ck_assert_msg(train(&f, MLP, more, 0, NULL, &r) == GL_OK, "%s", r.message);
+    ck_assert_msg(tu_train(&f, MLP, more, 0, NULL, &r) == GL_OK, "%s", r.message);
     for (int step = 0; step < 10; step++) {
-        double b = atof(q(&f, "SELECT value FROM metrics WHERE key = 'beta' AND step = %d", step));
+        double b = atof(tu_q(&f, "SELECT value FROM metrics WHERE key = 'beta' AND step = %d",
+                             step));
         /* SQLite's text keeps 15 significant digits */
         ck_assert_double_eq_tol(b, fmin(1.0, step / 6.0), 1e-13);
     }
     /* eval_n = 0: no score */
-    ck_assert_str_eq(q(&f, "SELECT count(*) FROM scores"), "0");
-    teardown(&f);
+    ck_assert_str_eq(tu_q(&f, "SELECT count(*) FROM scores"), "0");
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -275,33 +197,20 @@ END_TEST
  * digests), and records A's scores exactly. */
 START_TEST(test_resume_identical)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
-    genlab_run_result a, b, c;
-    char end_a[4400], end_c[4400], stop_b[4400];
+    genlab_run_result a, c;
     const char *const more[] = {"vae.iw_k=3", NULL};
-    ck_assert_msg(train(&f, CONV64, more, 0, NULL, &a) == GL_OK, "%s", a.message);
-    ck_assert_int_eq(train(&f, CONV64, more, 6, NULL, &b), GL_ERR_INTERRUPTED);
-    ck_assert_int_eq(b.steps_done, 6);
-    ck_assert_msg(train(&f, CONV64, more, 0, ckpt(&f, &b, 6, stop_b, sizeof stop_b), &c) ==
-                      GL_OK, "%s", c.message);
-    ck_assert_int_eq(c.steps_done, 10);
     /* 39 tensors: each network's 12 parameters and 4 BatchNorm buffers,
-     * its Adam (2 moments, step), and eval.z */
-    tu_same_checkpoints(ckpt(&f, &a, 10, end_a, sizeof end_a),
-                        ckpt(&f, &c, 10, end_c, sizeof end_c), 39);
-    const char *digests = "SELECT group_concat(kind || substr(path, -13) || sha256, ' ') FROM "
-                          "(SELECT kind, path, sha256 FROM artifacts WHERE run_id = %lld AND "
-                          "kind <> 'checkpoint' AND path NOT LIKE '%%-00000004.png' "
-                          "ORDER BY id)";
-    char want[4096];
-    snprintf(want, sizeof want, "%s", q(&f, digests, (long long)a.run_id));
-    ck_assert_str_eq(q(&f, digests, (long long)c.run_id), want);
+     * its Adam (2 moments, step), and eval.z. The grid and reconstructions
+     * after step 4 are the stopped run's. */
+    tu_check_resume(&f, CONV64, more, 6, 10, 39, "%-00000004.png", &a, &c);
     const char *scores = "SELECT group_concat(metric || ' ' || quote(value), ' ') FROM "
                          "(SELECT * FROM scores WHERE run_id = %lld ORDER BY id)";
-    snprintf(want, sizeof want, "%s", q(&f, scores, (long long)a.run_id));
-    ck_assert_str_eq(q(&f, scores, (long long)c.run_id), want);
-    teardown(&f);
+    char want[4096];
+    snprintf(want, sizeof want, "%s", tu_q(&f, scores, (long long)a.run_id));
+    ck_assert_str_eq(tu_q(&f, scores, (long long)c.run_id), want);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -309,12 +218,12 @@ END_TEST
 
 START_TEST(test_model)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     char path[4400];
-    ck_assert_msg(train(&f, MLP, NULL, 0, NULL, &r) == GL_OK, "%s", r.message);
-    ckpt(&f, &r, 10, path, sizeof path);
+    ck_assert_msg(tu_train(&f, MLP, NULL, 0, NULL, &r) == GL_OK, "%s", r.message);
+    tu_ckpt(&f, &r, 10, path, sizeof path);
     genlab_model *m;
     char err[1024];
     ck_assert_msg(genlab_model_open(f.reg, f.cfg, path, 1, &m, err, sizeof err) == GL_OK, "%s",
@@ -344,7 +253,7 @@ START_TEST(test_model)
     ck_assert_str_eq(genlab_ctx_errmsg(ctx), "trainer vae: anomaly_score: x is (2, 1, 8, 8), "
                      "needs (N, 1, 16, 16) float32");
     genlab_model_close(m);
-    teardown(&f);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -368,14 +277,14 @@ static genlab_tensor *images(genlab_ctx *ctx, int64_t n, double noise, bool leve
  * ROC-AUC near 1 (0.5 is chance). */
 START_TEST(test_anomaly_auroc)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     char path[4400];
     const char *const more[] = {"train.steps=200", "vae.sample_every=0", "vae.eval_n=0",
                                 "optim.lr=3e-3", "vae.anomaly=elbo", NULL};
-    ck_assert_msg(train(&f, MLP, more, 0, NULL, &r) == GL_OK, "%s", r.message);
-    ckpt(&f, &r, 200, path, sizeof path);
+    ck_assert_msg(tu_train(&f, MLP, more, 0, NULL, &r) == GL_OK, "%s", r.message);
+    tu_ckpt(&f, &r, 200, path, sizeof path);
     genlab_model *m;
     char err[1024];
     ck_assert_msg(genlab_model_open(f.reg, f.cfg, path, 1, &m, err, sizeof err) == GL_OK, "%s",
@@ -398,7 +307,7 @@ START_TEST(test_anomaly_auroc)
     /* measured 0.965; 0.9 is far above chance and leaves some room */
     ck_assert_msg(auc > 0.9, "ROC-AUC %.3f", auc);
     genlab_model_close(m);
-    teardown(&f);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -412,6 +321,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_outputs);
     tcase_add_test(tc, test_outputs_conv);
     tcase_add_test(tc, test_beta_epochs);
+    tcase_add_loop_test(tc, test_refuse, 0, (int)(sizeof refusals / sizeof *refusals));
     suite_add_tcase(s, tc);
     tc = tcase_create("resume");
     tcase_set_timeout(tc, 60);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  *
  * testutil.h — helpers shared by the Check suites: a context per test,
- * temporary files and directories, and the suite runner main() that prints
- * Check's summary and sets the exit code.
+ * one component bound through a resolved configuration as a trainer binds
+ * it, temporary files and directories, and the suite runner main() that
+ * prints Check's summary and sets the exit code.
  */
 #ifndef GENLAB_TESTUTIL_H
 #define GENLAB_TESTUTIL_H
@@ -24,6 +25,42 @@ static inline genlab_ctx *tu_ctx(uint64_t seed)
     genlab_ctx *ctx = NULL;
     ck_assert_int_eq(genlab_ctx_create(&o, &ctx), GL_OK);
     return ctx;
+}
+
+/* tu_bind — a new configuration (*cfg, freed by the caller) declaring in
+ * scope "t" the component parameter decl (a static definition: the
+ * configuration keeps it; its name is the prefix of the component's own
+ * keys), set to the component called name, with "key=value" arguments of
+ * the component's scope (NULL-terminated, may be NULL; when at is not
+ * NULL, a value "@rest" stands for at followed by rest), then resolved
+ * against reg. Returns resolve's status (the message:
+ * genlab_config_errmsg); on GL_OK, *c and *scope are the component and the
+ * view of its parameters. */
+static inline genlab_status tu_bind(genlab_registry *reg, const genlab_param_def *decl,
+                                    const char *name, const char *const *args, const char *at,
+                                    genlab_config **cfg, const genlab_component **c,
+                                    const genlab_config **scope)
+{
+    char key[256], value[4400];
+    ck_assert_int_eq(genlab_config_create(cfg), GL_OK);
+    ck_assert_int_eq(genlab_config_declare(*cfg, "t", decl, 1), GL_OK);
+    snprintf(key, sizeof key, "t.%s", decl->name);
+    ck_assert_int_eq(genlab_config_set(*cfg, key, name, NULL), GL_OK);
+    for (int i = 0; args && args[i]; i++) {
+        const char *eq = strchr(args[i], '=');
+        ck_assert_ptr_nonnull(eq);
+        snprintf(key, sizeof key, "%s.%.*s", decl->name, (int)(eq - args[i]), args[i]);
+        if (at && eq[1] == '@')
+            snprintf(value, sizeof value, "%s%s", at, eq + 2);
+        else
+            snprintf(value, sizeof value, "%s", eq + 1);
+        ck_assert_int_eq(genlab_config_set(*cfg, key, value, NULL), GL_OK);
+    }
+    genlab_status st = genlab_config_resolve(*cfg, reg);
+    if (st == GL_OK)
+        ck_assert_int_eq(genlab_config_component(genlab_config_scope(*cfg, "t"), decl->name,
+                                                 decl->kind, c, scope), GL_OK);
+    return st;
 }
 
 /* tu_shape — a compound literal helper: TU_SHAPE(2, 3) */

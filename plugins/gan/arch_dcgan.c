@@ -27,7 +27,7 @@
  * parameters (ngf, ndf; dcgan28's dropout); the latent size and the image
  * come from the trainer's spec. spectral_norm wraps every weight (SNGAN).
  *
- * Sections: parameters, dcgan28, pyramids, components.
+ * Sections: parameters, initialisation, dcgan28, pyramids, components.
  */
 #include <stdio.h>
 
@@ -55,11 +55,30 @@ static const genlab_param_def dcgan28_params[] = {
 
 static const genlab_param_def pyramid_params[] = {NGF_PARAM("64"), NDF_PARAM("64"), SN_PARAM};
 
+/* ---- initialisation ---- */
+
+/* dcgan_init — the end of every describe here: the DCGAN paper's
+ * initialisation (pytorch/examples' weights_init) on the layers s holds
+ * (every conv weight N(0, 0.02), every BatchNorm weight N(1, 0.02),
+ * biases as they are; Linear layers keep PyTorch's default, as there),
+ * once the layers are all added. Returns the context's status. */
+static genlab_status dcgan_init(genlab_seq *s)
+{
+    genlab_status st = genlab_ctx_status(s->ctx);
+    if (st == GL_OK)
+        st = genlab_params_set_init(s->p, "*conv*.weight", genlab_init_normal(0.0f, 0.02f));
+    if (st == GL_OK && s->has_norm)
+        st = genlab_params_set_init(s->p, "*bn*.weight", genlab_init_normal(1.0f, 0.02f));
+    return st;
+}
+
 /* ---- dcgan28 ---- */
 
-static genlab_status dcgan28_describe(genlab_seq *s, const genlab_config *cfg, const gan_io *io)
+static genlab_status dcgan28_describe(genlab_seq *s, const genlab_config *cfg,
+                                      const genlab_arch_io *io)
 {
-    if (!io->generator) {
+    s->sn = genlab_config_bool(cfg, "spectral_norm");
+    if (io->image_in) {
         int64_t f = genlab_config_int(cfg, "ndf");
         float p = (float)genlab_config_float(cfg, "dropout");
         genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_CONV, "conv1", f, 5, 2, 2, true,
@@ -67,7 +86,7 @@ static genlab_status dcgan28_describe(genlab_seq *s, const genlab_config *cfg, c
         genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_CONV, "conv2", 2 * f, 5, 2, 2, true,
                                             .act = GL_SEQ_LRELU, .dropout = p});
         genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc", 1, .bias = true});
-        return genlab_ctx_status(s->ctx);
+        return dcgan_init(s);
     }
     /* two stride-2 layers upsample (H/4, W/4) */
     int64_t f = genlab_config_int(cfg, "ngf"), h0 = io->h / 4, w0 = io->w / 4;
@@ -84,7 +103,7 @@ static genlab_status dcgan28_describe(genlab_seq *s, const genlab_config *cfg, c
                                         .act = GL_SEQ_LRELU});
     genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_DECONV, "deconv3", io->c, 4, 2, 1, false,
                                         .act = GL_SEQ_TANH});
-    return genlab_ctx_status(s->ctx);
+    return dcgan_init(s);
 }
 
 /* ---- pyramids ---- */
@@ -103,10 +122,11 @@ typedef struct pyramid {
 #define PYRAMID_HIDDEN 4   /* hidden layers in each network */
 
 static genlab_status pyramid_describe(genlab_seq *s, const genlab_config *cfg,
-                                      const gan_io *io, const pyramid *py)
+                                      const genlab_arch_io *io, const pyramid *py)
 {
     char name[2][16];
-    if (io->generator) {
+    s->sn = genlab_config_bool(cfg, "spectral_norm");
+    if (!io->image_in) {
         int64_t f = genlab_config_int(cfg, "ngf") * py->g_mult;
         for (int i = 1; i <= PYRAMID_HIDDEN; i++, f /= 2) {
             snprintf(name[0], sizeof name[0], "deconv%d", i);
@@ -117,7 +137,7 @@ static genlab_status pyramid_describe(genlab_seq *s, const genlab_config *cfg,
         }
         genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_DECONV, "deconv5", io->c, 4, 2, 1, false,
                                             .act = GL_SEQ_TANH});
-        return genlab_ctx_status(s->ctx);
+        return dcgan_init(s);
     }
     int64_t f = genlab_config_int(cfg, "ndf");
     for (int i = 1; i <= PYRAMID_HIDDEN; i++, f *= 2) {
@@ -131,7 +151,7 @@ static genlab_status pyramid_describe(genlab_seq *s, const genlab_config *cfg,
         genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_CONV, "conv5", 1, 4, 1, 0, .bias = false});
     else
         genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc", 1, .bias = true});
-    return genlab_ctx_status(s->ctx);
+    return dcgan_init(s);
 }
 
 static const pyramid dcgan32_pyramid = {.g_k0 = 2, .g_mult = 16, .d_k = 5, .d_pad = 2,
@@ -139,21 +159,26 @@ static const pyramid dcgan32_pyramid = {.g_k0 = 2, .g_mult = 16, .d_k = 5, .d_pa
 static const pyramid dcgan64_pyramid = {.g_k0 = 4, .g_mult = 8, .d_k = 4, .d_pad = 1,
                                         .d_conv_head = true};
 
-static genlab_status dcgan32_describe(genlab_seq *s, const genlab_config *cfg, const gan_io *io)
+static genlab_status dcgan32_describe(genlab_seq *s, const genlab_config *cfg,
+                                      const genlab_arch_io *io)
 {
     return pyramid_describe(s, cfg, io, &dcgan32_pyramid);
 }
 
-static genlab_status dcgan64_describe(genlab_seq *s, const genlab_config *cfg, const gan_io *io)
+static genlab_status dcgan64_describe(genlab_seq *s, const genlab_config *cfg,
+                                      const genlab_arch_io *io)
 {
     return pyramid_describe(s, cfg, io, &dcgan64_pyramid);
 }
 
 /* ---- components ---- */
 
-static const gan_stack_arch dcgan28_arch = {"dcgan28", {100, 1, 28, 28}, true, dcgan28_describe};
-static const gan_stack_arch dcgan32_arch = {"dcgan32", {100, 3, 32, 32}, true, dcgan32_describe};
-static const gan_stack_arch dcgan64_arch = {"dcgan64", {100, 3, 64, 64}, true, dcgan64_describe};
+static const genlab_seq_arch dcgan28_arch = {"dcgan28", GAN_ROLES, {100, 1, 28, 28},
+                                             dcgan28_describe};
+static const genlab_seq_arch dcgan32_arch = {"dcgan32", GAN_ROLES, {100, 3, 32, 32},
+                                             dcgan32_describe};
+static const genlab_seq_arch dcgan64_arch = {"dcgan64", GAN_ROLES, {100, 3, 64, 64},
+                                             dcgan64_describe};
 
 GAN_STACK_COMPONENT(dcgan28, dcgan28_arch,
                     "DCGAN for 28x28 grayscale (seed 004): Linear + 3 ConvT / 2 Conv + dropout",

@@ -25,9 +25,11 @@ static const genlab_param_def mlp28_params[] = {
      .help = "spectral normalisation of every weight (SNGAN: on the discriminator)"},
 };
 
-static genlab_status mlp28_describe(genlab_seq *s, const genlab_config *cfg, const gan_io *io)
+static genlab_status mlp28_describe(genlab_seq *s, const genlab_config *cfg,
+                                    const genlab_arch_io *io)
 {
-    if (io->generator) {
+    s->sn = genlab_config_bool(cfg, "spectral_norm");
+    if (!io->image_in) {
         int64_t h = genlab_config_int(cfg, "g_hidden");
         genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc1", h, .bias = true,
                                             .act = GL_SEQ_LRELU});
@@ -51,7 +53,7 @@ static genlab_status mlp28_describe(genlab_seq *s, const genlab_config *cfg, con
     return genlab_ctx_status(s->ctx);
 }
 
-static const gan_stack_arch mlp28_arch = {"mlp28", {100, 1, 28, 28}, false, mlp28_describe};
+static const genlab_seq_arch mlp28_arch = {"mlp28", GAN_ROLES, {100, 1, 28, 28}, mlp28_describe};
 
 GAN_STACK_COMPONENT(mlp28, mlp28_arch,
                     "fully connected GAN for 28x28 (seeds 003/004): 256-512-1024 / 512-256",

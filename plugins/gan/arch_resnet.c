@@ -41,7 +41,8 @@ static const genlab_param_def resnet32_params[] = {
      .help = "spectral normalisation of every weight (SNGAN: on the discriminator)"},
 };
 
-static const gan_native resnet32_native = {128, 3, 32, 32};
+static const genlab_arch_sizes resnet32_native = {128, 3, 32, 32};
+static const genlab_arch_role resnet32_roles[2] = GAN_ROLES;
 
 #define RES_UP_BLOCKS 3     /* generator: each doubles the side */
 #define RES_DOWN_BLOCKS 2   /* discriminator: each halves it */
@@ -147,7 +148,7 @@ static genlab_tensor *plain_forward(genlab_ctx *ctx, res_plain *b, genlab_tensor
 
 /* ---- networks ---- */
 
-static void generator_init(resnet *r, const gan_io *io)
+static void generator_init(resnet *r, const genlab_arch_io *io)
 {
     char block[16];
     linear_init(r, &r->fc, "fc", io->z, r->ch * r->h0 * r->w0);
@@ -164,7 +165,7 @@ static void generator_init(resnet *r, const gan_io *io)
     conv_init(r, &r->out, "", "out", r->ch, io->c, 3);
 }
 
-static void discriminator_init(resnet *r, const gan_io *io)
+static void discriminator_init(resnet *r, const genlab_arch_io *io)
 {
     char block[16];
     for (int i = 0; i < RES_DOWN_BLOCKS; i++) {
@@ -213,26 +214,26 @@ static genlab_status resnet32_build(const genlab_host *host, const genlab_config
                                     void **state)
 {
     genlab_ctx *ctx = host->ctx;
-    gan_io io;
-    genlab_status st = gan_build_check(ctx, "resnet32", spec, params, &io);
+    genlab_arch_io io;
+    genlab_status st = genlab_arch_io_read(ctx, "resnet32", resnet32_roles, spec, params, &io);
     if (st != GL_OK)
         return st;
     /* the generator's 3 upsamplings start from (H/8, W/8); the
      * discriminator's 2 poolings need 4 pixels a side */
-    if (io.generator && (io.h % 8 || io.w % 8))
+    if (!io.image_in && (io.h % 8 || io.w % 8))
         return genlab_arch_refuse(ctx, GL_ERR_SHAPE, "resnet32", spec, "it makes images with "
                                   "sides that are multiples of 8");
-    if (!io.generator && (io.h < 4 || io.w < 4))
+    if (io.image_in && (io.h < 4 || io.w < 4))
         return genlab_arch_refuse(ctx, GL_ERR_SHAPE, "resnet32", spec, "the image is too "
                                   "small: two 2x2 poolings need sides of at least 4");
     resnet *r = calloc(1, sizeof *r);
     if (!r)
         return genlab_errorf(ctx, GL_ERR_NOMEM, "arch resnet32: out of memory");
-    *r = (resnet){.p = params, .spec = *spec, .generator = io.generator,
+    *r = (resnet){.p = params, .spec = *spec, .generator = !io.image_in,
                   .sn = genlab_config_bool(cfg, "spectral_norm"),
-                  .ch = genlab_config_int(cfg, io.generator ? "ngf" : "ndf"),
+                  .ch = genlab_config_int(cfg, io.image_in ? "ndf" : "ngf"),
                   .h0 = io.h / 8, .w0 = io.w / 8};
-    if (io.generator)
+    if (!io.image_in)
         generator_init(r, &io);
     else
         discriminator_init(r, &io);
@@ -265,7 +266,7 @@ static genlab_status resnet32_native_spec(const genlab_config *cfg, genlab_arch_
                                           genlab_arch_spec *spec)
 {
     (void)cfg;
-    return gan_native_spec(&resnet32_native, role, spec);
+    return genlab_arch_native_spec(resnet32_roles, &resnet32_native, role, spec);
 }
 
 static const genlab_arch_i resnet32_iface = {

@@ -11,7 +11,7 @@
 #include "genlab/genlab.h"
 
 /* architectures (arch_dcgan.c, arch_mlp.c, arch_resnet.c; shared code in
- * arch.h / arch_common.c) */
+ * arch.h and libgenlab's seq_arch.h) */
 extern const genlab_component gl_gan_dcgan28;
 extern const genlab_component gl_gan_dcgan32;
 extern const genlab_component gl_gan_dcgan64;

@@ -75,6 +75,9 @@ static genlab_status net_update(genlab_ctx *ctx, genlab_net *n, genlab_tensor *l
 
 /* ---- create and destroy ---- */
 
+/* what the trainer gives its loss (genlab_trainer_loss_create) */
+static const char *const loss_inputs[] = {"d_real", "d_fake", "x_real", "x_fake", NULL};
+
 static void gan_destroy(void *state)
 {
     gan_trainer *t = state;
@@ -82,30 +85,10 @@ static void gan_destroy(void *state)
         return;
     genlab_tensor_free(t->eval_z);
     genlab_ema_destroy(t->ema);
-    if (t->loss_i && t->loss_i->destroy)
-        t->loss_i->destroy(t->loss);
+    genlab_trainer_loss_destroy(&t->loss);
     genlab_net_destroy(&t->d);
     genlab_net_destroy(&t->g);
     free(t);
-}
-
-/* create_loss — bind and create the loss, refusing one this trainer cannot feed */
-static genlab_status create_loss(gan_trainer *t, const genlab_config *cfg)
-{
-    static const char *const provided[] = {"d_real", "d_fake", "x_real", "x_fake", NULL};
-    const genlab_component *c;
-    const genlab_config *scope;
-    genlab_ctx *ctx = t->host->ctx;
-    genlab_status st = genlab_config_component(cfg, "loss", GL_KIND_LOSS, &c, &scope);
-    if (st != GL_OK)
-        return genlab_errorf(ctx, st, "trainer gan: loss: %s", genlab_config_errmsg(cfg));
-    t->loss_i = c->iface;
-    const char *missing = genlab_loss_missing_input(t->loss_i, provided);
-    if (missing)
-        return genlab_errorf(ctx, GL_ERR_INVALID, "trainer gan: loss \"%s\" needs input \"%s\", "
-                             "which this trainer does not provide (it gives d_real, d_fake, "
-                             "x_real, x_fake)", c->name, missing);
-    return t->loss_i->create ? t->loss_i->create(t->host, scope, &t->loss) : GL_OK;
 }
 
 static genlab_status gan_create(const genlab_host *host, const genlab_config *cfg,
@@ -128,13 +111,10 @@ static genlab_status gan_create(const genlab_host *host, const genlab_config *cf
     genlab_status st = genlab_run_optim(ctx, host->config, &opt, &sched);
     /* networks in a fixed order: G's initial weights, then D's, from the
      * context's init stream */
-    const genlab_arch_spec gs = {
-        .role = GL_ROLE_GENERATOR, .in_ndim = 1, .in_shape = {t->z_dim},
-        .out_ndim = 3, .out_shape = {data->channels, data->height, data->width}};
-    const genlab_arch_spec ds = {
-        .role = GL_ROLE_DISCRIMINATOR, .in_ndim = 3,
-        .in_shape = {data->channels, data->height, data->width}, .out_ndim = 1,
-        .out_shape = {1}};
+    const genlab_arch_sizes sizes = {t->z_dim, data->channels, data->height, data->width};
+    genlab_arch_spec gs, ds;
+    genlab_arch_image_spec(GL_ROLE_GENERATOR, &sizes, &gs);
+    genlab_arch_image_spec(GL_ROLE_DISCRIMINATOR, &sizes, &ds);
     if (st == GL_OK)
         st = genlab_net_create(host, cfg, "generator", &gs, &opt, &sched,
                                genlab_config_float(cfg, "lr_g"), "trainer gan", &t->g);
@@ -142,18 +122,12 @@ static genlab_status gan_create(const genlab_host *host, const genlab_config *cf
         st = genlab_net_create(host, cfg, "discriminator", &ds, &opt, &sched,
                                genlab_config_float(cfg, "lr_d"), "trainer gan", &t->d);
     if (st == GL_OK)
-        st = create_loss(t, cfg);
+        st = genlab_trainer_loss_create(host, cfg, "loss", loss_inputs, "trainer gan", &t->loss);
     if (st == GL_OK && ema > 0)
         st = genlab_ema_create(ctx, t->g.params, ema, &t->ema);
-    /* the fixed noise: drawn once from a stream of its own, so it is the
-     * same for every run of a seed whatever the other settings, and a
-     * checkpoint restores it */
-    if (st == GL_OK) {
-        t->eval_z = genlab_tensor_new_persistent(ctx, GL_F32, 2,
-                                                 (const int64_t[]){t->sample_n, t->z_dim});
-        st = t->eval_z ? genlab_rng_fill(ctx, t->eval_z, GL_STREAM_EVAL, 1, 0.0f, 1.0f)
-                       : genlab_ctx_status(ctx);
-    }
+    /* the fixed noise of the grids, checkpointed */
+    if (st == GL_OK && !(t->eval_z = genlab_fixed_latents(ctx, t->sample_n, t->z_dim)))
+        st = genlab_ctx_status(ctx);
     if (st != GL_OK) {
         gan_destroy(t);
         return st;
@@ -211,14 +185,14 @@ static genlab_status d_step(genlab_ctx *ctx, gan_trainer *t, int64_t step,
     const genlab_named_tensor in[] = {
         {"d_real", d_real}, {"d_fake", d_fake}, {"x_real", b.x}, {"x_fake", fake_d}};
     const genlab_loss_args args = {GL_OBJ_DISCRIMINATOR, 4, in, critic, t};
-    genlab_tensor *loss = d_real && d_fake ? t->loss_i->compute(ctx, t->loss, &args) : NULL;
+    genlab_tensor *loss = d_real && d_fake ? t->loss.iface->compute(ctx, t->loss.state, &args) : NULL;
     if (loss) {
         *v = (step_vals){.d_loss = genlab_tensor_item(loss), .d_real = mean_of(ctx, d_real),
                          .d_fake = mean_of(ctx, d_fake)};
         void (*last_metrics)(void *, genlab_step_metrics *) =
-            GL_IFACE_GET(t->loss_i, genlab_loss_i, last_metrics);
+            GL_IFACE_GET(t->loss.iface, genlab_loss_i, last_metrics);
         if (last_metrics)
-            last_metrics(t->loss, &v->loss);
+            last_metrics(t->loss.state, &v->loss);
         st = net_update(ctx, &t->d, loss, step);
     }
     genlab_ctx_rewind(ctx, &mark);
@@ -248,7 +222,7 @@ static genlab_status gan_step(genlab_ctx *ctx, void *state, int64_t step,
     genlab_params_zero_grad(t->g.params);
     const genlab_named_tensor in[] = {{"d_fake", critic(ctx, t, x_fake)}, {"x_fake", x_fake}};
     const genlab_loss_args args = {GL_OBJ_GENERATOR, 2, in, critic, t};
-    genlab_tensor *g_loss = in[0].t ? t->loss_i->compute(ctx, t->loss, &args) : NULL;
+    genlab_tensor *g_loss = in[0].t ? t->loss.iface->compute(ctx, t->loss.state, &args) : NULL;
     if (!g_loss)
         return genlab_ctx_status(ctx);
     if ((st = net_update(ctx, &t->g, g_loss, step)) != GL_OK)
@@ -274,15 +248,11 @@ static genlab_status gan_step(genlab_ctx *ctx, void *state, int64_t step,
 static genlab_status gan_visit(void *state, genlab_visit_fn fn, void *user)
 {
     gan_trainer *t = state;
-    genlab_status st = genlab_params_visit(t->g.params, "G", fn, user);
-    if (st == GL_OK)
-        st = genlab_optim_visit(t->g.optim, "G.optim", fn, user);
+    genlab_status st = genlab_net_visit(&t->g, "G", fn, user);
     if (st == GL_OK && t->ema)
         st = genlab_ema_visit(t->ema, "G.ema", fn, user);
     if (st == GL_OK)
-        st = genlab_params_visit(t->d.params, "D", fn, user);
-    if (st == GL_OK)
-        st = genlab_optim_visit(t->d.optim, "D.optim", fn, user);
+        st = genlab_net_visit(&t->d, "D", fn, user);
     return st == GL_OK ? fn(user, "eval.z", t->eval_z) : st;
 }
 

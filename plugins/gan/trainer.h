@@ -16,8 +16,7 @@ typedef struct gan_trainer {
     const genlab_host   *host;
     genlab_data_spec     data;
     genlab_net           g, d;          /* run.h: arch, parameters, Adam, lr */
-    const genlab_loss_i *loss_i;
-    void                *loss;          /* the loss's state (NULL: stateless) */
+    genlab_trainer_loss  loss;          /* run.h: the adversarial loss */
     genlab_ema          *ema;           /* of G's parameters; NULL: off */
     int64_t              z_dim, n_critic, sample_every, sample_n;
     int64_t              steps;         /* train.steps: the last grid's step */

@@ -27,15 +27,8 @@ genlab_tensor *gan_generate(genlab_ctx *ctx, void *state, genlab_tensor *z, genl
 {
     (void)y;
     gan_trainer *t = state;
-    if (!z || genlab_ctx_status(ctx) != GL_OK)
+    if (!genlab_latents_ok(ctx, "trainer gan", z, t->z_dim))
         return NULL;
-    if (genlab_tensor_ndim(z) != 2 || genlab_tensor_dim(z, 1) != t->z_dim ||
-        genlab_tensor_dtype(z) != GL_F32) {
-        char s[96];   /* a 5-axis shape in text */
-        genlab_errorf(ctx, GL_ERR_SHAPE, "trainer gan: generate: z is %s, needs (N, %lld) "
-                      "float32", genlab_tensor_shape_str(z, s, sizeof s), (long long)t->z_dim);
-        return NULL;
-    }
     bool grad = genlab_set_grad_enabled(ctx, false);
     if (t->ema)
         genlab_ema_swap(ctx, t->ema);

@@ -63,8 +63,19 @@ static const genlab_param_def conv64_params[] = {NF_PARAM("64", "1")};
 #define LINEAR(name, out, act_) \
     genlab_seq_add(seq, &(genlab_seq_def){GL_SEQ_LINEAR, name, out, .bias = true, .act = act_})
 
+/* refuse_sides — the refusal of an image whose sides are not multiples of
+ * m (an arch that halves the side log2(m) times and doubles it back):
+ * GL_ERR_SHAPE on seq->ctx, or GL_OK when both sides are */
+static genlab_status refuse_sides(genlab_seq *seq, const genlab_arch_io *io, int64_t m)
+{
+    if (io->h % m == 0 && io->w % m == 0)
+        return GL_OK;
+    return genlab_errorf(seq->ctx, GL_ERR_SHAPE, "%s: it takes images with sides that are "
+                         "multiples of %lld", seq->who, (long long)m);
+}
+
 /* the decoder's start: z -> Linear "fc" -> (c0, H/m, W/m) */
-static void decoder_start(genlab_seq *seq, const vae_io *io, int64_t c0, int64_t m,
+static void decoder_start(genlab_seq *seq, const genlab_arch_io *io, int64_t c0, int64_t m,
                           genlab_seq_act act)
 {
     LINEAR("fc", c0 * (io->h / m) * (io->w / m), act);
@@ -72,12 +83,12 @@ static void decoder_start(genlab_seq *seq, const vae_io *io, int64_t c0, int64_t
         genlab_seq_view(seq, c0, io->h / m, io->w / m);
 }
 
-static genlab_status conv28_describe(genlab_seq *seq, const genlab_config *cfg, const vae_io *io)
+static genlab_status conv28_describe(genlab_seq *seq, const genlab_config *cfg, const genlab_arch_io *io)
 {
     int64_t nf = genlab_config_int(cfg, "nf");
-    if (vae_refuse_sides(seq, io, 4) != GL_OK)
+    if (refuse_sides(seq, io, 4) != GL_OK)
         return genlab_ctx_status(seq->ctx);
-    if (io->encoder) {
+    if (io->image_in) {
         CONV("conv1", nf, 4, 2, 1, NULL, GL_SEQ_RELU);
         CONV("conv2", 2 * nf, 4, 2, 1, NULL, GL_SEQ_RELU);
         LINEAR("fc_stats", 2 * io->z, GL_SEQ_NONE);
@@ -90,12 +101,12 @@ static genlab_status conv28_describe(genlab_seq *seq, const genlab_config *cfg, 
     return genlab_ctx_status(seq->ctx);
 }
 
-static genlab_status conv32_describe(genlab_seq *seq, const genlab_config *cfg, const vae_io *io)
+static genlab_status conv32_describe(genlab_seq *seq, const genlab_config *cfg, const genlab_arch_io *io)
 {
     int64_t nf = genlab_config_int(cfg, "nf");
-    if (vae_refuse_sides(seq, io, 16) != GL_OK)
+    if (refuse_sides(seq, io, 16) != GL_OK)
         return genlab_ctx_status(seq->ctx);
-    if (io->encoder) {
+    if (io->image_in) {
         CONV("conv1", nf, 3, 2, 1, NULL, GL_SEQ_RELU);
         CONV("conv2", 2 * nf, 3, 2, 1, NULL, GL_SEQ_RELU);
         CONV("conv3", 4 * nf, 3, 2, 1, NULL, GL_SEQ_RELU);
@@ -114,12 +125,12 @@ static genlab_status conv32_describe(genlab_seq *seq, const genlab_config *cfg, 
 }
 
 static genlab_status conv32_mse_describe(genlab_seq *seq, const genlab_config *cfg,
-                                         const vae_io *io)
+                                         const genlab_arch_io *io)
 {
     int64_t nf = genlab_config_int(cfg, "nf");
-    if (vae_refuse_sides(seq, io, 8) != GL_OK)
+    if (refuse_sides(seq, io, 8) != GL_OK)
         return genlab_ctx_status(seq->ctx);
-    if (io->encoder) {
+    if (io->image_in) {
         CONV("conv1", nf, 4, 2, 1, NULL, GL_SEQ_RELU);
         CONV("conv2", 2 * nf, 4, 2, 1, NULL, GL_SEQ_RELU);
         CONV("conv3", 4 * nf, 4, 2, 1, NULL, GL_SEQ_RELU);
@@ -133,12 +144,12 @@ static genlab_status conv32_mse_describe(genlab_seq *seq, const genlab_config *c
     return genlab_ctx_status(seq->ctx);
 }
 
-static genlab_status conv64_describe(genlab_seq *seq, const genlab_config *cfg, const vae_io *io)
+static genlab_status conv64_describe(genlab_seq *seq, const genlab_config *cfg, const genlab_arch_io *io)
 {
     int64_t nf = genlab_config_int(cfg, "nf");
-    if (vae_refuse_sides(seq, io, 8) != GL_OK)
+    if (refuse_sides(seq, io, 8) != GL_OK)
         return genlab_ctx_status(seq->ctx);
-    if (io->encoder) {
+    if (io->image_in) {
         CONV("conv1", nf, 4, 2, 1, NULL, GL_SEQ_LRELU);
         CONV("conv2", 2 * nf, 4, 2, 1, "bn2", GL_SEQ_LRELU);
         CONV("conv3", 4 * nf, 4, 2, 1, "bn3", GL_SEQ_LRELU);
@@ -154,11 +165,14 @@ static genlab_status conv64_describe(genlab_seq *seq, const genlab_config *cfg, 
 
 /* ---- components ---- */
 
-static const vae_arch conv28_arch = {"vae-conv28", {20, 1, 28, 28}, conv28_describe};
-static const vae_arch conv32_arch = {"vae-conv32", {512, 3, 32, 32}, conv32_describe};
-static const vae_arch conv32_mse_arch = {"vae-conv32-mse", {128, 3, 32, 32},
-                                         conv32_mse_describe};
-static const vae_arch conv64_arch = {"vae-conv64", {100, 3, 64, 64}, conv64_describe};
+static const genlab_seq_arch conv28_arch = {"vae-conv28", VAE_ROLES, {20, 1, 28, 28},
+                                            conv28_describe};
+static const genlab_seq_arch conv32_arch = {"vae-conv32", VAE_ROLES, {512, 3, 32, 32},
+                                            conv32_describe};
+static const genlab_seq_arch conv32_mse_arch = {"vae-conv32-mse", VAE_ROLES, {128, 3, 32, 32},
+                                                conv32_mse_describe};
+static const genlab_seq_arch conv64_arch = {"vae-conv64", VAE_ROLES, {100, 3, 64, 64},
+                                            conv64_describe};
 
 VAE_ARCH_COMPONENT(conv28, "vae-conv28", conv28_arch,
                    "conv VAE for 28x28 (seed 004): 2 convs + fc / fc + 3 transposed convs",

@@ -18,10 +18,11 @@ static const genlab_param_def mlp28_params[] = {
      .help = "width of the hidden layer of each network"},
 };
 
-static genlab_status mlp28_describe(genlab_seq *s, const genlab_config *cfg, const vae_io *io)
+static genlab_status mlp28_describe(genlab_seq *s, const genlab_config *cfg,
+                                    const genlab_arch_io *io)
 {
     int64_t hidden = genlab_config_int(cfg, "hidden");
-    if (io->encoder) {
+    if (io->image_in) {
         genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc1", hidden, .bias = true,
                                             .act = GL_SEQ_RELU});
         genlab_seq_add(s, &(genlab_seq_def){GL_SEQ_LINEAR, "fc_stats", 2 * io->z, .bias = true});
@@ -36,7 +37,8 @@ static genlab_status mlp28_describe(genlab_seq *s, const genlab_config *cfg, con
     return genlab_ctx_status(s->ctx);
 }
 
-static const vae_arch mlp28_arch = {"vae-mlp28", {20, 1, 28, 28}, mlp28_describe};
+static const genlab_seq_arch mlp28_arch = {"vae-mlp28", VAE_ROLES, {20, 1, 28, 28},
+                                           mlp28_describe};
 
 VAE_ARCH_COMPONENT(mlp28, "vae-mlp28", mlp28_arch,
                    "fully connected VAE for 28x28 (seeds 003/004): 784-400-(20, 20) / 20-400-784",

@@ -119,7 +119,7 @@ genlab_tensor *vae_recon_loss(genlab_ctx *ctx, vae_trainer *t, genlab_tensor *xm
     const genlab_named_tensor in[] = {{"x", xm}, {"recon", d.recon}, {"logits", d.logits},
                                       {"mean", q.mu}, {"logvar", q.logvar}};
     const genlab_loss_args args = {GL_OBJ_MAIN, 5, in, NULL, NULL};
-    return t->loss_i->compute(ctx, t->loss, &args);
+    return t->loss.iface->compute(ctx, t->loss.state, &args);
 }
 
 genlab_status vae_recon_items(genlab_ctx *ctx, vae_trainer *t, genlab_tensor *xm,
@@ -150,8 +150,7 @@ static void vae_destroy(void *state)
     genlab_tensor_free(t->eval_z);
     if (t->beta_i && t->beta_i->destroy)
         t->beta_i->destroy(t->beta);
-    if (t->loss_i && t->loss_i->destroy)
-        t->loss_i->destroy(t->loss);
+    genlab_trainer_loss_destroy(&t->loss);
     genlab_net_destroy(&t->dec);
     genlab_net_destroy(&t->enc);
     free(t);
@@ -162,25 +161,15 @@ static void vae_destroy(void *state)
 static genlab_status create_loss(vae_trainer *t, const genlab_config *cfg)
 {
     static const char *const provided[] = {"x", "recon", "logits", "mean", "logvar", NULL};
-    const genlab_component *c;
-    const genlab_config *scope;
-    genlab_ctx *ctx = t->host->ctx;
-    genlab_status st = genlab_config_component(cfg, "loss", GL_KIND_LOSS, &c, &scope);
-    if (st != GL_OK)
-        return genlab_errorf(ctx, st, "trainer vae: loss: %s", genlab_config_errmsg(cfg));
-    t->loss_i = c->iface;
-    t->loss_name = c->name;
-    const char *missing = genlab_loss_missing_input(t->loss_i, provided);
-    if (missing)
-        return genlab_errorf(ctx, GL_ERR_INVALID, "trainer vae: loss \"%s\" needs input \"%s\", "
-                             "which this trainer does not provide (it gives x, recon, logits, "
-                             "mean, logvar)", c->name, missing);
     static const char *const no_logits[] = {"x", "recon", "mean", "logvar", NULL};
-    if (t->tanh && genlab_loss_missing_input(t->loss_i, no_logits))
-        return genlab_errorf(ctx, GL_ERR_INVALID, "trainer vae: loss \"%s\" takes logits (a "
-                             "Bernoulli likelihood on pixels in [0, 1]), which a tanh output "
-                             "does not make: set vae.output=sigmoid or another loss", c->name);
-    return t->loss_i->create ? t->loss_i->create(t->host, scope, &t->loss) : GL_OK;
+    genlab_status st = genlab_trainer_loss_create(t->host, cfg, "loss", provided, "trainer vae",
+                                                  &t->loss);
+    if (st == GL_OK && t->tanh && genlab_loss_missing_input(t->loss.iface, no_logits))
+        return genlab_errorf(t->host->ctx, GL_ERR_INVALID, "trainer vae: loss \"%s\" takes "
+                             "logits (a Bernoulli likelihood on pixels in [0, 1]), which a tanh "
+                             "output does not make: set vae.output=sigmoid or another loss",
+                             t->loss.name);
+    return st;
 }
 
 /* create_beta — bind and create the beta schedule over train.steps, and
@@ -189,10 +178,10 @@ static genlab_status create_beta(vae_trainer *t, const genlab_config *cfg)
 {
     const genlab_component *c;
     const genlab_config *scope;
-    genlab_ctx *ctx = t->host->ctx;
-    genlab_status st = genlab_config_component(cfg, "beta", GL_KIND_SCHEDULE, &c, &scope);
+    genlab_status st = genlab_trainer_component(t->host, cfg, "beta", GL_KIND_SCHEDULE,
+                                                "trainer vae", &c, &scope);
     if (st != GL_OK)
-        return genlab_errorf(ctx, st, "trainer vae: beta: %s", genlab_config_errmsg(cfg));
+        return st;
     t->beta_i = c->iface;
     if (t->beta_i->create && (st = t->beta_i->create(t->host, scope, t->steps, &t->beta)) != GL_OK)
         return st;
@@ -259,13 +248,10 @@ static genlab_status vae_create(const genlab_host *host, const genlab_config *cf
     genlab_status st = genlab_run_optim(ctx, host->config, &opt, &sched);
     /* networks in a fixed order: the encoder's initial weights, then the
      * decoder's, from the context's init stream */
-    const genlab_arch_spec es = {
-        .role = GL_ROLE_ENCODER, .in_ndim = 3,
-        .in_shape = {data->channels, data->height, data->width}, .out_ndim = 1,
-        .out_shape = {2 * t->z_dim}};
-    const genlab_arch_spec ds = {
-        .role = GL_ROLE_DECODER, .in_ndim = 1, .in_shape = {t->z_dim},
-        .out_ndim = 3, .out_shape = {data->channels, data->height, data->width}};
+    const genlab_arch_sizes sizes = {t->z_dim, data->channels, data->height, data->width};
+    genlab_arch_spec es, ds;
+    genlab_arch_image_spec(GL_ROLE_ENCODER, &sizes, &es);
+    genlab_arch_image_spec(GL_ROLE_DECODER, &sizes, &ds);
     if (st == GL_OK)
         st = genlab_net_create(host, cfg, "encoder", &es, &opt, &sched, 0, "trainer vae", &t->enc);
     if (st == GL_OK)
@@ -276,21 +262,16 @@ static genlab_status vae_create(const genlab_host *host, const genlab_config *cf
         st = create_beta(t, cfg);
     if (st == GL_OK)
         st = open_test(t, cfg);
-    /* the prior grid's latents: drawn once from a stream of their own, so
-     * they are the same for every run of a seed, and checkpointed */
-    if (st == GL_OK) {
-        t->eval_z = genlab_tensor_new_persistent(ctx, GL_F32, 2,
-                                                 (const int64_t[]){t->sample_n, t->z_dim});
-        st = t->eval_z ? genlab_rng_fill(ctx, t->eval_z, GL_STREAM_EVAL, 1, 0.0f, 1.0f)
-                       : genlab_ctx_status(ctx);
-    }
+    /* the prior grid's latents, checkpointed */
+    if (st == GL_OK && !(t->eval_z = genlab_fixed_latents(ctx, t->sample_n, t->z_dim)))
+        st = genlab_ctx_status(ctx);
     if (st != GL_OK) {
         vae_destroy(t);
         return st;
     }
     host->log(host, GL_LOG_INFO, "trainer vae: encoder %lld parameters, decoder %lld, z %lld, "
               "loss %s", (long long)genlab_params_numel(t->enc.params),
-              (long long)genlab_params_numel(t->dec.params), (long long)t->z_dim, t->loss_name);
+              (long long)genlab_params_numel(t->dec.params), (long long)t->z_dim, t->loss.name);
     *state = t;
     return GL_OK;
 }
@@ -354,13 +335,9 @@ static genlab_status vae_step(genlab_ctx *ctx, void *state, int64_t step,
 static genlab_status vae_visit(void *state, genlab_visit_fn fn, void *user)
 {
     vae_trainer *t = state;
-    genlab_status st = genlab_params_visit(t->enc.params, "E", fn, user);
+    genlab_status st = genlab_net_visit(&t->enc, "E", fn, user);
     if (st == GL_OK)
-        st = genlab_optim_visit(t->enc.optim, "E.optim", fn, user);
-    if (st == GL_OK)
-        st = genlab_params_visit(t->dec.params, "D", fn, user);
-    if (st == GL_OK)
-        st = genlab_optim_visit(t->dec.optim, "D.optim", fn, user);
+        st = genlab_net_visit(&t->dec, "D", fn, user);
     return st == GL_OK ? fn(user, "eval.z", t->eval_z) : st;
 }
 

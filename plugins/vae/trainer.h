@@ -21,9 +21,7 @@ typedef struct vae_trainer {
     const genlab_host       *host;
     genlab_data_spec         data;
     genlab_net               enc, dec;     /* run.h: arch, parameters, Adam, lr */
-    const genlab_loss_i     *loss_i;
-    void                    *loss;         /* the loss's state */
-    const char              *loss_name;
+    genlab_trainer_loss      loss;         /* run.h: the reconstruction loss */
     const genlab_schedule_i *beta_i;
     void                    *beta;         /* the beta schedule's state */
     int64_t                  z_dim, sample_every, sample_n, steps, eval_n, iw_k;

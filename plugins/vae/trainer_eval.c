@@ -52,15 +52,8 @@ genlab_tensor *vae_generate(genlab_ctx *ctx, void *state, genlab_tensor *z, genl
 {
     (void)y;
     vae_trainer *t = state;
-    if (!z || genlab_ctx_status(ctx) != GL_OK)
+    if (!genlab_latents_ok(ctx, "trainer vae", z, t->z_dim))
         return NULL;
-    if (genlab_tensor_ndim(z) != 2 || genlab_tensor_dim(z, 1) != t->z_dim ||
-        genlab_tensor_dtype(z) != GL_F32) {
-        char s[96];   /* a 5-axis shape in text */
-        genlab_errorf(ctx, GL_ERR_SHAPE, "trainer vae: generate: z is %s, needs (N, %lld) "
-                      "float32", genlab_tensor_shape_str(z, s, sizeof s), (long long)t->z_dim);
-        return NULL;
-    }
     bool grad = genlab_set_grad_enabled(ctx, false);
     genlab_tensor *x = to_signed(ctx, t, vae_decode(ctx, t, z, false).recon);
     genlab_set_grad_enabled(ctx, grad);
@@ -262,7 +255,7 @@ static genlab_status bounds(genlab_ctx *ctx, vae_trainer *t, int64_t done)
     snprintf(protocol, sizeof protocol, "{\"split\": \"%s\", \"images\": %lld, \"samples\": %lld, "
              "\"loss\": \"%s\", \"output\": \"%s\", \"kl\": \"analytic\", \"stream\": \"eval\"}",
              t->eval_split, (long long)n, (long long)K,
-             t->loss_name, t->tanh ? "tanh" : "sigmoid");
+             t->loss.name, t->tanh ? "tanh" : "sigmoid");
     if (st == GL_OK)
         st = score(t->host, done, "elbo", b.elbo / (double)b.n, true, b.n, protocol);
     if (st == GL_OK && K > 1)

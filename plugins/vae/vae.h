@@ -15,8 +15,8 @@
 
 #include "genlab/genlab.h"
 
-/* architectures (arch_mlp.c, arch_conv.c; shared code in arch.h /
- * arch_common.c) */
+/* architectures (arch_mlp.c, arch_conv.c; shared code in arch.h and
+ * libgenlab's seq_arch.h) */
 extern const genlab_component gl_vae_mlp28;      /* "vae-mlp28" */
 extern const genlab_component gl_vae_conv28;     /* "vae-conv28" */
 extern const genlab_component gl_vae_conv32;     /* "vae-conv32" */

@@ -36,6 +36,7 @@
 #include "checkpoint.h"
 #include "scores.h"
 #include "npz.h"
+#include "seq_arch.h"
 
 /* genlab_version — the library's version string (may differ from the header's). */
 const char *genlab_version(void);

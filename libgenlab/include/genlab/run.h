@@ -268,12 +268,47 @@ const genlab_trainer_i *genlab_model_trainer(const genlab_model *m, void **state
 /* genlab_model_data — the shape of the data the model was trained on. */
 const genlab_data_spec *genlab_model_data(const genlab_model *m);
 
-/* ---- for trainers: networks ----
+/* ---- for trainers: components and networks ----
  *
- * What every trainer does alike with its networks: bind an arch component
- * through one of its GL_PARAM_COMPONENT parameters, build it into a
- * parameter block of its own, and optimise that block with the core's
- * optim.* settings. Implemented in libgenlab/run_trainer.c. */
+ * What every trainer does alike with the components it names: bind one
+ * through one of its GL_PARAM_COMPONENT parameters; for an arch, build it
+ * into a parameter block of its own, optimise that block with the core's
+ * optim.* settings and checkpoint both; for a loss, refuse one that needs
+ * an input the trainer does not give. Implemented in
+ * libgenlab/run_trainer.c. */
+
+/* genlab_trainer_component — the component that parameter ref of cfg (the
+ * trainer's scope) names, which must be of kind, and the view of its
+ * parameters (OUT: *c, *scope; genlab_config_component). who names the
+ * trainer in the message of a failure: "WHO: REF: <the configuration's
+ * message>" on host->ctx. Returns GL_OK or the configuration's status. */
+genlab_status genlab_trainer_component(const genlab_host *host, const genlab_config *cfg,
+                                       const char *ref, genlab_component_kind kind,
+                                       const char *who, const genlab_component **c,
+                                       const genlab_config **scope);
+
+/* One loss component of a trainer. Zero-initialise;
+ * genlab_trainer_loss_destroy frees one however far create got. */
+typedef struct genlab_trainer_loss {
+    const genlab_loss_i *iface;
+    void                *state;   /* the loss's (NULL: stateless) */
+    const char          *name;    /* the component's name (static) */
+} genlab_trainer_loss;
+
+/* genlab_trainer_loss_create — bind the loss that parameter ref of cfg
+ * names (genlab_trainer_component), refuse it when it needs an input that
+ * is not in provided (a NULL-terminated list of the names the trainer
+ * gives): GL_ERR_INVALID "WHO: loss \"NAME\" needs input \"IN\", which this
+ * trainer does not provide (it gives A, B, C)"; else create it with its
+ * parameters. l: OUT. Returns GL_OK or the failure (message on
+ * host->ctx); free l with genlab_trainer_loss_destroy either way. */
+genlab_status genlab_trainer_loss_create(const genlab_host *host, const genlab_config *cfg,
+                                         const char *ref, const char *const *provided,
+                                         const char *who, genlab_trainer_loss *l);
+
+/* genlab_trainer_loss_destroy — destroy the loss's state; l is left
+ * zeroed. NULL is a no-op. */
+void genlab_trainer_loss_destroy(genlab_trainer_loss *l);
 
 /* One network of a trainer. Zero-initialise; genlab_net_destroy frees a
  * network however far genlab_net_create got. */
@@ -306,6 +341,13 @@ void genlab_net_destroy(genlab_net *n);
  * the caller's backward), at the learning rate of `step` on its schedule. */
 genlab_status genlab_net_step(genlab_ctx *ctx, genlab_net *n, int64_t step);
 
+/* genlab_net_visit — what a checkpoint holds of n, for a trainer's
+ * visit(): its parameters and buffers under prefix (genlab_params_visit:
+ * "G.params.*", "G.buffers.*"), then its optimizer's state under
+ * "<prefix>.optim" (genlab_optim_visit). Returns GL_OK or fn's first
+ * failure. */
+genlab_status genlab_net_visit(genlab_net *n, const char *prefix, genlab_visit_fn fn, void *user);
+
 /* ---- for trainers: samples of a run ----
  *
  * What every trainer that draws images does alike: interpolate between
@@ -316,6 +358,20 @@ genlab_status genlab_net_step(genlab_ctx *ctx, genlab_net *n, int64_t step);
  * (n, D); labels y may be NULL. */
 typedef genlab_tensor *(*genlab_generate_fn)(genlab_ctx *ctx, void *state, genlab_tensor *z,
                                              genlab_tensor *y);
+
+/* genlab_fixed_latents — a trainer's fixed latents (the noise of its
+ * sample grids): a persistent (n, z_dim) float32 tensor of N(0, 1) draws
+ * from the context's GL_STREAM_EVAL stream, which no training step reads,
+ * so that they are the same for every run of a seed whatever its other
+ * settings (a checkpoint keeps them too). Free with genlab_tensor_free.
+ * NULL on failure (error on ctx). */
+genlab_tensor *genlab_fixed_latents(genlab_ctx *ctx, int64_t n, int64_t z_dim);
+
+/* genlab_latents_ok — the first check of a generate(): whether z is
+ * (N, z_dim) float32; false after recording GL_ERR_SHAPE on ctx ("WHO:
+ * generate: z is SHAPE, needs (N, Z) float32") otherwise, and false
+ * without a new error when z is NULL or ctx holds one. */
+bool genlab_latents_ok(genlab_ctx *ctx, const char *who, const genlab_tensor *z, int64_t z_dim);
 
 /* genlab_interpolate — the images along the segments from a[i] to b[i]
  * (a, b: (k, D) float32 latents of generate's size), `steps` frames each,
