@@ -439,6 +439,20 @@ if [ -f "$DIFF_DIR/diffusion.so" ] && [ -f "$PLUGIN_DIR/mock_plugin.so" ]; then
         eval 'rc_is 1 && err_has "no sampler named \"nosuch\" (known: ddpm, ddim"'
     run env GENLAB_PLUGIN_PATH="$DP" $G sample 1 --db "$ddb" --steps 0 --out "$tmp/d4.png"
     check "sample --steps 0: a usage error" rc_is 2
+    # the samplers report on two scores of the run, as genlab score records them
+    python3 - "$ddb" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for sampler, steps, fid, sec in (("ddpm", 1000, 30.5, 200.0), ("ddim", 100, 33.25, 20.0)):
+    proto = {"generated": {"sampler": sampler, "sampler_steps": steps, "seconds": sec, "n": 1000}}
+    db.execute("INSERT INTO scores (run_id, step, metric, value, higher_is_better, n_samples, "
+               "feature_extractor, protocol, created) VALUES (1, 4, 'classifier_fid', ?, 0, "
+               "1000, 'classifier:abc', ?, '2026-11-26T00:00:00Z')", (fid, json.dumps(proto)))
+db.commit()
+PY
+    run $G report --db "$ddb" samplers --format csv
+    check "report samplers: DDPM-1000 and DDIM-100 side by side, ms per image, speedup" \
+        eval 'rc_is 0 && tr -d "\r" <"$out" | grep -q "^1,.*,classifier_fid,30.5,200.0,33.25,20.0,10.0,1000$"'
 else
     skip "the diffusion plugin from the command line" "no $DIFF_DIR/diffusion.so"
 fi
