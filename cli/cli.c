@@ -352,6 +352,8 @@ typedef struct run_load {
     genlab_config  *cfg;
     cli_run_record *rec;
     char            origin[48];   /* "the run <uuid>" */
+    const char     *skip;         /* a key prefix left out, or NULL */
+    char            trainer[64];  /* train.trainer's recorded value */
     int             params;
     bool            failed;
 } run_load;
@@ -370,6 +372,10 @@ static int param_row(void *user, int ncol, const char *const *names, const char 
     (void)ncol, (void)names;
     run_load *l = user;
     l->params++;
+    if (!strcmp(values[0], "train.trainer"))
+        snprintf(l->trainer, sizeof l->trainer, "%s", values[1] ? values[1] : "");
+    if (l->skip && !strncmp(values[0], l->skip, strlen(l->skip)))
+        return 0;
     l->failed = l->failed || genlab_config_set(l->cfg, values[0], values[1] ? values[1] : "",
                                                l->origin) != GL_OK;
     return 0;
@@ -384,8 +390,10 @@ static int ckpt_row(void *user, int ncol, const char *const *names, const char *
     return 0;
 }
 
-int cli_run_load(const cli_help *help, genlab_store *s, const char *ref, genlab_config *cfg,
-                 cli_run_record *out)
+/* load_run — cli_run_load leaving out the recorded keys under prefix
+ * skip (NULL: none); the recorded trainer's name into l->trainer */
+static int load_run(const cli_help *help, genlab_store *s, const char *ref, genlab_config *cfg,
+                    cli_run_record *out, run_load *l0)
 {
     memset(out, 0, sizeof *out);
     if (!cli_run_ref_valid(ref))
@@ -394,7 +402,8 @@ int cli_run_load(const cli_help *help, genlab_store *s, const char *ref, genlab_
     int rc = cli_resolve_run(help, s, ref, &id);
     if (rc != CLI_EXIT_OK)
         return rc;
-    run_load l = {.cfg = cfg, .rec = out};
+    run_load l = *l0;
+    l.cfg = cfg, l.rec = out;
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT uuid FROM runs WHERE id = %lld", id);
     genlab_status st = genlab_store_query(s, sql, uuid_row, &l);
@@ -412,5 +421,44 @@ int cli_run_load(const cli_help *help, genlab_store *s, const char *ref, genlab_
     if (!out->ckpt[0])
         return cli_fail(help, "run %s has no checkpoint file left (its trainer may not write "
                         "any, or they were deleted)", out->uuid);
+    *l0 = l;
     return CLI_EXIT_OK;
+}
+
+int cli_run_load(const cli_help *help, genlab_store *s, const char *ref, genlab_config *cfg,
+                 cli_run_record *out)
+{
+    run_load l = {0};
+    return load_run(help, s, ref, cfg, out, &l);
+}
+
+int cli_run_load_sampler(const cli_help *help, genlab_store *s, const char *ref,
+                         genlab_config *cfg, cli_run_record *out, const cli_sampler_choice *c)
+{
+    run_load l = {.skip = c && c->sampler ? "sampler." : NULL};
+    int rc = load_run(help, s, ref, cfg, out, &l);
+    if (rc != CLI_EXIT_OK || !c)
+        return rc;
+    char key[96];
+    snprintf(key, sizeof key, "%s.sampler", l.trainer);
+    if ((c->sampler && genlab_config_set(cfg, key, c->sampler, "--sampler") != GL_OK) ||
+        (c->steps && genlab_config_set(cfg, "sampler.steps", c->steps, "--steps") != GL_OK))
+        return cli_fail(help, "out of memory");
+    return CLI_EXIT_OK;
+}
+
+bool cli_run_sampler(const genlab_config *cfg, const char **name, const char **steps)
+{
+    const char *trainer = genlab_config_str(cfg, "train.trainer");
+    char key[96];
+    snprintf(key, sizeof key, "%s.sampler", trainer ? trainer : "");
+    *name = *steps = NULL;
+    for (size_t i = 0; i < genlab_config_count(cfg); i++) {
+        const genlab_config_item *it = genlab_config_item_at(cfg, i);
+        if (!strcmp(it->key, key) && it->type_id == GL_PARAM_COMPONENT)
+            *name = it->value;
+        else if (!strcmp(it->key, "sampler.steps"))
+            *steps = it->value;
+    }
+    return *name != NULL;
 }

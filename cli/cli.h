@@ -147,6 +147,30 @@ typedef struct cli_run_record {
 int cli_run_load(const cli_help *help, genlab_store *s, const char *ref, genlab_config *cfg,
                  cli_run_record *out);
 
+/* What --sampler NAME and --steps N ask of a run's model (genlab sample,
+ * genlab score): the trainer's parameter "sampler" (a component of kind
+ * sampler, as the diffusion trainer's diffusion.sampler) set to NAME, and
+ * "sampler.steps", the chosen sampler's step count, to N. NULL members
+ * keep the run's own. */
+typedef struct cli_sampler_choice {
+    const char *sampler, *steps;
+} cli_sampler_choice;
+
+/* cli_run_load_sampler — cli_run_load with choice c (NULL: none) applied
+ * as values of origin "--sampler" / "--steps": with a sampler, the run's
+ * recorded sampler.* values are left out (they are its own sampler's; the
+ * new one starts from its defaults). A trainer without a "sampler"
+ * parameter makes the configuration fail to resolve, naming the key.
+ * Returns as cli_run_load. */
+int cli_run_load_sampler(const cli_help *help, genlab_store *s, const char *ref,
+                         genlab_config *cfg, cli_run_record *out, const cli_sampler_choice *c);
+
+/* cli_run_sampler — the sampler a resolved run configuration samples with:
+ * the trainer's "sampler" parameter and "sampler.steps" (NULL when the
+ * sampler has none), as text owned by cfg. Returns false (both NULL) for a
+ * trainer without one. */
+bool cli_run_sampler(const genlab_config *cfg, const char **name, const char **steps);
+
 /* cli_param_default — a parameter's default as help shows it: the text,
  * "(required)" when it has none, "(none)" for an optional component, ""
  * (two quotes) for an empty string. Static or d's own string. */

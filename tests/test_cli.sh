@@ -377,6 +377,54 @@ else
     skip "plugins show of the GAN archs" "no $GAN_DIR/gan.so"
 fi
 
+# The diffusion plugin: `plugins show unet` counts torch_ref.py's unet32_ddpm;
+# a tiny run on the mock data sampled under the run's sampler and under
+# others (--sampler, --steps), each sampler's steps checked against T.
+DIFF_DIR=${DIFF_DIR:-./plugins/diffusion/.libs}
+case $DIFF_DIR in /*) ;; *) DIFF_DIR=$PWD/$DIFF_DIR ;; esac
+if [ -f "$DIFF_DIR/diffusion.so" ] && [ -f "$PLUGIN_DIR/mock_plugin.so" ]; then
+    DP="$DIFF_DIR:$PLUGIN_DIR"
+    run env GENLAB_PLUGIN_PATH="$DIFF_DIR" $G plugins show unet --kind arch
+    check "plugins show unet: torch_ref.py's 13,894,467 parameters" \
+        eval 'rc_is 0 && out_has "13,894,467"'
+    ddb=$tmp/diff.db
+    run env GENLAB_PLUGIN_PATH="$DP" $G train --db "$ddb" train.trainer=diffusion \
+        train.dataset=mock dataset.size=8 train.steps=4 train.batch=4 train.threads=1 \
+        denoiser.block_out_channels=8,16 denoiser.layers_per_block=1 denoiser.norm_groups=4 \
+        diffusion.timesteps=100 diffusion.sample_every=0 diffusion.sample_n=4 sampler.steps=20
+    check "train diffusion: completed" eval 'rc_is 0 && out_has "completed: 4 steps"'
+    png_size() { python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(*struct.unpack(">II", d[16:24]))' "$1"; }
+    run env GENLAB_PLUGIN_PATH="$DP" $G sample 1 --db "$ddb" --sampler ddim --steps 10 -n 9 \
+        --out "$tmp/d1.png"
+    check "sample --sampler ddim --steps 10: 9 images in a 3 x 3 grid" \
+        eval 'rc_is 0 && [ "$(png_size "$tmp/d1.png")" = "32 32" ]'
+    run env GENLAB_PLUGIN_PATH="$DP" $G sample 1 --db "$ddb" --steps 101 -n 2 --out "$tmp/d2.png"
+    check "sample --steps over the run's T: exit 1, naming both" \
+        eval 'rc_is 1 && err_has "sampler ddpm: 101 steps" && err_has "100 training timesteps"'
+    run env GENLAB_PLUGIN_PATH="$DP" $G sample 1 --db "$ddb" --sampler nosuch -n 2 \
+        --out "$tmp/d3.png"
+    check "sample --sampler nosuch: exit 1, listing the samplers" \
+        eval 'rc_is 1 && err_has "no sampler named \"nosuch\" (known: ddpm, ddim"'
+    run env GENLAB_PLUGIN_PATH="$DP" $G sample 1 --db "$ddb" --steps 0 --out "$tmp/d4.png"
+    check "sample --steps 0: a usage error" rc_is 2
+    # the samplers report on two scores of the run, as genlab score records them
+    python3 - "$ddb" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for sampler, steps, fid, sec in (("ddpm", 1000, 30.5, 200.0), ("ddim", 100, 33.25, 20.0)):
+    proto = {"generated": {"sampler": sampler, "sampler_steps": steps, "seconds": sec, "n": 1000}}
+    db.execute("INSERT INTO scores (run_id, step, metric, value, higher_is_better, n_samples, "
+               "feature_extractor, protocol, created) VALUES (1, 4, 'classifier_fid', ?, 0, "
+               "1000, 'classifier:abc', ?, '2026-11-26T00:00:00Z')", (fid, json.dumps(proto)))
+db.commit()
+PY
+    run $G report --db "$ddb" samplers --format csv
+    check "report samplers: DDPM-1000 and DDIM-100 side by side, ms per image, speedup" \
+        eval 'rc_is 0 && tr -d "\r" <"$out" | grep -q "^1,.*,classifier_fid,30.5,200.0,33.25,20.0,10.0,1000$"'
+else
+    skip "the diffusion plugin from the command line" "no $DIFF_DIR/diffusion.so"
+fi
+
 # ---- usage ----
 
 for cmd in "" runs show query report db "db merge" selftest version train plugins "plugins show" \
