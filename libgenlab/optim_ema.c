@@ -69,6 +69,7 @@ genlab_status genlab_ema_update(genlab_ctx *ctx, genlab_ema *e)
     if (e->swapped)
         return genlab_errorf(ctx, GL_ERR_STATE, "ema_update: the averaged weights are swapped "
                              "in (genlab_ema_swap back first)");
+    gl_sync(ctx);
     float *restrict s = e->shadow;
     const float *restrict w = e->p->param.block;
     const float d = (float)e->decay, omd = (float)(1.0 - e->decay);
@@ -85,6 +86,7 @@ genlab_status genlab_ema_swap(genlab_ctx *ctx, genlab_ema *e)
 {
     if (!e)
         return genlab_errorf(ctx, GL_ERR_INVALID, "ema_swap: NULL ema");
+    gl_sync(ctx);
     float *restrict s = e->shadow, *restrict w = e->p->param.block;
     const int64_t n = e->numel;
     const int nt = ctx->be->threads(ctx->be_state);
