@@ -44,7 +44,9 @@ static const genlab_param_def train_params[] = {
      .help = "kernel threads (0: OpenMP's default)"},
     {.name = "backend", .type = GL_PARAM_STRING, .def = "auto",
      .help = "where kernels run: cpu, cuda (a loaded backend plugin) or auto (a plugin whose "
-             "probe accepts this machine, else cpu)"},
+             "probe accepts this machine, else cpu); recorded as the backend used"},
+    {.name = "device", .type = GL_PARAM_STRING, .def = "",
+     .help = "recorded, not read: the device the run used (the GPU's name, or \"cpu\")"},
     {.name = "log_every", .type = GL_PARAM_INT, .def = "10", .min = "1", .max = "1000000000",
      .help = "steps between logged curve points (step 0 and the last are always logged)"},
     {.name = "name", .type = GL_PARAM_STRING, .def = "", .help = "the run's label"},
@@ -403,19 +405,23 @@ static genlab_status record(gl_run *r)
         return gl_run_fail(r, st, "%s", st == GL_ERR_NOMEM ? "out of memory"
                                                      : genlab_store_errmsg(r->store));
     }
-    /* the configuration, then where it ran: the backend chosen (train.backend
-     * may say "auto") and its device */
+    /* the configuration, with where it ran in place of what was asked:
+     * train.backend is the backend chosen ("auto" resolved), train.device
+     * its device. Both stay declared keys, so the recorded parameters
+     * resolve again (genlab score, resume). */
     size_t n = genlab_config_count(r->cfg);
-    genlab_param_row *rows = calloc(n + 2, sizeof *rows);
+    genlab_param_row *rows = calloc(n ? n : 1, sizeof *rows);
     if (!rows)
         return gl_run_fail(r, GL_ERR_NOMEM, "out of memory for %zu parameters", n);
     for (size_t i = 0; i < n; i++) {
         const genlab_config_item *it = genlab_config_item_at(r->cfg, i);
         rows[i] = (genlab_param_row){it->key, it->value, it->type};
+        if (strcmp(it->key, "train.backend") == 0)
+            rows[i].value = genlab_ctx_backend_name(r->ctx);
+        else if (strcmp(it->key, "train.device") == 0)
+            rows[i].value = genlab_ctx_device_name(r->ctx);
     }
-    rows[n] = (genlab_param_row){"backend.name", genlab_ctx_backend_name(r->ctx), "string"};
-    rows[n + 1] = (genlab_param_row){"backend.device", genlab_ctx_device_name(r->ctx), "string"};
-    st = genlab_store_run_params(r->store, out->run_id, rows, n + 2);
+    st = genlab_store_run_params(r->store, out->run_id, rows, n);
     free(rows);
     if (st != GL_OK)
         return gl_run_fail(r, st, "recording the parameters: %s", genlab_store_errmsg(r->store));

@@ -46,9 +46,17 @@ static int64_t walk_numel(const genlab_strided *s)
     return n;
 }
 
-/* offsets of element i (row-major over shape) in dst and both sources */
+/* offsets of element i (row-major over shape) in dst and both sources; a
+ * one-axis walk (what the ops' coalescing leaves of contiguous operands)
+ * needs no division */
 __device__ static void offsets(const walk &w, int64_t i, int64_t *od, int64_t *oa, int64_t *ob)
 {
+    if (w.ndim == 1) {
+        *od = i * w.d[0];
+        *oa = i * w.a[0];
+        *ob = i * w.b[0];
+        return;
+    }
     int64_t d = 0, a = 0, b = 0;
     for (int k = w.ndim - 1; k >= 0; k--) {
         int64_t j = i % w.shape[k];
