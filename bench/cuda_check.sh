@@ -10,7 +10,8 @@
 #   bench/cuda_check.sh SUMMARY_FILE
 #
 # Run from the top of a source tree (configured, or configured here with
-# ./configure's defaults: it finds the toolkit under /usr/local/cuda). The
+# ./configure's defaults, after autoreconf when there is no configure yet:
+# it finds the toolkit under /usr/local/cuda). The
 # summary (plain text: device, test result, one line per bench) goes to
 # stdout and to SUMMARY_FILE; the full logs to SUMMARY_FILE.d/.
 #
@@ -37,7 +38,7 @@ say "nvcc: $(nvcc --version 2>/dev/null | tail -1)"
 
 # ---- build ----
 if [ ! -f Makefile ]; then
-    (autoreconf -fi && ./configure) > "$logs/configure.log" 2>&1 ||
+    ( { [ -x configure ] || autoreconf -fi; } && ./configure) > "$logs/configure.log" 2>&1 ||
         { say "configure FAILED (see $logs/configure.log)"; tail -30 "$logs/configure.log"; exit 1; }
 fi
 if ! make -j"$JOBS" > "$logs/make.log" 2>&1 ||
