@@ -5,10 +5,12 @@
  * concat) and the sum / max reductions.
  *
  * Reductions are deterministic: no atomics. Each output is computed by one
- * thread (many outputs) or one block (few outputs) in a fixed order, with a
- * double accumulator as on the CPU; a block's threads take fixed strides of
- * the reduced elements and combine their partial sums by a fixed tree. So a
- * result is the same bits on every run, and within rounding of the CPU's.
+ * thread (many outputs) or, when outputs are few and long, in two passes: a
+ * fixed number of chunks per output (a function of the shape only), one
+ * block each, whose threads take fixed strides of the chunk and combine by
+ * a fixed tree; then one thread per output sums its chunks in order. Double
+ * accumulators as on the CPU. So a result is the same bits on every run
+ * (and device), and within rounding of the CPU's.
  *
  * Sections: walk offsets, binary and copy, reductions.
  */
@@ -171,10 +173,22 @@ __device__ static void out_offsets(const red_plan &p, int64_t o, int64_t *os, in
     *od = b;
 }
 
-/* source offset of the r-th reduced element (row-major over the reduced axes) */
+/* source offset of the r-th reduced element (row-major over the reduced
+ * axes); one axis needs no division, and a reduced extent below 2^31 is
+ * divided in 32 bits (the 64-bit division is a long instruction sequence) */
 __device__ static int64_t red_offset(const red_plan &p, int64_t r)
 {
+    if (p.nr == 1)
+        return r * p.rsrc[0];
     int64_t off = 0;
+    if (p.n_red <= INT32_MAX) {
+        uint32_t q = (uint32_t)r;
+        for (int k = p.nr - 1; k >= 0; k--) {
+            off += (int64_t)(q % (uint32_t)p.rshape[k]) * p.rsrc[k];
+            q /= (uint32_t)p.rshape[k];
+        }
+        return off;
+    }
     for (int k = p.nr - 1; k >= 0; k--) {
         off += (r % p.rshape[k]) * p.rsrc[k];
         r /= p.rshape[k];
@@ -206,34 +220,73 @@ __global__ void k_reduce_thread(const float *src, float *dst, red_plan p, bool i
     }
 }
 
-/* few outputs: one block each; thread t takes elements t, t + T, ...; the
- * partial results meet by a fixed tree */
-__global__ void k_reduce_block(const float *src, float *dst, red_plan p, bool is_max)
+/* few outputs, long reductions: block (c, o) reduces chunk c of output o
+ * (reduced elements [c len, (c + 1) len)); thread t takes elements t, t + T,
+ * ... of the chunk and the threads' results meet by a fixed tree. With one
+ * chunk the block stores the output; else it writes the partial
+ * part[o chunks + c], which k_reduce_partials sums in chunk order. */
+__global__ void k_reduce_chunk(const float *src, float *dst, double *part, red_plan p,
+                               int64_t chunks, int64_t len, bool is_max)
 {
-    __shared__ double part[GL_CUDA_THREADS];
-    for (int64_t o = blockIdx.x; o < p.n_out; o += gridDim.x) {
+    __shared__ double tree[GL_CUDA_THREADS];
+    const int64_t o = blockIdx.y, c = blockIdx.x;
+    const int64_t r0 = c * len, r1 = r0 + len < p.n_red ? r0 + len : p.n_red;
+    int64_t os, od;
+    out_offsets(p, o, &os, &od);
+    double acc = is_max ? -INFINITY : 0.0;
+    for (int64_t r = r0 + threadIdx.x; r < r1; r += blockDim.x)
+        acc = combine(acc, src[os + red_offset(p, r)], is_max);
+    tree[threadIdx.x] = acc;
+    __syncthreads();
+    for (int h = blockDim.x / 2; h > 0; h /= 2) {
+        if ((int)threadIdx.x < h)
+            tree[threadIdx.x] = combine(tree[threadIdx.x], tree[threadIdx.x + h], is_max);
+        __syncthreads();
+    }
+    if (threadIdx.x != 0)
+        return;
+    if (part)
+        part[o * chunks + c] = tree[0];
+    else
+        store(dst, od, tree[0], is_max);
+}
+
+/* pass 2 of a chunked reduction: one thread per output, chunks in order */
+__global__ void k_reduce_partials(float *dst, const double *part, red_plan p, int64_t chunks,
+                                  bool is_max)
+{
+    for (int64_t o = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; o < p.n_out;
+         o += (int64_t)blockDim.x * gridDim.x) {
         int64_t os, od;
         out_offsets(p, o, &os, &od);
         double acc = is_max ? -INFINITY : 0.0;
-        for (int64_t r = threadIdx.x; r < p.n_red; r += blockDim.x)
-            acc = combine(acc, src[os + red_offset(p, r)], is_max);
-        part[threadIdx.x] = acc;
-        __syncthreads();
-        for (int h = blockDim.x / 2; h > 0; h /= 2) {
-            if ((int)threadIdx.x < h)
-                part[threadIdx.x] = combine(part[threadIdx.x], part[threadIdx.x + h], is_max);
-            __syncthreads();
-        }
-        if (threadIdx.x == 0)
-            store(dst, od, part[0], is_max);
-        __syncthreads();
+        for (int64_t c = 0; c < chunks; c++)
+            acc = combine(acc, part[o * chunks + c], is_max);
+        store(dst, od, acc, is_max);
     }
 }
 
 /* Below this many reduced elements per output a thread per output is
- * enough; above it, with few outputs, a block each keeps the device busy. */
+ * enough; above it, with few outputs, blocks share each output. */
 #define GL_RED_BLOCK_MIN 1024
 #define GL_RED_FEW_OUTPUTS 4096
+/* The chunking of a shared output: a chunk has at least GL_RED_CHUNK_MIN
+ * elements (8 per thread: a block's start-up is amortised), and there are
+ * chunks enough for about GL_RED_BLOCKS blocks in all (several per SM of
+ * any current device, so BatchNorm's 64-512 channel statistics fill the
+ * card). Both are constants: the chunking, hence the rounding, depends on
+ * the shape only, never on the device or on timing. */
+#define GL_RED_CHUNK_MIN 2048
+#define GL_RED_BLOCKS 1024
+
+/* chunks_for — how many chunks each of p's outputs is cut into */
+static int64_t chunks_for(const red_plan &p)
+{
+    int64_t by_len = (p.n_red + GL_RED_CHUNK_MIN - 1) / GL_RED_CHUNK_MIN;
+    int64_t by_blocks = (GL_RED_BLOCKS + p.n_out - 1) / p.n_out;
+    int64_t c = by_len < by_blocks ? by_len : by_blocks;
+    return c < 1 ? 1 : c;
+}
 
 static void reduce(void *state, const float *src, float *dst, const genlab_strided *s,
                    bool is_max)
@@ -242,14 +295,32 @@ static void reduce(void *state, const float *src, float *dst, const genlab_strid
     if (walk_numel(s) <= 0)
         return;
     red_plan p = plan_of(s);
-    if (p.n_red >= GL_RED_BLOCK_MIN && p.n_out <= GL_RED_FEW_OUTPUTS) {
-        unsigned nb = (unsigned)(p.n_out < GL_CUDA_MAX_BLOCKS ? p.n_out : GL_CUDA_MAX_BLOCKS);
-        k_reduce_block<<<nb, GL_CUDA_THREADS, 0, st->stream>>>(src, dst, p, is_max);
-    } else {
+    if (p.n_red < GL_RED_BLOCK_MIN || p.n_out > GL_RED_FEW_OUTPUTS) {
         k_reduce_thread<<<blocks_for(p.n_out), GL_CUDA_THREADS, 0, st->stream>>>(src, dst, p,
                                                                                  is_max);
+        gl_cuda_launched(st);
+        return;
     }
+    int64_t chunks = chunks_for(p);
+    /* the partials live only between the two launches on this stream, so
+     * the block goes back to the cache at once (stream order protects it);
+     * without memory for them, one block per output (other rounding) */
+    double *part = chunks > 1 ? (double *)gl_cuda_alloc_get(
+                                    st, (size_t)(p.n_out * chunks) * sizeof(double))
+                              : NULL;
+    if (!part)
+        chunks = 1;
+    const int64_t len = (p.n_red + chunks - 1) / chunks;
+    dim3 grid((unsigned)chunks, (unsigned)p.n_out);
+    k_reduce_chunk<<<grid, GL_CUDA_THREADS, 0, st->stream>>>(src, dst, part, p, chunks, len,
+                                                            is_max);
     gl_cuda_launched(st);
+    if (!part)
+        return;
+    k_reduce_partials<<<blocks_for(p.n_out), GL_CUDA_THREADS, 0, st->stream>>>(dst, part, p,
+                                                                              chunks, is_max);
+    gl_cuda_launched(st);
+    gl_cuda_alloc_put(st, part);
 }
 
 extern "C" void gl_cuda_reduce_sum(void *state, const float *src, float *dst,
