@@ -126,6 +126,7 @@ static genlab_status cuda_init(int n_threads, void **state)
         return GL_ERR_UNSUPPORTED;
     }
     snprintf(st->name, sizeof st->name, "%s", prop.name);
+    st->sms = prop.multiProcessorCount;
     *state = st;
     return GL_OK;
 }

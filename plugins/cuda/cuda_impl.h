@@ -56,6 +56,7 @@ struct gl_cuda_conv_plan;
 
 typedef struct gl_cuda {
     int            device;
+    int            sms;           /* multiprocessors (launch grids) */
     char           name[256];     /* cudaDeviceProp.name */
     cudaStream_t   stream;
     cublasHandle_t blas;
@@ -150,6 +151,26 @@ void gl_cuda_adam(void *state, float *w, const float *g, float *m, float *v, int
  * (capped: the kernels loop with a grid stride). */
 #define GL_CUDA_THREADS 256
 #define GL_CUDA_MAX_BLOCKS 65535
+/* Blocks of GL_CUDA_THREADS resident on one SM (2048 threads on compute
+ * capability 7.0 to 9.0): a grid-stride kernel needs no more to fill it. */
+#define GL_CUDA_BLOCKS_PER_SM 8
+
+/* gl_cuda_blocks — the grid of a grid-stride kernel over n items: one item
+ * per thread up to a full device (GL_CUDA_BLOCKS_PER_SM blocks per SM),
+ * beyond that the threads loop (fewer, longer-lived blocks). */
+static inline unsigned gl_cuda_blocks(const gl_cuda *st, int64_t n)
+{
+    int64_t b = (n + GL_CUDA_THREADS - 1) / GL_CUDA_THREADS;
+    int64_t cap = st->sms > 0 ? (int64_t)st->sms * GL_CUDA_BLOCKS_PER_SM : GL_CUDA_MAX_BLOCKS;
+    return (unsigned)(b < 1 ? 1 : b > cap ? cap : b);
+}
+
+#ifdef __CUDACC__
+/* GL_CUDA_GRID_STRIDE(i, n) — for i over [0, n), this thread's share. */
+#define GL_CUDA_GRID_STRIDE(i, n)                                              \
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+         i += (int64_t)blockDim.x * gridDim.x)
+#endif
 
 #ifdef __cplusplus
 }

@@ -21,20 +21,10 @@
 
 /* ---- helpers ---- */
 
-static unsigned blocks_for(int64_t n)
-{
-    int64_t b = (n + GL_CUDA_THREADS - 1) / GL_CUDA_THREADS;
-    return (unsigned)(b < 1 ? 1 : b > GL_CUDA_MAX_BLOCKS ? GL_CUDA_MAX_BLOCKS : b);
-}
-
-#define GRID_STRIDE(i, n)                                                      \
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
-         i += (int64_t)blockDim.x * gridDim.x)
-
 #define LAUNCH(st, n, kernel, ...)                                                      \
     do {                                                                                \
         if ((n) > 0) {                                                                  \
-            kernel<<<blocks_for(n), GL_CUDA_THREADS, 0, (st)->stream>>>(__VA_ARGS__);    \
+            kernel<<<gl_cuda_blocks(st, n), GL_CUDA_THREADS, 0, (st)->stream>>>(__VA_ARGS__);    \
             gl_cuda_launched(st);                                                       \
         }                                                                               \
     } while (0)
@@ -48,7 +38,7 @@ static unsigned blocks_for(int64_t n)
 __global__ void k_max_pool(genlab_pool_desc d, const float *x, float *y, int32_t *idx)
 {
     const int64_t h = d.h, w = d.w, ho = d.ho, wo = d.wo;
-    GRID_STRIDE(i, d.planes * ho * wo) {
+    GL_CUDA_GRID_STRIDE(i, d.planes * ho * wo) {
         int64_t p = i / (ho * wo), oh = i / wo % ho, ow = i % wo;
         const float *xp = x + p * h * w;
         int64_t h0 = oh * d.stride - d.pad, h1 = h0 + d.k < h ? h0 + d.k : h;
@@ -82,7 +72,7 @@ extern "C" void gl_cuda_max_pool(void *state, const genlab_pool_desc *d, const f
 __global__ void k_gather(genlab_pool_desc d, const float *x, const int32_t *idx, float *y)
 {
     const int64_t ni = d.h * d.w, no = d.ho * d.wo;
-    GRID_STRIDE(i, d.planes * no) y[i] = x[i / no * ni + idx[i]];
+    GL_CUDA_GRID_STRIDE(i, d.planes * no) y[i] = x[i / no * ni + idx[i]];
 }
 
 /* one thread per plane, the CPU's order */
@@ -90,7 +80,7 @@ __global__ void k_scatter_plane(genlab_pool_desc d, const float *x, const int32_
                                 float *y)
 {
     const int64_t ni = d.h * d.w, no = d.ho * d.wo;
-    GRID_STRIDE(p, d.planes)
+    GL_CUDA_GRID_STRIDE(p, d.planes)
     for (int64_t o = 0; o < no; o++)
         y[p * ni + idx[p * no + o]] += x[p * no + o];
 }
@@ -98,7 +88,7 @@ __global__ void k_scatter_plane(genlab_pool_desc d, const float *x, const int32_
 __global__ void k_scatter_atomic(genlab_pool_desc d, const float *x, const int32_t *idx, float *y)
 {
     const int64_t ni = d.h * d.w, no = d.ho * d.wo;
-    GRID_STRIDE(i, d.planes * no) atomicAdd(&y[i / no * ni + idx[i]], x[i]);
+    GL_CUDA_GRID_STRIDE(i, d.planes * no) atomicAdd(&y[i / no * ni + idx[i]], x[i]);
 }
 
 extern "C" void gl_cuda_gather(void *state, const genlab_pool_desc *d, const float *x,
@@ -123,7 +113,7 @@ extern "C" void gl_cuda_scatter_add(void *state, const genlab_pool_desc *d, cons
 __global__ void k_upsample_nearest(genlab_pool_desc d, const float *x, float *y)
 {
     const int64_t h = d.h, w = d.w, ho = d.ho, wo = d.wo, sh = ho / h, sw = wo / w;
-    GRID_STRIDE(i, d.planes * ho * wo) {
+    GL_CUDA_GRID_STRIDE(i, d.planes * ho * wo) {
         int64_t p = i / (ho * wo), oh = i / wo % ho, ow = i % wo;
         y[i] = x[(p * h + oh / sh) * w + ow / sw];
     }
@@ -133,7 +123,7 @@ __global__ void k_upsample_nearest(genlab_pool_desc d, const float *x, float *y)
 __global__ void k_nearest_adjoint(genlab_pool_desc d, const float *x, float *y)
 {
     const int64_t h = d.h, w = d.w, ho = d.ho, wo = d.wo, sh = ho / h, sw = wo / w;
-    GRID_STRIDE(i, d.planes * h * w) {
+    GL_CUDA_GRID_STRIDE(i, d.planes * h * w) {
         int64_t p = i / (h * w), r = i / w % h, c = i % w;
         const float *blk = x + (p * ho + r * sh) * wo + c * sw;
         float acc = 0.0f;
@@ -193,7 +183,7 @@ __global__ void k_bilinear(genlab_pool_desc d, float rh, float rw, const float *
 {
     const int64_t h = d.h, w = d.w, ho = d.ho, wo = d.wo;
     const int ac = d.align_corners;
-    GRID_STRIDE(i, d.planes * ho * wo) {
+    GL_CUDA_GRID_STRIDE(i, d.planes * ho * wo) {
         int64_t p = i / (ho * wo), oh = i / wo % ho, ow = i % wo;
         const lin_tap th = lin_tap_at(rh, oh, h, ho, ac), tw = lin_tap_at(rw, ow, w, wo, ac);
         const float *r0 = x + (p * h + th.i0) * w, *r1 = x + (p * h + th.i1) * w;
@@ -228,7 +218,7 @@ __global__ void k_bilinear_adjoint_plane(genlab_pool_desc d, float rh, float rw,
 {
     const int64_t h = d.h, w = d.w, ho = d.ho, wo = d.wo;
     const int ac = d.align_corners;
-    GRID_STRIDE(p, d.planes)
+    GL_CUDA_GRID_STRIDE(p, d.planes)
     for (int64_t oh = 0; oh < ho; oh++) {
         const lin_tap th = lin_tap_at(rh, oh, h, ho, ac);
         for (int64_t ow = 0; ow < wo; ow++)
@@ -242,7 +232,7 @@ __global__ void k_bilinear_adjoint_atomic(genlab_pool_desc d, float rh, float rw
 {
     const int64_t h = d.h, w = d.w, ho = d.ho, wo = d.wo;
     const int ac = d.align_corners;
-    GRID_STRIDE(i, d.planes * ho * wo) {
+    GL_CUDA_GRID_STRIDE(i, d.planes * ho * wo) {
         int64_t p = i / (ho * wo), oh = i / wo % ho, ow = i % wo;
         bilinear_back(y + p * h * w, w, lin_tap_at(rh, oh, h, ho, ac),
                       lin_tap_at(rw, ow, w, wo, ac), x[i], true);
