@@ -54,6 +54,18 @@ static long bt_peak_rss_mib(void)
     return ru.ru_maxrss / 1024;
 }
 
+/* bt_print_notes — the backend's notes (its algorithm choices), each line
+ * as a "# " comment: kept in the logs, left out of summaries that drop
+ * comment lines (bench/cuda_check.sh) */
+static void bt_print_notes(const char *notes)
+{
+    while (*notes) {
+        size_t len = strcspn(notes, "\n");
+        printf("# %.*s\n", (int)len, notes);
+        notes += len + (notes[len] == '\n');
+    }
+}
+
 static int bt_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -157,6 +169,7 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
                genlab_ctx_backend_name(ctx),
                (double)genlab_ctx_device_memory_peak(ctx) / (1 << 20),
                genlab_ctx_device_name(ctx));
+        bt_print_notes(genlab_ctx_backend_notes(ctx));
         fflush(stdout);
     }
     free(ms);

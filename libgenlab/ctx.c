@@ -211,4 +211,11 @@ size_t genlab_ctx_device_memory_peak(const genlab_ctx *ctx)
     return peak ? peak(ctx->be_state) : 0;
 }
 
+const char *genlab_ctx_backend_notes(genlab_ctx *ctx)
+{
+    const char *(*notes)(void *) = GL_BACKEND_GET(ctx->be, notes);
+    const char *t = notes ? notes(ctx->be_state) : NULL;
+    return t ? t : "";
+}
+
 int genlab_ctx_threads(const genlab_ctx *ctx) { return ctx->be->threads(ctx->be_state); }

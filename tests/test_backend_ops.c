@@ -529,6 +529,20 @@ START_TEST(test_conv)
 }
 END_TEST
 
+START_TEST(test_conv_notes)
+{
+    /* after the conv cases: a note per plan, naming the pass and an
+     * algorithm (measured unless GENLAB_CUDA_DETERMINISTIC=1) */
+    const char *(*notes)(void *) = GL_BACKEND_GET(cu, notes);
+    ck_assert_msg(notes != NULL, "the cuda backend has no notes member");
+    const char *t = notes(cu_st);
+    ck_assert_msg(t && strstr(t, "conv forward") && strstr(t, "conv backward_data") &&
+                      strstr(t, "conv backward_filter") && !strstr(t, ": none"),
+                  "conv notes: %s", t ? t : "(NULL)");
+    fprintf(stderr, "%s", t);
+}
+END_TEST
+
 /* ---- kernels: pools ---- */
 
 START_TEST(test_max_pool_gather_scatter)
@@ -983,6 +997,7 @@ static Suite *suite(bool gpu)
     tcase_add_loop_test(t, test_reduce, 0, (int)(sizeof red_cases / sizeof *red_cases) * 2);
     tcase_add_loop_test(t, test_gemm, 0, (int)(sizeof gemm_cases / sizeof *gemm_cases));
     tcase_add_loop_test(t, test_conv, 0, (int)(sizeof conv_cases / sizeof *conv_cases) * 3);
+    tcase_add_test(t, test_conv_notes);
     tcase_add_test(t, test_max_pool_gather_scatter);
     tcase_add_loop_test(t, test_resample, 0,
                         (int)(sizeof resample_cases / sizeof *resample_cases));

@@ -16,7 +16,7 @@
  * Not here: the conv workspace's policy (cuda_conv.c grows it through
  * gl_cuda_workspace).
  *
- * Sections: size classes, get and put, workspace, release.
+ * Sections: size classes, get and put (and prefetch), workspace, release.
  */
 #include <stdlib.h>
 
@@ -88,12 +88,25 @@ static void *new_block(gl_cuda *st, size_t bytes)
 #if CUDART_VERSION >= 13000
     struct cudaMemLocation dev = {.type = cudaMemLocationTypeDevice, .id = st->device};
     cudaMemAdvise(p, bytes, cudaMemAdviseSetPreferredLocation, dev);
-    cudaMemPrefetchAsync(p, bytes, dev, 0, st->stream);
 #else
     cudaMemAdvise(p, bytes, cudaMemAdviseSetPreferredLocation, st->device);
-    cudaMemPrefetchAsync(p, bytes, st->device, st->stream);
 #endif
+    gl_cuda_prefetch(st, p, bytes);
     return p;
+}
+
+void gl_cuda_prefetch(gl_cuda *st, const void *ptr, size_t bytes)
+{
+#if CUDART_VERSION >= 13000
+    struct cudaMemLocation dev = {.type = cudaMemLocationTypeDevice, .id = st->device};
+    cudaError_t e = cudaMemPrefetchAsync(ptr, bytes, dev, 0, st->stream);
+#else
+    cudaError_t e = cudaMemPrefetchAsync(ptr, bytes, st->device, st->stream);
+#endif
+    /* only a hint: a failure (a device without concurrent managed access)
+     * must not stay as the last error, which the next launch check reads */
+    if (e != cudaSuccess)
+        cudaGetLastError();
 }
 
 void *gl_cuda_alloc_get(gl_cuda *st, size_t bytes)

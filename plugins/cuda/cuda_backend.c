@@ -141,6 +141,8 @@ static const char *cuda_device_name(void *state) { return ((gl_cuda *)state)->na
 
 static size_t cuda_memory_peak(void *state) { return ((gl_cuda *)state)->alloc.peak; }
 
+static const char *cuda_notes(void *state) { return gl_cuda_conv_notes(state); }
+
 static void cuda_synchronize(void *state)
 {
     gl_cuda *st = state;
@@ -206,6 +208,7 @@ static const genlab_backend_i cuda_backend = {
     .device_name = cuda_device_name,
     .probe_reason = cuda_probe_reason,
     .memory_peak = cuda_memory_peak,
+    .notes = cuda_notes,
 };
 
 const genlab_backend_i *gl_cuda_table(void) { return &cuda_backend; }

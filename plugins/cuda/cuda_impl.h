@@ -69,6 +69,7 @@ typedef struct gl_cuda {
                                    * with the CPU) */
     struct gl_cuda_conv_plan *plans;   /* cuda_conv.c's cache, per shape and pass */
     size_t         n_plans, cap_plans;
+    char          *notes;         /* gl_cuda_conv_notes' last text */
     void          *ws;            /* the conv workspace, grown on demand */
     size_t         ws_bytes;
     cudaError_t    first_error;   /* the first failed CUDA call (kernels cannot
@@ -92,6 +93,10 @@ void gl_cuda_launched(gl_cuda *st);
 void *gl_cuda_alloc_get(gl_cuda *st, size_t bytes);
 void  gl_cuda_alloc_put(gl_cuda *st, void *ptr);
 void  gl_cuda_alloc_release(gl_cuda *st);
+/* gl_cuda_prefetch — migrate bytes of managed memory at ptr to the device
+ * (queued on the state's stream), so that a kernel, or a timing, does not
+ * pay for page faults. */
+void  gl_cuda_prefetch(gl_cuda *st, const void *ptr, size_t bytes);
 /* gl_cuda_workspace — a scratch buffer of at least bytes for the conv
  * kernels, kept across calls (NULL when it cannot grow). */
 void *gl_cuda_workspace(gl_cuda *st, size_t bytes);
@@ -124,8 +129,13 @@ void gl_cuda_conv2d_backward_data(void *state, const genlab_conv_desc *d, const 
                                   const float *w, float *gx);
 void gl_cuda_conv2d_backward_weight(void *state, const genlab_conv_desc *d, const float *x,
                                     const float *gy, float *gw);
-/* gl_cuda_conv_release — destroy the cached plans' descriptors. */
+/* gl_cuda_conv_release — destroy the cached plans' descriptors (and the
+ * notes). */
 void gl_cuda_conv_release(gl_cuda *st);
+/* gl_cuda_conv_notes — one line per plan: the geometry, the pass, the
+ * algorithm chosen and every measured candidate's time (the vtable's
+ * notes). Owned by st; NULL when out of memory. */
+const char *gl_cuda_conv_notes(gl_cuda *st);
 
 /* cuda_pool.cu */
 void gl_cuda_max_pool(void *state, const genlab_pool_desc *d, const float *x, float *y,

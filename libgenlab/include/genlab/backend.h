@@ -201,6 +201,11 @@ typedef struct genlab_backend_i {
     /* memory_peak — (optional) the most bytes of device memory the state has
      * held (in use and cached) since init; for benchmarks. */
     size_t (*memory_peak)(void *state);
+    /* notes — (optional) what the state chose for itself, one line per
+     * choice (the CUDA backend: each convolution shape's cuDNN algorithm
+     * and the times it measured), for benchmark logs. Owned by state, valid
+     * until the next call or release. NULL: nothing to tell. */
+    const char *(*notes)(void *state);
 } genlab_backend_i;
 
 /* GL_BACKEND_GET(be, member) — be->member when the backend's struct_size

@@ -119,6 +119,12 @@ const char *genlab_ctx_device_name(const genlab_ctx *ctx);
  * (the CPU: see genlab_ctx_arena_peak). */
 size_t genlab_ctx_device_memory_peak(const genlab_ctx *ctx);
 
+/* genlab_ctx_backend_notes — the backend's account of its own choices so
+ * far (lines of text, e.g. the CUDA backend's convolution algorithms per
+ * shape), for benchmark logs; "" when it has none. Owned by the context,
+ * valid until the next call. */
+const char *genlab_ctx_backend_notes(genlab_ctx *ctx);
+
 /* genlab_ctx_synchronize — wait until every kernel queued on the context has
  * finished (a no-op on the CPU). The host accessors (tensor.h) do it
  * themselves; timers around a step call it. */
