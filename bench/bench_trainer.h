@@ -4,11 +4,14 @@
  * ../shared/bench/torch_ref.py times PyTorch's iterations, shared by
  * bench_gan.c and bench_vae.c (each lists its models and their settings;
  * everything else is here): the trainer is created from "key=value"
- * settings without a run, fed the same random batch of 64 images in
- * [-1, 1] at every step (copied into the step's arena as the run loop's
- * loader does), stepped `warmup` untimed and `steps` timed times, and one
- * TSV line printed: model, ms/iteration (the median, as torch_ref.py),
- * images/s, peak RSS (MiB), the fastest iteration.
+ * settings without a run, fed the same random batch of images (64 unless
+ * --batch) in [-1, 1] at every step (copied into the step's arena as the
+ * run loop's loader does), stepped `warmup` untimed and `steps` timed
+ * times, and one TSV line printed: model, ms/iteration (the median, as
+ * torch_ref.py), images/s, peak RSS (MiB), the fastest iteration, then the
+ * backend, its peak device memory (MiB, 0 on the CPU) and its device.
+ * --backend cuda runs on the CUDA plugin (each step is timed to its
+ * synchronisation: the GPU's queued work included).
  *
  * Plugins come from the build tree (the dirs a program passes) unless
  * GENLAB_PLUGIN_PATH is set. Header-only: each bench is one program.
@@ -29,6 +32,12 @@
 
 enum { BT_BATCH = 64, BT_MAX_ARGS = 16 };
 
+/* What the command line sets beyond the model. */
+typedef struct bt_options {
+    int         steps, warmup, threads, batch;
+    const char *backend;    /* genlab_ctx_options.backend */
+} bt_options;
+
 /* ---- timing ---- */
 
 static double bt_now_ms(void)
@@ -45,6 +54,18 @@ static long bt_peak_rss_mib(void)
     return ru.ru_maxrss / 1024;
 }
 
+/* bt_print_notes — the backend's notes (its algorithm choices), each line
+ * as a "# " comment: kept in the logs, left out of summaries that drop
+ * comment lines (bench/cuda_check.sh) */
+static void bt_print_notes(const char *notes)
+{
+    while (*notes) {
+        size_t len = strcspn(notes, "\n");
+        printf("# %.*s\n", (int)len, notes);
+        notes += len + (notes[len] == '\n');
+    }
+}
+
 static int bt_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -56,16 +77,15 @@ static int bt_cmp_double(const void *a, const void *b)
 static genlab_status bt_next_batch(genlab_ctx *ctx, void *context, genlab_batch *out)
 {
     genlab_tensor *real = context;
-    out->x = genlab_tensor_new(ctx, GL_F32, 4, (const int64_t[]){BT_BATCH,
+    out->x = genlab_tensor_new(ctx, GL_F32, 4, (const int64_t[]){genlab_tensor_dim(real, 0),
                                                                 genlab_tensor_dim(real, 1),
                                                                 genlab_tensor_dim(real, 2),
                                                                 genlab_tensor_dim(real, 3)});
     out->y = NULL;
     if (!out->x)
         return genlab_ctx_status(ctx);
-    memcpy(genlab_tensor_data(out->x), genlab_tensor_f32(real),
-           (size_t)genlab_tensor_numel(real) * sizeof(float));
-    return GL_OK;
+    /* in the backend's memory (a device copy on the GPU) */
+    return genlab_tensor_copy_into(ctx, out->x, real);
 }
 
 /* ---- one model ---- */
@@ -80,11 +100,14 @@ typedef struct bt_model {
 
 /* bt_bench — time m (see the file comment); who prefixes messages. Returns
  * 0, or 1 after a message on stderr. */
-static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m, int steps,
-                    int warmup, int threads)
+static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
+                    const bt_options *o)
 {
+    const int steps = o->steps > 0 ? o->steps : m->steps;
+    const int warmup = o->warmup >= 0 ? o->warmup : m->warmup;
+    const int64_t nb = o->batch > 0 ? o->batch : BT_BATCH;
     char batch[64];
-    snprintf(batch, sizeof batch, "train.batch=%d", BT_BATCH);
+    snprintf(batch, sizeof batch, "train.batch=%" PRId64, nb);
     const char *args[BT_MAX_ARGS + 1] = {batch};
     int n = 1;
     while (n < BT_MAX_ARGS && m->args[n - 1])
@@ -99,8 +122,14 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m, in
         return 1;
     }
     genlab_ctx *ctx;
-    genlab_ctx_options co = {.seed = 0, .n_threads = threads};
-    genlab_ctx_create(&co, &ctx);
+    genlab_ctx_options co = {.seed = 0, .n_threads = o->threads, .backend = o->backend,
+                             .registry = reg};
+    if (genlab_ctx_create(&co, &ctx) != GL_OK) {
+        fprintf(stderr, "%s: %s: backend %s: %s\n", who, m->name, o->backend,
+                genlab_registry_errmsg(reg));
+        genlab_config_destroy(cfg);
+        return 1;
+    }
     genlab_host host;
     genlab_host_init(&host, reg, ctx, cfg);
     const genlab_component *c;
@@ -111,7 +140,7 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m, in
     void *state = NULL;
     int rc = 0;
     genlab_tensor *real = genlab_tensor_new_persistent(
-        ctx, GL_F32, 4, (const int64_t[]){BT_BATCH, m->c, m->hw, m->hw});
+        ctx, GL_F32, 4, (const int64_t[]){nb, m->c, m->hw, m->hw});
     if (!real || genlab_rng_fill(ctx, real, GL_STREAM_DATA, 0, -1.0f, 1.0f) != GL_OK ||
         tr->create(&host, scope, &spec, &state) != GL_OK) {
         fprintf(stderr, "%s: %s: %s\n", who, m->name, genlab_ctx_errmsg(ctx));
@@ -127,6 +156,7 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m, in
             fprintf(stderr, "%s: %s: step %d: %s\n", who, m->name, i, genlab_ctx_errmsg(ctx));
             rc = 1;
         }
+        genlab_ctx_synchronize(ctx);
         if (i >= warmup)
             ms[i - warmup] = bt_now_ms() - t0;
     }
@@ -134,8 +164,12 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m, in
         qsort(ms, (size_t)steps, sizeof *ms, bt_cmp_double);
         double median = steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);
         printf("%s\t%.1f\tms/iter\t%.1f\timages/s\t%ld\tMiB peak RSS\t%.1f\tms fastest\t%d "
-               "timed\n", m->name, median, 1e3 * BT_BATCH / median, bt_peak_rss_mib(), ms[0],
-               steps);
+               "timed\tbatch %" PRId64 "\t%s\t%.0f\tMiB peak device\t%s\n", m->name, median,
+               1e3 * (double)nb / median, bt_peak_rss_mib(), ms[0], steps, nb,
+               genlab_ctx_backend_name(ctx),
+               (double)genlab_ctx_device_memory_peak(ctx) / (1 << 20),
+               genlab_ctx_device_name(ctx));
+        bt_print_notes(genlab_ctx_backend_notes(ctx));
         fflush(stdout);
     }
     free(ms);
@@ -149,26 +183,32 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m, in
 
 /* ---- the command line ---- */
 
-/* bt_main — `who [--steps N] [--warmup N] [--threads N] MODEL...` over the
- * n models; plugin_dirs: the build tree's plugin directories. Returns the
- * exit status. */
+/* bt_main — `who [--steps N] [--warmup N] [--threads N] [--batch N]
+ * [--backend cpu|cuda|auto] MODEL...` over the n models; plugin_dirs: the
+ * build tree's plugin directories. Returns the exit status. */
 static int bt_main(const char *who, const char *plugin_dirs, const bt_model *models, size_t n,
                    int argc, char **argv)
 {
-    int steps = 0, warmup = -1, threads = 2, i = 1;
+    bt_options o = {.steps = 0, .warmup = -1, .threads = 2, .batch = BT_BATCH,
+                    .backend = "cpu"};
+    int i = 1;
     for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
         if (!strcmp(argv[i], "--steps"))
-            steps = atoi(argv[i + 1]);
+            o.steps = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--warmup"))
-            warmup = atoi(argv[i + 1]);
+            o.warmup = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--threads"))
-            threads = atoi(argv[i + 1]);
+            o.threads = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--batch"))
+            o.batch = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--backend"))
+            o.backend = argv[i + 1];
         else
             break;
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: %s [--steps N] [--warmup N] [--threads N] MODEL...\nmodels:",
-                who);
+        fprintf(stderr, "usage: %s [--steps N] [--warmup N] [--threads N] [--batch N] "
+                "[--backend cpu|cuda|auto] MODEL...\nmodels:", who);
         for (size_t k = 0; k < n; k++)
             fprintf(stderr, " %s", models[k].name);
         fprintf(stderr, "\n");
@@ -190,8 +230,7 @@ static int bt_main(const char *who, const char *plugin_dirs, const bt_model *mod
             rc = 2;
             continue;
         }
-        rc |= bt_bench(who, reg, m, steps > 0 ? steps : m->steps,
-                       warmup >= 0 ? warmup : m->warmup, threads);
+        rc |= bt_bench(who, reg, m, &o);
     }
     genlab_registry_destroy(reg);
     return rc;

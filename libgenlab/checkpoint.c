@@ -224,6 +224,7 @@ genlab_status genlab_ckpt_add_tensor(genlab_ckpt_writer *w, const char *name,
     if (!t)
         return genlab_errorf(w->ctx, GL_ERR_INVALID, "genlab_ckpt_add_tensor: \"%s\": NULL tensor",
                              name ? name : "(null)");
+    gl_sync(t->ctx);   /* the writer reads the data on the host */
     return genlab_ckpt_add(w, name, tensor_dtype(t->dtype), t->ndim, t->shape, t->data);
 }
 
@@ -616,6 +617,7 @@ genlab_status genlab_ckpt_read_tensor(genlab_ctx *ctx, const genlab_ckpt *c, con
     if (!dst)
         return genlab_errorf(ctx, GL_ERR_INVALID, "genlab_ckpt_read_tensor: \"%s\": NULL tensor",
                              name ? name : "(null)");
+    gl_sync(dst->ctx);   /* written on the host */
     return genlab_ckpt_read(ctx, c, name, tensor_dtype(dst->dtype), dst->ndim, dst->shape,
                             dst->data);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
- * ctx.c — contexts, status texts and the sticky error.
+ * ctx.c — contexts (and the choice of their backend: the built-in CPU or
+ * a backend plugin), status texts and the sticky error.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,7 +9,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "genlab/registry.h"
 #include "internal.h"
+#include "plugin_impl.h"
 
 const char *genlab_version(void) { return PACKAGE_VERSION; }
 
@@ -35,6 +38,76 @@ const char *genlab_status_str(genlab_status status)
 #define GL_DEFAULT_ARENA ((size_t)64 << 20)
 #define GL_META_ARENA    ((size_t)4 << 20)
 
+/* plugin_backend — the table of the backend plugin called name in reg, or
+ * NULL. Looked up by listing, not genlab_registry_find, so that a plugin
+ * that is only probed is not recorded as used by the run. */
+static const genlab_backend_i *plugin_backend(const genlab_registry *reg, const char *name)
+{
+    for (size_t i = 0; reg && i < genlab_registry_count(reg); i++) {
+        const genlab_component *c = genlab_registry_component(reg, i, NULL, NULL);
+        if (c->kind == GL_KIND_BACKEND && strcmp(c->name, name) == 0)
+            return ((const genlab_backend_plugin_i *)c->iface)->table();
+    }
+    return NULL;
+}
+
+static const char *probe_reason(const genlab_backend_i *be)
+{
+    const char *(*why)(void) = GL_BACKEND_GET(be, probe_reason);
+    return why ? why() : "its probe found no usable device";
+}
+
+/* choose_backend — the table for opt->backend (see genlab_ctx_options):
+ * NULL when a named backend is unknown or refuses this machine. "auto"
+ * takes the best-scoring plugin and says once (through the registry's
+ * logger) why it fell back to the CPU. */
+static const genlab_backend_i *choose_backend(const genlab_ctx_options *opt)
+{
+    const genlab_backend_i *cpu = genlab_backend_cpu();
+    genlab_registry *reg = opt->registry;
+    const char *name = opt->backend;
+    if (name && strcmp(name, "auto") != 0) {
+        if (strcmp(name, cpu->name) == 0)
+            return cpu;
+        const genlab_backend_i *be = plugin_backend(reg, name);
+        if (!be) {
+            gl_registry_note(reg, false, "backend \"%s\": no backend plugin of that name is "
+                             "loaded (known: cpu%s)", name,
+                             plugin_backend(reg, "cuda") ? ", cuda" : "");
+            return NULL;
+        }
+        if (be->probe() <= 0) {
+            gl_registry_note(reg, false, "backend \"%s\" cannot run on this machine: %s",
+                             name, probe_reason(be));
+            return NULL;
+        }
+        genlab_registry_find(reg, GL_KIND_BACKEND, name);   /* recorded as used */
+        return be;
+    }
+    const genlab_backend_i *best = cpu;
+    const char *refused = NULL, *why = NULL;
+    int best_score = 0;
+    for (size_t i = 0; reg && i < genlab_registry_count(reg); i++) {
+        const genlab_component *c = genlab_registry_component(reg, i, NULL, NULL);
+        if (c->kind != GL_KIND_BACKEND)
+            continue;
+        const genlab_backend_i *be = ((const genlab_backend_plugin_i *)c->iface)->table();
+        int score = be->probe();
+        if (score > best_score) {
+            best = be;
+            best_score = score;
+        } else if (score <= 0 && !refused) {
+            refused = c->name;
+            why = probe_reason(be);
+        }
+    }
+    if (best != cpu)
+        genlab_registry_find(reg, GL_KIND_BACKEND, best->name);
+    else if (refused)
+        gl_registry_note(reg, true, "backend auto: using cpu, not %s: %s", refused, why);
+    return best;
+}
+
 genlab_status genlab_ctx_create(const genlab_ctx_options *opt, genlab_ctx **out)
 {
     genlab_ctx_options defaults = {0};
@@ -43,9 +116,9 @@ genlab_status genlab_ctx_create(const genlab_ctx_options *opt, genlab_ctx **out)
     *out = NULL;
     if (!opt)
         opt = &defaults;
-    const genlab_backend_i *be = genlab_backend_cpu();
-    if (opt->backend && strcmp(opt->backend, be->name) != 0)
-        return GL_ERR_UNSUPPORTED;   /* other backends are plugins, loaded by name later */
+    const genlab_backend_i *be = choose_backend(opt);
+    if (!be)
+        return GL_ERR_UNSUPPORTED;
 
     genlab_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
@@ -56,6 +129,8 @@ genlab_status genlab_ctx_create(const genlab_ctx_options *opt, genlab_ctx **out)
         return st;
     }
     ctx->be = be;
+    ctx->be_sync = GL_BACKEND_GET(be, synchronize);
+    ctx->be_adam = GL_BACKEND_GET(be, adam);
     gl_arena_init(&ctx->meta, GL_META_ARENA, NULL, NULL);
     gl_arena_init(&ctx->data, opt->arena_bytes ? opt->arena_bytes : GL_DEFAULT_ARENA, be,
                   ctx->be_state);
@@ -121,5 +196,26 @@ size_t genlab_ctx_arena_used(const genlab_ctx *ctx) { return ctx->data.used + ct
 size_t genlab_ctx_arena_peak(const genlab_ctx *ctx) { return ctx->data.peak + ctx->meta.peak; }
 
 const char *genlab_ctx_backend_name(const genlab_ctx *ctx) { return ctx->be->name; }
+
+const char *genlab_ctx_device_name(const genlab_ctx *ctx)
+{
+    const char *(*name)(void *) = GL_BACKEND_GET(ctx->be, device_name);
+    return name ? name(ctx->be_state) : ctx->be->name;
+}
+
+void genlab_ctx_synchronize(genlab_ctx *ctx) { gl_sync(ctx); }
+
+size_t genlab_ctx_device_memory_peak(const genlab_ctx *ctx)
+{
+    size_t (*peak)(void *) = GL_BACKEND_GET(ctx->be, memory_peak);
+    return peak ? peak(ctx->be_state) : 0;
+}
+
+const char *genlab_ctx_backend_notes(genlab_ctx *ctx)
+{
+    const char *(*notes)(void *) = GL_BACKEND_GET(ctx->be, notes);
+    const char *t = notes ? notes(ctx->be_state) : NULL;
+    return t ? t : "";
+}
 
 int genlab_ctx_threads(const genlab_ctx *ctx) { return ctx->be->threads(ctx->be_state); }

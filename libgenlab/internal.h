@@ -103,7 +103,21 @@ struct genlab_ctx {
     uint64_t        rng_offset[GL_STREAM_COUNT];
     genlab_status   status;
     char            errmsg[512];
+    /* be->synchronize when the backend has one (its memory is not always
+     * the host's to touch), else NULL: see gl_sync */
+    void          (*be_sync)(void *state);
+    /* be->adam when the backend has one (optim.c) */
+    void          (*be_adam)(void *state, float *w, const float *g, float *m, float *v,
+                             int64_t n, const genlab_adam_scalars *s);
 };
+
+/* gl_sync — before host code reads or writes backend memory: waits for the
+ * context's queued kernels (a no-op on the CPU). */
+static inline void gl_sync(const genlab_ctx *ctx)
+{
+    if (ctx->be_sync)
+        ctx->be_sync(ctx->be_state);
+}
 
 /* ---- op helpers ---- */
 

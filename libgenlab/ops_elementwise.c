@@ -329,6 +329,7 @@ genlab_tensor *genlab_lerp_steps(genlab_ctx *ctx, genlab_tensor *a, genlab_tenso
     genlab_tensor *w = gl_new(ctx, GL_F32, a->ndim + 1, shape);
     if (!w)
         return NULL;
+    gl_sync(ctx);
     for (int64_t t = 0; t < steps; t++)
         gl_f32(w)[t] = (float)((double)t / (double)(steps - 1));
     /* (1 - w) a + w b rather than a + w (b - a): both ends exact */

@@ -142,6 +142,7 @@ void genlab_optim_destroy(genlab_optim *o)
  * itself, as PyTorch's clone does. */
 static void sgd_step(genlab_optim *o, int nt)
 {
+    gl_sync(o->ctx);
     float *restrict w = o->p->param.block, *restrict buf = o->buf[0];
     const float *restrict g = o->p->grad;
     const float neg_lr = (float)-o->o.lr, wd = (float)o->o.weight_decay;
@@ -169,32 +170,40 @@ static void sgd_step(genlab_optim *o, int nt)
  *   p = p + (-(lr / (1 - b1^t)) * m) / denom                          */
 static void adam_step(genlab_optim *o, int nt)
 {
+    const genlab_optim_options *h = &o->o;
+    const double t = (double)o->step;
+    const genlab_adam_scalars sc = {
+        .b1 = (float)h->beta1, .omb1 = (float)(1.0 - h->beta1),
+        .b2 = (float)h->beta2, .omb2 = (float)(1.0 - h->beta2),
+        .neg_step = (float)-(h->lr / (1.0 - pow(h->beta1, t))),
+        .bc2_sqrt = (float)sqrt(1.0 - pow(h->beta2, t)),
+        .eps = (float)h->eps,
+        .wd = (float)h->weight_decay, .decay = (float)(1.0 - h->lr * h->weight_decay),
+        .has_wd = h->weight_decay != 0, .decoupled = h->kind == GL_OPTIM_ADAMW,
+    };
+    genlab_ctx *ctx = o->ctx;
+    if (ctx->be_adam) {   /* a fused kernel on the backend's own memory */
+        ctx->be_adam(ctx->be_state, o->p->param.block, o->p->grad, o->buf[0], o->buf[1],
+                     o->numel, &sc);
+        return;
+    }
+    gl_sync(ctx);
     float *restrict w = o->p->param.block, *restrict m = o->buf[0], *restrict v = o->buf[1];
     const float *restrict g = o->p->grad;
-    const genlab_optim_options *h = &o->o;
-    const bool decoupled = h->kind == GL_OPTIM_ADAMW;
-    const double t = (double)o->step;
-    const float b1 = (float)h->beta1, omb1 = (float)(1.0 - h->beta1);
-    const float b2 = (float)h->beta2, omb2 = (float)(1.0 - h->beta2);
-    const float neg_step = (float)-(h->lr / (1.0 - pow(h->beta1, t)));
-    const float bc2_sqrt = (float)sqrt(1.0 - pow(h->beta2, t));
-    const float eps = (float)h->eps;
-    const float wd = (float)h->weight_decay, decay = (float)(1.0 - h->lr * h->weight_decay);
-    const bool has_wd = h->weight_decay != 0;
     const int64_t n = o->numel;
 #pragma omp parallel for num_threads(nt) schedule(static) if (n >= GL_OPTIM_PAR_MIN)
     for (int64_t i = 0; i < n; i++) {
         float gi = g[i], wi = w[i];
-        if (has_wd && decoupled)
-            wi = wi * decay;
-        else if (has_wd)
-            gi = gi + wd * wi;
-        float mi = m[i] * b1 + omb1 * gi;
-        float vi = v[i] * b2 + omb2 * gi * gi;
-        float denom = sqrtf(vi) / bc2_sqrt + eps;
+        if (sc.has_wd && sc.decoupled)
+            wi = wi * sc.decay;
+        else if (sc.has_wd)
+            gi = gi + sc.wd * wi;
+        float mi = m[i] * sc.b1 + sc.omb1 * gi;
+        float vi = v[i] * sc.b2 + sc.omb2 * gi * gi;
+        float denom = sqrtf(vi) / sc.bc2_sqrt + sc.eps;
         m[i] = mi;
         v[i] = vi;
-        w[i] = wi + neg_step * mi / denom;
+        w[i] = wi + sc.neg_step * mi / denom;
     }
 }
 

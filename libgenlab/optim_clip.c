@@ -52,6 +52,7 @@ genlab_status genlab_clip_grad_norm(genlab_ctx *ctx, genlab_params *p, double ma
                                                   sizeof(double));
     if (!part)
         return genlab_errorf(ctx, GL_ERR_NOMEM, "clip_grad_norm: out of memory");
+    gl_sync(ctx);
     float norm = (float)sqrt(sum_squares(ctx, p->grad, n, part));
     if (total_norm)
         *total_norm = norm;

@@ -73,6 +73,14 @@ genlab_status genlab_ema_update(genlab_ctx *ctx, genlab_ema *e)
     const float *restrict w = e->p->param.block;
     const float d = (float)e->decay, omd = (float)(1.0 - e->decay);
     const int64_t n = e->numel;
+    if (ctx->be_sync) {
+        /* on the device: s = d*s, then s += omd*w — the same roundings as
+         * the loop below (a product, a product, their sum; no FMA) */
+        ctx->be->unary(ctx->be_state, GL_UNARY_AFFINE, d, 0.0f, s, s, n);
+        ctx->be->axpy(ctx->be_state, s, w, n, omd);
+        e->updates++;
+        return GL_OK;
+    }
     const int nt = ctx->be->threads(ctx->be_state);
 #pragma omp parallel for num_threads(nt) schedule(static) if (n >= GL_EMA_PAR_MIN)
     for (int64_t i = 0; i < n; i++)
@@ -85,6 +93,7 @@ genlab_status genlab_ema_swap(genlab_ctx *ctx, genlab_ema *e)
 {
     if (!e)
         return genlab_errorf(ctx, GL_ERR_INVALID, "ema_swap: NULL ema");
+    gl_sync(ctx);
     float *restrict s = e->shadow, *restrict w = e->p->param.block;
     const int64_t n = e->numel;
     const int nt = ctx->be->threads(ctx->be_state);

@@ -67,6 +67,14 @@ bool gl_param_def_check(const genlab_param_def *d, char *why, size_t n);
 
 /* gl_registry_missing — append to b why kind/name is not in reg:
  * 'no loss named "x" (known: a, b)'. Used by find and the configuration. */
+/* gl_registry_note — a line about the choice of a backend (ctx.c): as a
+ * warning through the registry's logger when logged, at most once per
+ * registry (a run makes several contexts); else as the registry's message
+ * (genlab_registry_errmsg), for the caller that reports the failure.
+ * reg NULL: nothing. */
+void gl_registry_note(genlab_registry *reg, bool logged, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 void gl_registry_missing(const genlab_registry *reg, genlab_component_kind kind,
                          const char *name, gl_buf *b);
 

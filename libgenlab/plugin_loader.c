@@ -109,6 +109,7 @@ struct genlab_registry {
     genlab_status status;           /* first failure of the last call */
     genlab_log_fn log_fn;
     void         *log_user;
+    bool          noted;            /* gl_registry_note logged its line */
 };
 
 /* reg_fail — add one line to the message of the current call; keeps the
@@ -207,6 +208,23 @@ const char *genlab_registry_errmsg(const genlab_registry *reg)
 }
 
 const char *genlab_registry_search_path(const genlab_registry *reg) { return reg->search_path; }
+
+void gl_registry_note(genlab_registry *reg, bool logged, const char *fmt, ...)
+{
+    if (!reg || (logged && reg->noted))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (logged) {
+        reg->noted = true;
+        reg_vlog(reg, GL_LOG_WARN, fmt, ap);
+    } else {
+        reg_begin(reg);
+        gl_buf_vprintf(&reg->msg, fmt, ap);
+        reg->status = GL_ERR_UNSUPPORTED;
+    }
+    va_end(ap);
+}
 
 void genlab_registry_set_logger(genlab_registry *reg, genlab_log_fn fn, void *user)
 {

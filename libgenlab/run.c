@@ -42,6 +42,11 @@ static const genlab_param_def train_params[] = {
      .max = "9223372036854775807", .help = "seeds the context's random numbers and the data order"},
     {.name = "threads", .type = GL_PARAM_INT, .def = "0", .min = "0", .max = "1024",
      .help = "kernel threads (0: OpenMP's default)"},
+    {.name = "backend", .type = GL_PARAM_STRING, .def = "auto",
+     .help = "where kernels run: cpu, cuda (a loaded backend plugin) or auto (a plugin whose "
+             "probe accepts this machine, else cpu); recorded as the backend used"},
+    {.name = "device", .type = GL_PARAM_STRING, .def = "",
+     .help = "recorded, not read: the device the run used (the GPU's name, or \"cpu\")"},
     {.name = "log_every", .type = GL_PARAM_INT, .def = "10", .min = "1", .max = "1000000000",
      .help = "steps between logged curve points (step 0 and the last are always logged)"},
     {.name = "name", .type = GL_PARAM_STRING, .def = "", .help = "the run's label"},
@@ -282,8 +287,13 @@ static genlab_status setup(gl_run *r)
     if (!r->model)   /* a model's context is seeded by its caller */
         r->seed = (uint64_t)seed;
 
-    genlab_ctx_options co = {.seed = r->seed, .n_threads = (int)threads};
+    const char *backend = genlab_config_str(cfg, "train.backend");
+    genlab_ctx_options co = {.seed = r->seed, .n_threads = (int)threads,
+                             .backend = backend, .registry = r->reg};
     genlab_status st = genlab_ctx_create(&co, &r->ctx);
+    if (st == GL_ERR_UNSUPPORTED)
+        return gl_run_fail(r, st, "cannot create the context: %s",
+                           genlab_registry_errmsg(r->reg));
     if (st != GL_OK)
         return gl_run_fail(r, st, "cannot create the context: %s", genlab_status_str(st));
     if ((st = genlab_run_optim(r->ctx, cfg, NULL, &r->lr)) != GL_OK)
@@ -395,6 +405,10 @@ static genlab_status record(gl_run *r)
         return gl_run_fail(r, st, "%s", st == GL_ERR_NOMEM ? "out of memory"
                                                      : genlab_store_errmsg(r->store));
     }
+    /* the configuration, with where it ran in place of what was asked:
+     * train.backend is the backend chosen ("auto" resolved), train.device
+     * its device. Both stay declared keys, so the recorded parameters
+     * resolve again (genlab score, resume). */
     size_t n = genlab_config_count(r->cfg);
     genlab_param_row *rows = calloc(n ? n : 1, sizeof *rows);
     if (!rows)
@@ -402,6 +416,10 @@ static genlab_status record(gl_run *r)
     for (size_t i = 0; i < n; i++) {
         const genlab_config_item *it = genlab_config_item_at(r->cfg, i);
         rows[i] = (genlab_param_row){it->key, it->value, it->type};
+        if (strcmp(it->key, "train.backend") == 0)
+            rows[i].value = genlab_ctx_backend_name(r->ctx);
+        else if (strcmp(it->key, "train.device") == 0)
+            rows[i].value = genlab_ctx_device_name(r->ctx);
     }
     st = genlab_store_run_params(r->store, out->run_id, rows, n);
     free(rows);

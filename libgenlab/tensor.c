@@ -14,6 +14,19 @@ static size_t dtype_size(genlab_dtype dt)
     return dt == GL_U8 ? 1 : 4;
 }
 
+/* zero_data — t's data all zero bits. On a backend whose memory is not the
+ * host's (gl_sync) a kernel does it, so the memory stays on the device;
+ * 0.0f is all zero bits, so fill serves every 4-byte type. */
+static void zero_data(genlab_ctx *ctx, genlab_tensor *t, size_t bytes)
+{
+    if (ctx->be_sync && bytes % sizeof(float) == 0) {
+        ctx->be->fill(ctx->be_state, t->data, (int64_t)(bytes / sizeof(float)), 0.0f);
+        return;
+    }
+    gl_sync(ctx);
+    memset(t->data, 0, bytes);
+}
+
 /* validate a shape; returns numel or -1 (sticky error set) */
 static int64_t shape_numel(genlab_ctx *ctx, int ndim, const int64_t *shape)
 {
@@ -88,7 +101,7 @@ genlab_tensor *genlab_tensor_new(genlab_ctx *ctx, genlab_dtype dtype, int ndim,
 {
     genlab_tensor *t = gl_new(ctx, dtype, ndim, shape);
     if (t)
-        memset(t->data, 0, (size_t)t->numel * dtype_size(dtype));
+        zero_data(ctx, t, (size_t)t->numel * dtype_size(dtype));
     return t;
 }
 
@@ -112,7 +125,7 @@ genlab_tensor *genlab_tensor_new_persistent(genlab_ctx *ctx, genlab_dtype dtype,
     }
     header_init(t, ctx, dtype, ndim, shape, n);
     t->data = data;
-    memset(data, 0, bytes);
+    zero_data(ctx, t, bytes);
     t->persistent = true;
     t->owns_data = true;
     return t;
@@ -151,7 +164,7 @@ genlab_tensor *genlab_tensor_from(genlab_ctx *ctx, int ndim, const int64_t *shap
 {
     genlab_tensor *t = gl_new(ctx, GL_F32, ndim, shape);
     if (t)
-        memcpy(t->data, data, (size_t)t->numel * sizeof(float));
+        ctx->be->from_host(ctx->be_state, t->data, data, (size_t)t->numel * sizeof(float));
     return t;
 }
 
@@ -181,9 +194,25 @@ genlab_tensor *genlab_ones_like(genlab_ctx *ctx, const genlab_tensor *t)
 genlab_dtype genlab_tensor_dtype(const genlab_tensor *t) { return t->dtype; }
 int genlab_tensor_ndim(const genlab_tensor *t) { return t->ndim; }
 int64_t genlab_tensor_numel(const genlab_tensor *t) { return t->numel; }
-void *genlab_tensor_data(genlab_tensor *t) { return t->data; }
-const float *genlab_tensor_f32(const genlab_tensor *t) { return (const float *)t->data; }
-float *genlab_tensor_f32_mut(genlab_tensor *t) { return (float *)t->data; }
+/* The host accessors wait for the context's queued kernels: what they return
+ * is read and written by host code (gl_sync). */
+void *genlab_tensor_data(genlab_tensor *t)
+{
+    gl_sync(t->ctx);
+    return t->data;
+}
+
+const float *genlab_tensor_f32(const genlab_tensor *t)
+{
+    gl_sync(t->ctx);
+    return (const float *)t->data;
+}
+
+float *genlab_tensor_f32_mut(genlab_tensor *t)
+{
+    gl_sync(t->ctx);
+    return (float *)t->data;
+}
 
 int64_t genlab_tensor_dim(const genlab_tensor *t, int axis)
 {
@@ -211,6 +240,14 @@ genlab_status genlab_tensor_copy_into(genlab_ctx *ctx, genlab_tensor *dst,
                              genlab_tensor_shape_str(dst, a, sizeof a),
                              genlab_tensor_shape_str(src, b, sizeof b));
     }
+    if (ctx->be_sync && src->dtype == GL_F32 && dst->data != src->data) {
+        /* on the device, by a kernel: a one-axis walk */
+        genlab_strided w = {.ndim = 1, .shape = {src->numel}, .dst_stride = {1},
+                            .src_stride = {1}};
+        ctx->be->copy(ctx->be_state, gl_f32(src), gl_f32(dst), &w);
+        return GL_OK;
+    }
+    gl_sync(ctx);
     memmove(dst->data, src->data, (size_t)src->numel * dtype_size(src->dtype));
     return GL_OK;
 }

@@ -188,6 +188,8 @@ START_TEST(test_completed)
         {"loss.weight", "1", "float"},         /* a bound component's default */
         {"dataset.n_items", "100", "int"},
         {"generator.scale", "1", "float"},
+        {"train.backend", "cpu", "string"},    /* "auto" recorded as the backend used */
+        {"train.device", "cpu", "string"},     /* the CPU backend names no other device */
     };
     for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
         char want[128];

@@ -82,6 +82,20 @@ typedef struct genlab_pool_desc {
     int     align_corners;       /* bilinear */
 } genlab_pool_desc;
 
+/* The per-step scalars of one Adam/AdamW step (optim.c computes them in
+ * double from the hyper-parameters and the step count, then rounds once). */
+typedef struct genlab_adam_scalars {
+    float b1, omb1;          /* beta1, 1 - beta1 */
+    float b2, omb2;          /* beta2, 1 - beta2 */
+    float neg_step;          /* -lr / (1 - beta1^t) */
+    float bc2_sqrt;          /* sqrt(1 - beta2^t) */
+    float eps;
+    float wd;                /* weight decay (Adam: added to the gradient) */
+    float decay;             /* 1 - lr * wd (AdamW: applied to the weights) */
+    int   has_wd;            /* weight decay != 0 */
+    int   decoupled;         /* AdamW */
+} genlab_adam_scalars;
+
 typedef struct genlab_backend_i {
     uint32_t    abi_version;     /* GL_BACKEND_ABI_VERSION */
     uint32_t    struct_size;     /* sizeof(genlab_backend_i) of the builder */
@@ -160,7 +174,45 @@ typedef struct genlab_backend_i {
      * 1 = standard normal. Identical for any thread count. */
     void (*rng)(void *state, int kind, uint64_t seed, uint64_t stream, uint64_t offset,
                 float *y, int64_t n);
+
+    /* ---- ABI additions (same GL_BACKEND_ABI_VERSION; read through
+     * GL_BACKEND_GET, which checks struct_size) ---- */
+
+    /* synchronize — (optional) wait until every kernel queued on state has
+     * finished, so that host code may read and write backend memory
+     * directly. A backend whose memory the host can use at any time (the
+     * CPU) leaves it NULL. The core calls it from the host accessors
+     * (genlab_tensor_f32, _mut, _data, _item) and before its own host loops. */
+    void (*synchronize)(void *state);
+    /* adam — (optional) one fused Adam/AdamW step over n contiguous floats
+     * (w, m, v updated in place, g read), with the scalars the optimizer
+     * computed in double and rounded once, exactly as its host loop uses
+     * them (optim.c): decoupled != 0 is AdamW (w *= decay first), else
+     * weight decay wd is added to the gradient when has_wd. NULL: the
+     * optimizer runs its host loop. */
+    void (*adam)(void *state, float *w, const float *g, float *m, float *v, int64_t n,
+                 const genlab_adam_scalars *s);
+    /* device_name — (optional) the device a state runs on ("NVIDIA H100
+     * 80GB HBM3"), stored with runs. Owned by state. NULL: the backend's name. */
+    const char *(*device_name)(void *state);
+    /* probe_reason — (optional) why probe() returned 0 ("no CUDA driver",
+     * "no device", "compute capability 6.1 < 7.0"); static text. */
+    const char *(*probe_reason)(void);
+    /* memory_peak — (optional) the most bytes of device memory the state has
+     * held (in use and cached) since init; for benchmarks. */
+    size_t (*memory_peak)(void *state);
+    /* notes — (optional) what the state chose for itself, one line per
+     * choice (the CUDA backend: each convolution shape's cuDNN algorithm
+     * and the times it measured), for benchmark logs. Owned by state, valid
+     * until the next call or release. NULL: nothing to tell. */
+    const char *(*notes)(void *state);
 } genlab_backend_i;
+
+/* GL_BACKEND_GET(be, member) — be->member when the backend's struct_size
+ * covers it, else NULL (for the ABI additions). */
+#define GL_BACKEND_GET(be, member)                                                         \
+    ((be)->struct_size >= offsetof(genlab_backend_i, member) + sizeof((be)->member)       \
+         ? (be)->member : NULL)
 
 /* genlab_backend_cpu — the built-in CPU backend's table. */
 const genlab_backend_i *genlab_backend_cpu(void);

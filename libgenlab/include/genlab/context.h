@@ -39,13 +39,23 @@ typedef struct genlab_ctx_options {
     uint64_t    seed;          /* RNG seed; results depend only on it (and the backend) */
     int         n_threads;     /* kernel threads; 0 = OpenMP default */
     size_t      arena_bytes;   /* first arena chunk; 0 = 64 MiB. Grows as needed. */
-    const char *backend;       /* backend name; NULL = "cpu" */
+    const char *backend;       /* "cpu", "cuda" (any backend plugin's name), or
+                                * "auto" / NULL: the best backend plugin of
+                                * registry whose probe() accepts this machine,
+                                * else "cpu" (the reason logged once through
+                                * the registry's logger). Without a registry
+                                * only "cpu" exists. */
+    struct genlab_registry *registry; /* where backend plugins are looked up
+                                * (registry.h); NULL = none. Not owned; must
+                                * outlive the context. */
 } genlab_ctx_options;
 
 /* genlab_ctx_create — make a context.
  * opt:  options, or NULL for defaults (seed 0).
  * out:  OUT: the new context, to be freed with genlab_ctx_destroy.
- * Returns GL_OK, GL_ERR_NOMEM, or GL_ERR_UNSUPPORTED for an unknown backend. */
+ * Returns GL_OK, GL_ERR_NOMEM, GL_ERR_UNSUPPORTED for an unknown backend or
+ * a named one whose probe() refuses this machine (the reason is then on the
+ * registry: genlab_registry_errmsg), or the backend's init() failure. */
 genlab_status genlab_ctx_create(const genlab_ctx_options *opt, genlab_ctx **out);
 
 /* genlab_ctx_destroy — free the context, its arena and its tape. NULL is a no-op.
@@ -99,6 +109,26 @@ size_t genlab_ctx_arena_peak(const genlab_ctx *ctx);
 
 /* genlab_ctx_backend_name — the name of the backend the context runs on. */
 const char *genlab_ctx_backend_name(const genlab_ctx *ctx);
+
+/* genlab_ctx_device_name — the device the context's backend runs on (the
+ * GPU's name for "cuda"), else the backend's name. Owned by the context. */
+const char *genlab_ctx_device_name(const genlab_ctx *ctx);
+
+/* genlab_ctx_device_memory_peak — the most device memory (bytes) the
+ * context's backend has held, or 0 for a backend without device memory
+ * (the CPU: see genlab_ctx_arena_peak). */
+size_t genlab_ctx_device_memory_peak(const genlab_ctx *ctx);
+
+/* genlab_ctx_backend_notes — the backend's account of its own choices so
+ * far (lines of text, e.g. the CUDA backend's convolution algorithms per
+ * shape), for benchmark logs; "" when it has none. Owned by the context,
+ * valid until the next call. */
+const char *genlab_ctx_backend_notes(genlab_ctx *ctx);
+
+/* genlab_ctx_synchronize — wait until every kernel queued on the context has
+ * finished (a no-op on the CPU). The host accessors (tensor.h) do it
+ * themselves; timers around a step call it. */
+void genlab_ctx_synchronize(genlab_ctx *ctx);
 
 /* genlab_ctx_threads — number of threads kernels use. */
 int genlab_ctx_threads(const genlab_ctx *ctx);

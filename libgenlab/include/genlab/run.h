@@ -110,6 +110,11 @@ extern "C" {
  *   train.batch     int, 64, [1, 65536]: items per batch
  *   train.seed      int, 0, [0, 2^63 - 1]: seeds the context and data order
  *   train.threads   int, 0, [0, 1024]: kernel threads (0: OpenMP's default)
+ *   train.backend   string, "auto": cpu, cuda (a loaded backend plugin) or
+ *                   auto (genlab_ctx_options.backend); the run's parameters
+ *                   record the backend used ("auto" resolved)
+ *   train.device    string, "": not read; the run's parameters record the
+ *                   device used (the GPU's name, or "cpu")
  *   train.log_every int, 10, [1, 10^9]: steps between logged curve points
  *   train.name      string, "": the run's label (stored NULL when empty)
  *   train.drop_last bool, true: drop each epoch's incomplete last batch
