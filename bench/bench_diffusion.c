@@ -123,15 +123,8 @@ done:
 int main(int argc, char **argv)
 {
     /* unet32_fwd is this file's own; the rest go to bench_trainer.h */
-    int steps = 5, warmup = 2, threads = 2, i = 1, rc = 0;
-    for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
-        if (!strcmp(argv[i], "--steps"))
-            steps = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--warmup"))
-            warmup = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--threads"))
-            threads = atoi(argv[i + 1]);
-    }
+    int steps = 5, warmup = 2, threads = 2, rc = 0;
+    int i = bt_options(argc, argv, &steps, &warmup, &threads);
     for (int k = i; k < argc; k++)
         if (!strcmp(argv[k], "unet32_fwd")) {
             const char *path = getenv("GENLAB_PLUGIN_PATH");

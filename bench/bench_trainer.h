@@ -2,8 +2,8 @@
  *
  * bench_trainer.h — timing a trainer component's step() the way
  * ../shared/bench/torch_ref.py times PyTorch's iterations, shared by
- * bench_gan.c and bench_vae.c (each lists its models and their settings;
- * everything else is here): the trainer is created from "key=value"
+ * bench_gan.c, bench_vae.c and bench_diffusion.c (each lists its models
+ * and their settings; everything else is here): the trainer is created from "key=value"
  * settings without a run, fed the same random batch of 64 images in
  * [-1, 1] at every step (copied into the step's arena as the run loop's
  * loader does), stepped `warmup` untimed and `steps` timed times, and one
@@ -149,23 +149,33 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m, in
 
 /* ---- the command line ---- */
 
+/* bt_options — the leading `--steps N`, `--warmup N`, `--threads N` of
+ * argv (each OUT, left as the caller's default when not given), up to the
+ * first argument that is not one of them. Returns that argument's index. */
+static int bt_options(int argc, char **argv, int *steps, int *warmup, int *threads)
+{
+    int i = 1;
+    for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
+        if (!strcmp(argv[i], "--steps"))
+            *steps = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--warmup"))
+            *warmup = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--threads"))
+            *threads = atoi(argv[i + 1]);
+        else
+            break;
+    }
+    return i;
+}
+
 /* bt_main — `who [--steps N] [--warmup N] [--threads N] MODEL...` over the
  * n models; plugin_dirs: the build tree's plugin directories. Returns the
  * exit status. */
 static int bt_main(const char *who, const char *plugin_dirs, const bt_model *models, size_t n,
                    int argc, char **argv)
 {
-    int steps = 0, warmup = -1, threads = 2, i = 1;
-    for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
-        if (!strcmp(argv[i], "--steps"))
-            steps = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--warmup"))
-            warmup = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--threads"))
-            threads = atoi(argv[i + 1]);
-        else
-            break;
-    }
+    int steps = 0, warmup = -1, threads = 2;
+    int i = bt_options(argc, argv, &steps, &warmup, &threads);
     if (i >= argc) {
         fprintf(stderr, "usage: %s [--steps N] [--warmup N] [--threads N] MODEL...\nmodels:",
                 who);
