@@ -123,15 +123,8 @@ done:
 int main(int argc, char **argv)
 {
     /* unet32_fwd is this file's own; the rest go to bench_trainer.h */
-    int steps = 5, warmup = 2, threads = 2, i = 1, rc = 0;
-    for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
-        if (!strcmp(argv[i], "--steps"))
-            steps = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--warmup"))
-            warmup = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--threads"))
-            threads = atoi(argv[i + 1]);
-    }
+    bt_options o = {.steps = 5, .warmup = 2, .threads = 2, .batch = BT_BATCH, .backend = "cpu"};
+    int rc = 0, i = bt_parse_options(argc, argv, &o);
     for (int k = i; k < argc; k++)
         if (!strcmp(argv[k], "unet32_fwd")) {
             const char *path = getenv("GENLAB_PLUGIN_PATH");
@@ -139,7 +132,7 @@ int main(int argc, char **argv)
             if (genlab_registry_create(path && *path ? path : GL_BENCH_PLUGIN_DIRS, &reg) != GL_OK)
                 return 1;
             genlab_plugin_load_all(reg);
-            rc |= bench_forward(reg, steps > 0 ? steps : 5, warmup, threads);
+            rc |= bench_forward(reg, o.steps > 0 ? o.steps : 5, o.warmup, o.threads);
             genlab_registry_destroy(reg);
             argv[k] = NULL;
         }

@@ -2,7 +2,7 @@
  *
  * bench_trainer.h — timing a trainer component's step() the way
  * ../shared/bench/torch_ref.py times PyTorch's iterations, shared by
- * bench_gan.c and bench_vae.c (each lists its models and their settings;
+ * bench_gan.c, bench_vae.c and bench_diffusion.c (each lists its models and their settings;
  * everything else is here): the trainer is created from "key=value"
  * settings without a run, fed the same random batch of images (64 unless
  * --batch) in [-1, 1] at every step (copied into the step's arena as the
@@ -183,6 +183,30 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
 
 /* ---- the command line ---- */
 
+/* bt_parse_options — the leading `--steps N`, `--warmup N`, `--threads N`,
+ * `--batch N`, `--backend NAME` of argv into *o (what is not given keeps
+ * the caller's default), up to the first argument that is not one of them.
+ * Returns that argument's index. */
+static int bt_parse_options(int argc, char **argv, bt_options *o)
+{
+    int i = 1;
+    for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
+        if (!strcmp(argv[i], "--steps"))
+            o->steps = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--warmup"))
+            o->warmup = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--threads"))
+            o->threads = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--batch"))
+            o->batch = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--backend"))
+            o->backend = argv[i + 1];
+        else
+            break;
+    }
+    return i;
+}
+
 /* bt_main — `who [--steps N] [--warmup N] [--threads N] [--batch N]
  * [--backend cpu|cuda|auto] MODEL...` over the n models; plugin_dirs: the
  * build tree's plugin directories. Returns the exit status. */
@@ -191,21 +215,7 @@ static int bt_main(const char *who, const char *plugin_dirs, const bt_model *mod
 {
     bt_options o = {.steps = 0, .warmup = -1, .threads = 2, .batch = BT_BATCH,
                     .backend = "cpu"};
-    int i = 1;
-    for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
-        if (!strcmp(argv[i], "--steps"))
-            o.steps = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--warmup"))
-            o.warmup = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--threads"))
-            o.threads = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--batch"))
-            o.batch = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--backend"))
-            o.backend = argv[i + 1];
-        else
-            break;
-    }
+    int i = bt_parse_options(argc, argv, &o);
     if (i >= argc) {
         fprintf(stderr, "usage: %s [--steps N] [--warmup N] [--threads N] [--batch N] "
                 "[--backend cpu|cuda|auto] MODEL...\nmodels:", who);

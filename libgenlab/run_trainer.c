@@ -2,12 +2,14 @@
  *
  * run_trainer.c — what trainers share (run.h, "for trainers"): binding
  * their components, their losses (refused when they need an input the
- * trainer does not give), their networks (an arch component built into a
+ * trainer does not give), the settings of their runs (and when their
+ * grids are due), their networks (an arch component built into a
  * parameter block with its optimizer, and checkpointed), and the samples
  * of a run (fixed latents; the check of a generate()'s latents; images
  * along latent interpolations through a trainer's generate(); grids
- * written into the run's directory and recorded as its artifacts). The GAN and VAE
- * trainers (plugins/) use them, so each builds, steps and writes alike.
+ * written into the run's directory and recorded as its artifacts). The
+ * GAN, VAE and diffusion trainers (plugins/) use them, so each builds,
+ * steps and writes alike.
  *
  * Not here: the grids themselves (image_grid.c), the run loop (run.c).
  *
@@ -35,6 +37,24 @@ genlab_status genlab_trainer_component(const genlab_host *host, const genlab_con
     if (st != GL_OK)
         return genlab_errorf(host->ctx, st, "%s: %s: %s", who, ref, genlab_config_errmsg(cfg));
     return GL_OK;
+}
+
+genlab_status genlab_trainer_run_read(const genlab_host *host, const genlab_config *cfg,
+                                      genlab_trainer_run *r, genlab_optim_options *opt,
+                                      genlab_lr_schedule *sched)
+{
+    r->sample_every = genlab_config_int(cfg, "sample_every");
+    r->sample_n = genlab_config_int(cfg, "sample_n");
+    r->steps = genlab_config_int(host->config, "train.steps");
+    return genlab_run_optim(host->ctx, host->config, opt, sched);
+}
+
+bool genlab_trainer_sample_due(const genlab_host *host, const genlab_trainer_run *r,
+                               int64_t done)
+{
+    if (!GL_IFACE_GET(host, genlab_host, run_dir))
+        return false;
+    return done == r->steps || (r->sample_every && done % r->sample_every == 0);
 }
 
 genlab_status genlab_trainer_loss_create(const genlab_host *host, const genlab_config *cfg,

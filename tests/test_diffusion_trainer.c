@@ -27,13 +27,13 @@
  * checkpoint, over-fitting one image, samplers alone, suite.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 
 #include "genlab/genlab.h"
 #include "genlab/run.h"
 #include "testutil.h"
 #include "tu_compare.h"
+#include "tu_run.h"
 
 /* ---- fixture ---- */
 
@@ -51,136 +51,41 @@ static const char *const MOCK[] = {"train.dataset=mock", "dataset.n_items=10",
     "diffusion.sample_n=4", "train.batch=4", "train.log_every=1", "train.seed=3",        \
     "train.ckpt_every=3", "train.steps=6", "optim.warmup=2", "train.threads=1"
 
-typedef struct fixture {
-    char             dir[4096], db[4200];
-    genlab_registry *reg;
-    genlab_store    *store;
-    genlab_config   *cfg;
-    char             text[4096];   /* q(): the first column of the first row */
-} fixture;
+static const char *const base_args[] = {DIFF_ARGS, NULL};
 
-static void setup(fixture *f)
+static void setup(tu_fixture *f)
 {
-    memset(f, 0, sizeof *f);
-    tu_tmpdir(f->dir, sizeof f->dir);
-    snprintf(f->db, sizeof f->db, "%s/run.db", f->dir);
-    ck_assert_int_eq(genlab_registry_create(GL_TEST_PLUGIN_DIR, &f->reg), GL_OK);
-    ck_assert_int_eq(genlab_plugin_load(f->reg, GL_TEST_PLUGIN_DIR "/mock_plugin.so"), GL_OK);
-    ck_assert_msg(genlab_plugin_load(f->reg, GL_TEST_DIFFUSION_PLUGIN) == GL_OK, "%s",
-                  genlab_registry_errmsg(f->reg));
-    ck_assert_msg(genlab_plugin_load(f->reg, GL_TEST_FOLDER_PLUGIN) == GL_OK, "%s",
-                  genlab_registry_errmsg(f->reg));
-    ck_assert_int_eq(genlab_store_open(f->db, false, &f->store), GL_OK);
+    const char *const plugins[] = {GL_TEST_PLUGIN_DIR "/mock_plugin.so", GL_TEST_DIFFUSION_PLUGIN,
+                                   GL_TEST_FOLDER_PLUGIN, NULL};
+    tu_setup(f, GL_TEST_PLUGIN_DIR, plugins, base_args, "test_diffusion_trainer");
 }
 
-static void teardown(fixture *f)
+/* data — the data of a run with the NULL-terminated overrides more: MOCK
+ * unless they name a dataset first */
+static const char *const *data(const char *const *more)
 {
-    genlab_config_destroy(f->cfg);
-    ck_assert_int_eq(genlab_store_close(f->store), GL_OK);
-    genlab_registry_destroy(f->reg);
-    tu_rmtree(f->dir);
+    return !more || strncmp(more[0], "train.dataset=", 14) != 0 ? MOCK : NULL;
 }
 
-static int count(const char *const *args)
+/* configure — tu_configure on the data of the overrides more */
+static void configure(tu_fixture *f, const char *const *more)
 {
-    int n = 0;
-    while (args && args[n])
-        n++;
-    return n;
+    tu_configure(f, data(more), more);
 }
 
-/* configure — a new resolved configuration: the core's keys, DIFF_ARGS,
- * the data (MOCK unless the overrides name a dataset), then the
- * NULL-terminated overrides (which win) */
-static void configure(fixture *f, const char *const *more)
-{
-    bool mock = !more || strncmp(more[0], "train.dataset=", 14) != 0;
-    static const char *const base[] = {DIFF_ARGS};
-    genlab_config_destroy(f->cfg);
-    ck_assert_int_eq(genlab_config_create(&f->cfg), GL_OK);
-    ck_assert_int_eq(genlab_run_declare(f->cfg), GL_OK);
-    ck_assert_int_eq(genlab_config_set_args(f->cfg, sizeof base / sizeof *base, base), GL_OK);
-    if (mock)
-        ck_assert_int_eq(genlab_config_set_args(f->cfg, count(MOCK), MOCK), GL_OK);
-    ck_assert_int_eq(genlab_config_set_args(f->cfg, count(more), more), GL_OK);
-    ck_assert_msg(genlab_config_resolve(f->cfg, f->reg) == GL_OK, "%s",
-                  genlab_config_errmsg(f->cfg));
-}
-
-typedef struct stopper {
-    int64_t               at;
-    volatile sig_atomic_t stop;
-} stopper;
-
-static void on_progress(void *user, int64_t step, int64_t total, double loss)
-{
-    (void)total, (void)loss;
-    stopper *s = user;
-    if (s->at && step == s->at)
-        s->stop = 1;
-}
-
-/* train — configure and run (stopped after stop_at steps unless 0;
- * resumed from resume unless NULL) */
-static genlab_status train(fixture *f, const char *const *more, int64_t stop_at,
+/* train — tu_train on the data of the overrides more */
+static genlab_status train(tu_fixture *f, const char *const *more, int64_t stop_at,
                            const char *resume, genlab_run_result *r)
 {
-    configure(f, more);
-    stopper s = {.at = stop_at};
-    genlab_run_options o = {.command_line = "test_diffusion_trainer", .stop = &s.stop,
-                            .progress = on_progress, .user = &s, .resume_from = resume};
-    return genlab_run_train(f->reg, f->cfg, f->store, &o, r);
-}
-
-static int q_row(void *user, int ncol, const char *const *names, const char *const *values)
-{
-    (void)ncol, (void)names;
-    fixture *f = user;
-    if (!f->text[0])
-        snprintf(f->text, sizeof f->text, "%s", values[0] ? values[0] : "");
-    return 0;
-}
-
-/* q — the first column of the first row of a query, as text ("" if none) */
-static const char *q(fixture *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static const char *q(fixture *f, const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    f->text[0] = '\0';
-    ck_assert_msg(genlab_store_query(f->store, sql, q_row, f) == GL_OK, "%s: %s", sql,
-                  genlab_store_errmsg(f->store));
-    return f->text;
-}
-
-static const char *ckpt(fixture *f, const genlab_run_result *r, int64_t step, char *buf,
-                        size_t size)
-{
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/checkpoints/%s", f->dir, r->uuid);
-    return genlab_ckpt_name(buf, size, dir, step);
-}
-
-static void png_size(const char *path, int *w, int *h)
-{
-    genlab_ctx *ctx = tu_ctx(1);
-    genlab_image img;
-    ck_assert_msg(genlab_image_read(ctx, path, &img) == GL_OK, "%s", genlab_ctx_errmsg(ctx));
-    *w = img.width;
-    *h = img.height;
-    genlab_image_free(&img);
-    genlab_ctx_destroy(ctx);
+    return tu_train(f, data(more), more, stop_at, resume, r);
 }
 
 /* open_model — the run's model from its checkpoint after `step` steps */
-static genlab_model *open_model(fixture *f, const genlab_run_result *r, int64_t step)
+static genlab_model *open_model(tu_fixture *f, const genlab_run_result *r, int64_t step)
 {
     char path[4400], err[1024];
     genlab_model *m;
-    ckpt(f, r, step, path, sizeof path);
+    tu_ckpt(f, r, step, path, sizeof path);
     ck_assert_msg(genlab_model_open(f->reg, f->cfg, path, 1, &m, err, sizeof err) == GL_OK, "%s",
                   err);
     return m;
@@ -190,37 +95,34 @@ static genlab_model *open_model(fixture *f, const genlab_run_result *r, int64_t 
 
 START_TEST(test_outputs)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     ck_assert_msg(train(&f, NULL, 0, NULL, &r) == GL_OK, "%s", r.message);
     static const char *const keys[] = {"loss", "lr", "grad_norm"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        ck_assert_msg(!strcmp(q(&f, "SELECT count(*) FROM metrics WHERE key = '%s' AND value > 0",
-                                keys[i]), "6"), "%s: %s points", keys[i], f.text);
+        ck_assert_msg(!strcmp(tu_q(&f, "SELECT count(*) FROM metrics WHERE key = '%s' AND "
+                                   "value > 0", keys[i]), "6"),
+                      "%s: %s points", keys[i], f.text);
     /* optim.warmup = 2: the rate climbs linearly to optim.lr (1e-3) by step 2 */
-    ck_assert_str_eq(q(&f, "SELECT group_concat(value, ' ') FROM (SELECT value FROM metrics WHERE "
-                           "key = 'lr' AND step < 3 ORDER BY step)"), "0.0005 0.001 0.001");
+    ck_assert_str_eq(tu_q(&f, "SELECT group_concat(value, ' ') FROM (SELECT value FROM metrics "
+                              "WHERE key = 'lr' AND step < 3 ORDER BY step)"),
+                     "0.0005 0.001 0.001");
     /* grad_clip = 1: the reported norm is the one before clipping, so it
      * may exceed 1; it is finite and positive at every step (checked above) */
-    ck_assert_str_eq(q(&f, "SELECT group_concat(kind || ':' || substr(path, instr(path, "
-                           "'/samples/') + 9), ' ') FROM (SELECT kind, path FROM artifacts "
-                           "WHERE kind <> 'checkpoint' ORDER BY id)"),
+    ck_assert_str_eq(tu_q(&f, "SELECT group_concat(kind || ':' || substr(path, instr(path, "
+                              "'/samples/') + 9), ' ') FROM (SELECT kind, path FROM artifacts "
+                              "WHERE kind <> 'checkpoint' ORDER BY id)"),
                      "grid:step-00000003.png strip:denoise-00000003.png "
                      "grid:step-00000006.png strip:denoise-00000006.png");
     /* 4 samples of 8 x 8 in 2 columns, padding 2; the strip: 4 rows of 10
      * frames */
-    int w, h;
-    png_size(q(&f, "SELECT path FROM artifacts WHERE kind = 'grid' ORDER BY id DESC"), &w, &h);
-    ck_assert_int_eq(w, 2 * 10 + 2);
-    ck_assert_int_eq(h, 2 * 10 + 2);
-    png_size(q(&f, "SELECT path FROM artifacts WHERE kind = 'strip' ORDER BY id DESC"), &w, &h);
-    ck_assert_int_eq(w, 10 * 10 + 2);
-    ck_assert_int_eq(h, 4 * 10 + 2);
+    tu_check_png(&f, "grid", 2 * 10 + 2, 2 * 10 + 2);
+    tu_check_png(&f, "strip", 10 * 10 + 2, 4 * 10 + 2);
     /* the sampler and its step count are recorded with the run */
-    ck_assert_str_eq(q(&f, "SELECT value FROM params WHERE key = 'diffusion.sampler'"), "ddim");
-    ck_assert_str_eq(q(&f, "SELECT value FROM params WHERE key = 'sampler.steps'"), "5");
-    teardown(&f);
+    ck_assert_str_eq(tu_q(&f, "SELECT value FROM params WHERE key = 'diffusion.sampler'"), "ddim");
+    ck_assert_str_eq(tu_q(&f, "SELECT value FROM params WHERE key = 'sampler.steps'"), "5");
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -232,7 +134,7 @@ END_TEST
  * grid's draws must not move the training's. */
 START_TEST(test_resume_identical)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result a, b, c;
     char end_a[4400], end_c[4400], stop_b[4400];
@@ -240,21 +142,21 @@ START_TEST(test_resume_identical)
                                 NULL};
     ck_assert_msg(train(&f, more, 0, NULL, &a) == GL_OK, "%s", a.message);
     ck_assert_int_eq(train(&f, more, 4, NULL, &b), GL_ERR_INTERRUPTED);
-    ck_assert_msg(train(&f, more, 0, ckpt(&f, &b, 3, stop_b, sizeof stop_b), &c) == GL_OK, "%s",
+    ck_assert_msg(train(&f, more, 0, tu_ckpt(&f, &b, 3, stop_b, sizeof stop_b), &c) == GL_OK, "%s",
                   c.message);
     ck_assert_int_eq(c.steps_done, 6);
     /* every tensor equal (at least 10: the UNet's parameters, Adam's
      * moments and step, the EMA's shadow and count, eval.x) */
-    tu_same_checkpoints(ckpt(&f, &a, 6, end_a, sizeof end_a),
-                        ckpt(&f, &c, 6, end_c, sizeof end_c), 10);
+    tu_same_checkpoints(tu_ckpt(&f, &a, 6, end_a, sizeof end_a),
+                        tu_ckpt(&f, &c, 6, end_c, sizeof end_c), 10);
     const char *digests = "SELECT group_concat(kind || substr(path, -13) || sha256, ' ') FROM "
                           "(SELECT kind, path, sha256 FROM artifacts WHERE run_id = %lld AND "
                           "kind <> 'checkpoint' AND path LIKE '%%-00000006.png' ORDER BY id)";
     char want[4096];
-    snprintf(want, sizeof want, "%s", q(&f, digests, (long long)a.run_id));
+    snprintf(want, sizeof want, "%s", tu_q(&f, digests, (long long)a.run_id));
     ck_assert_str_ne(want, "");
-    ck_assert_str_eq(q(&f, digests, (long long)c.run_id), want);
-    teardown(&f);
+    ck_assert_str_eq(tu_q(&f, digests, (long long)c.run_id), want);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -262,7 +164,7 @@ END_TEST
 
 START_TEST(test_model)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     ck_assert_msg(train(&f, NULL, 0, NULL, &r) == GL_OK, "%s", r.message);
@@ -296,7 +198,7 @@ START_TEST(test_model)
     ck_assert_str_eq(genlab_ctx_errmsg(ctx), "sampler ddim: 51 steps (spacing leading, "
                      "steps_offset 0) do not fit the model's 50 training timesteps");
     genlab_model_close(m);
-    teardown(&f);
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -306,15 +208,16 @@ static const char *const predictions[] = {"sample", "v_prediction"};
 
 START_TEST(test_predictions)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     genlab_run_result r;
     char pred[64];
     snprintf(pred, sizeof pred, "diffusion.prediction=%s", predictions[_i]);
     const char *const more[] = {pred, "diffusion.sample_every=0", NULL};
     ck_assert_msg(train(&f, more, 0, NULL, &r) == GL_OK, "%s", r.message);
-    ck_assert_str_eq(q(&f, "SELECT count(*) FROM artifacts WHERE kind IN ('grid', 'strip')"), "2");
-    teardown(&f);
+    ck_assert_str_eq(tu_q(&f, "SELECT count(*) FROM artifacts WHERE kind IN ('grid', 'strip')"),
+                     "2");
+    tu_teardown(&f);
 }
 END_TEST
 
@@ -332,7 +235,7 @@ static uint8_t pixel(int y, int x)
  * from pure noise gives the image back. */
 START_TEST(test_overfit_one_image)
 {
-    fixture f;
+    tu_fixture f;
     setup(&f);
     char dir[4200], png[4300], ds[4300];
     snprintf(dir, sizeof dir, "%s/img", f.dir);
@@ -377,7 +280,7 @@ START_TEST(test_overfit_one_image)
     ck_assert_msg(worst < 0.3 && mean < 0.1, "samples differ from the image by up to %.3f, "
                   "%.3f on average", worst, mean);
     genlab_model_close(m);
-    teardown(&f);
+    tu_teardown(&f);
 }
 END_TEST
 

@@ -73,14 +73,8 @@ START_TEST(test_outputs)
                      "samples/step-00000010.png samples/interp-00000010.png");
     /* 6 images of 28 x 28 in 3 columns, padding 2; the strip: 3 pairs (6 / 2)
      * of 10 frames */
-    int w, h;
-    tu_png_size(tu_q(&f, "SELECT path FROM artifacts WHERE kind = 'grid' ORDER BY id DESC"), &w,
-                &h);
-    ck_assert_int_eq(w, 3 * 30 + 2);
-    ck_assert_int_eq(h, 2 * 30 + 2);
-    tu_png_size(tu_q(&f, "SELECT path FROM artifacts WHERE kind = 'strip'"), &w, &h);
-    ck_assert_int_eq(w, 10 * 30 + 2);
-    ck_assert_int_eq(h, 3 * 30 + 2);
+    tu_check_png(&f, "grid", 3 * 30 + 2, 2 * 30 + 2);
+    tu_check_png(&f, "strip", 10 * 30 + 2, 3 * 30 + 2);
     /* the files are under the run's own directory */
     ck_assert_str_eq(tu_q(&f, "SELECT count(*) FROM artifacts WHERE kind = 'grid' AND instr(path, "
                               "'%s/checkpoints/%s/samples/') = 1", f.dir, r.uuid), "3");

@@ -88,18 +88,9 @@ START_TEST(test_outputs)
     /* 6 samples of 16 x 16 in 3 columns, padding 2; the reconstructions:
      * 6 held-out images above their 6 reconstructions; the strip: 5 pairs
      * (10 items / 2) of 10 frames */
-    int w, h;
-    tu_png_size(tu_q(&f, "SELECT path FROM artifacts WHERE kind = 'grid' ORDER BY id DESC"), &w,
-                &h);
-    ck_assert_int_eq(w, 3 * 18 + 2);
-    ck_assert_int_eq(h, 2 * 18 + 2);
-    tu_png_size(tu_q(&f, "SELECT path FROM artifacts WHERE kind = 'recon' ORDER BY id DESC"), &w,
-                &h);
-    ck_assert_int_eq(w, 6 * 18 + 2);
-    ck_assert_int_eq(h, 2 * 18 + 2);
-    tu_png_size(tu_q(&f, "SELECT path FROM artifacts WHERE kind = 'strip'"), &w, &h);
-    ck_assert_int_eq(w, 10 * 18 + 2);
-    ck_assert_int_eq(h, 5 * 18 + 2);
+    tu_check_png(&f, "grid", 3 * 18 + 2, 2 * 18 + 2);
+    tu_check_png(&f, "recon", 6 * 18 + 2, 2 * 18 + 2);
+    tu_check_png(&f, "strip", 10 * 18 + 2, 5 * 18 + 2);
     /* the bounds: after the last step, over the 10 held-out items, higher
      * better; the ELBO is -(recon + kl), so negative, and IWAE with 5
      * samples lies above it (in expectation: by far here, at the start of

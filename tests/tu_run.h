@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT
  *
  * tu_run.h — the fixture of the suites that train through the library's
- * run loop (test_gan_trainer.c, test_vae_trainer.c, test_vae_mnist.c): a
- * registry with the suite's plugins, a store in a temporary directory, a
- * configuration resolved from the suite's base arguments, its networks and
- * a test's overrides, a run that can be stopped after a given step and
- * resumed, queries on the store as a user reads it, and the files a run
- * leaves (checkpoints, PNG sizes). Header-only, for the Check suites; only
- * the public API is used.
+ * run loop (test_gan_trainer.c, test_vae_trainer.c, test_vae_mnist.c,
+ * test_diffusion_trainer.c): a registry with the suite's plugins, a store
+ * in a temporary directory, a configuration resolved from the suite's base
+ * arguments, its networks (or data) and a test's overrides, a run that
+ * can be stopped after a given step and resumed, queries on the store as a
+ * user reads it, and the files a run leaves (checkpoints, PNG sizes).
+ * Header-only, for the Check suites; only the public API is used.
  *
  * Sections: fixture, runs, the store and files, resuming.
  */
@@ -167,6 +167,15 @@ static inline void tu_png_size(const char *path, int *w, int *h)
     *h = img.height;
     genlab_image_free(&img);
     genlab_ctx_destroy(ctx);
+}
+
+/* tu_check_png — the newest artifact of kind is a PNG of w x h */
+static inline void tu_check_png(tu_fixture *f, const char *kind, int w, int h)
+{
+    int pw, ph;
+    tu_png_size(tu_q(f, "SELECT path FROM artifacts WHERE kind = '%s' ORDER BY id DESC", kind),
+                &pw, &ph);
+    ck_assert_msg(pw == w && ph == h, "%s: %d x %d, want %d x %d", kind, pw, ph, w, h);
 }
 
 /* ---- resuming ---- */

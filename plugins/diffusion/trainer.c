@@ -118,13 +118,10 @@ static genlab_status diff_create(const genlab_host *host, const genlab_config *c
     t->pred = !strcmp(pred, "sample") ? DIFF_PRED_SAMPLE
               : !strcmp(pred, "v_prediction") ? DIFF_PRED_V : DIFF_PRED_EPSILON;
     t->grad_clip = genlab_config_float(cfg, "grad_clip");
-    t->sample_every = genlab_config_int(cfg, "sample_every");
-    t->sample_n = genlab_config_int(cfg, "sample_n");
-    t->steps = genlab_config_int(host->config, "train.steps");
     double ema = genlab_config_float(cfg, "ema");
     genlab_optim_options opt;
     genlab_lr_schedule sched;
-    genlab_status st = genlab_run_optim(ctx, host->config, &opt, &sched);
+    genlab_status st = genlab_trainer_run_read(host, cfg, &t->run, &opt, &sched);
     const genlab_arch_spec spec = {
         .role = GL_ROLE_DENOISER, .in_ndim = 3,
         .in_shape = {data->channels, data->height, data->width}, .out_ndim = 3,
@@ -140,7 +137,7 @@ static genlab_status diff_create(const genlab_host *host, const genlab_config *c
      * the same for every run of a seed, and checkpointed */
     if (st == GL_OK) {
         t->eval_x = genlab_tensor_new_persistent(
-            ctx, GL_F32, 4, (const int64_t[]){t->sample_n, data->channels, data->height,
+            ctx, GL_F32, 4, (const int64_t[]){t->run.sample_n, data->channels, data->height,
                                               data->width});
         st = t->eval_x ? genlab_rng_fill(ctx, t->eval_x, GL_STREAM_EVAL, 1, 0.0f, 1.0f)
                        : genlab_ctx_status(ctx);

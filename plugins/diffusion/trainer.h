@@ -33,7 +33,7 @@ typedef struct diff_trainer {
     genlab_ema              *ema;         /* of the denoiser; NULL: off */
     diff_prediction          pred;
     int64_t                  T;           /* training timesteps */
-    int64_t                  steps, sample_every, sample_n;
+    genlab_trainer_run       run;         /* train.steps, sample_every, sample_n */
     double                   grad_clip;   /* max gradient norm; 0: off */
     genlab_tensor           *eval_x;      /* (sample_n, C, H, W) persistent: the grids' x_T */
     /* a strip being captured by the model callback (trainer_sample.c):

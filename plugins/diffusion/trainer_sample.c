@@ -133,19 +133,18 @@ genlab_tensor *diff_sample(genlab_ctx *ctx, void *state, int64_t n, genlab_tenso
 
 genlab_status diff_after_step(genlab_ctx *ctx, diff_trainer *t, int64_t done)
 {
-    const char *dir = GL_IFACE_GET(t->host, genlab_host, run_dir);
-    bool last = done == t->steps;
-    if (!dir || !(last || (t->sample_every && done % t->sample_every == 0)))
+    if (!genlab_trainer_sample_due(t->host, &t->run, done))
         return GL_OK;
     uint64_t seed, offsets[GL_STREAM_COUNT];
     genlab_rng_state(ctx, &seed, offsets);
-    int64_t rows = t->sample_n < STRIP_ROWS ? t->sample_n : STRIP_ROWS, d = diff_latent_dim(t);
+    int64_t rows = t->run.sample_n < STRIP_ROWS ? t->run.sample_n : STRIP_ROWS;
+    int64_t d = diff_latent_dim(t);
     t->strip = genlab_tensor_new_persistent(
         ctx, GL_F32, 5, (const int64_t[]){DIFF_STRIP_FRAMES, rows, t->data.channels,
                                           t->data.height, t->data.width});
     t->strip_next = 0;
     genlab_tensor *x = t->strip ? diff_generate(ctx, t, genlab_reshape(ctx, t->eval_x, 2,
-                                                (const int64_t[]){t->sample_n, d}), NULL)
+                                                (const int64_t[]){t->run.sample_n, d}), NULL)
                                 : NULL;
     genlab_rng_restore(ctx, seed, offsets);
     genlab_tensor *strip = t->strip;

@@ -102,13 +102,10 @@ static genlab_status gan_create(const genlab_host *host, const genlab_config *cf
     t->data = *data;
     t->z_dim = genlab_config_int(cfg, "z_dim");
     t->n_critic = genlab_config_int(cfg, "n_critic");
-    t->sample_every = genlab_config_int(cfg, "sample_every");
-    t->sample_n = genlab_config_int(cfg, "sample_n");
-    t->steps = genlab_config_int(host->config, "train.steps");
     double ema = genlab_config_float(cfg, "ema");
     genlab_optim_options opt;
     genlab_lr_schedule sched;
-    genlab_status st = genlab_run_optim(ctx, host->config, &opt, &sched);
+    genlab_status st = genlab_trainer_run_read(host, cfg, &t->run, &opt, &sched);
     /* networks in a fixed order: G's initial weights, then D's, from the
      * context's init stream */
     const genlab_arch_sizes sizes = {t->z_dim, data->channels, data->height, data->width};
@@ -126,7 +123,7 @@ static genlab_status gan_create(const genlab_host *host, const genlab_config *cf
     if (st == GL_OK && ema > 0)
         st = genlab_ema_create(ctx, t->g.params, ema, &t->ema);
     /* the fixed noise of the grids, checkpointed */
-    if (st == GL_OK && !(t->eval_z = genlab_fixed_latents(ctx, t->sample_n, t->z_dim)))
+    if (st == GL_OK && !(t->eval_z = genlab_fixed_latents(ctx, t->run.sample_n, t->z_dim)))
         st = genlab_ctx_status(ctx);
     if (st != GL_OK) {
         gan_destroy(t);

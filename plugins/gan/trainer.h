@@ -18,8 +18,8 @@ typedef struct gan_trainer {
     genlab_net           g, d;          /* run.h: arch, parameters, Adam, lr */
     genlab_trainer_loss  loss;          /* run.h: the adversarial loss */
     genlab_ema          *ema;           /* of G's parameters; NULL: off */
-    int64_t              z_dim, n_critic, sample_every, sample_n;
-    int64_t              steps;         /* train.steps: the last grid's step */
+    int64_t              z_dim, n_critic;
+    genlab_trainer_run   run;           /* train.steps, sample_every, sample_n */
     genlab_tensor       *eval_z;        /* (sample_n, z_dim) persistent: the fixed noise */
 } gan_trainer;
 

@@ -56,13 +56,12 @@ genlab_tensor *gan_sample(genlab_ctx *ctx, void *state, int64_t n, genlab_tensor
 
 genlab_status gan_samples_after(genlab_ctx *ctx, gan_trainer *t, int64_t done)
 {
-    const char *dir = GL_IFACE_GET(t->host, genlab_host, run_dir);
-    bool last = done == t->steps;
-    if (!dir || !(last || (t->sample_every && done % t->sample_every == 0)))
+    if (!genlab_trainer_sample_due(t->host, &t->run, done))
         return GL_OK;
+    bool last = done == t->run.steps;
     genlab_status st = genlab_run_save_grid(ctx, t->host, "trainer gan", "grid", "step", done,
                                             gan_generate(ctx, t, t->eval_z, NULL), NULL);
-    int64_t k = t->sample_n / 2 < STRIP_ROWS ? t->sample_n / 2 : STRIP_ROWS;
+    int64_t k = t->run.sample_n / 2 < STRIP_ROWS ? t->run.sample_n / 2 : STRIP_ROWS;
     if (st == GL_OK && last && k > 0)
         st = genlab_run_save_grid(ctx, t->host, "trainer gan", "strip", "interp", done,
                                   genlab_interpolate(ctx, gan_generate, t,

@@ -183,7 +183,8 @@ static genlab_status create_beta(vae_trainer *t, const genlab_config *cfg)
     if (st != GL_OK)
         return st;
     t->beta_i = c->iface;
-    if (t->beta_i->create && (st = t->beta_i->create(t->host, scope, t->steps, &t->beta)) != GL_OK)
+    if (t->beta_i->create &&
+        (st = t->beta_i->create(t->host, scope, t->run.steps, &t->beta)) != GL_OK)
         return st;
     void (*set_epoch_steps)(void *, int64_t) =
         GL_IFACE_GET(t->beta_i, genlab_schedule_i, set_epoch_steps);
@@ -238,14 +239,11 @@ static genlab_status vae_create(const genlab_host *host, const genlab_config *cf
     t->tanh = strcmp(genlab_config_str(cfg, "output"), "tanh") == 0;
     t->anomaly_elbo = strcmp(genlab_config_str(cfg, "anomaly"), "elbo") == 0;
     t->free_bits = genlab_config_float(cfg, "free_bits");
-    t->sample_every = genlab_config_int(cfg, "sample_every");
-    t->sample_n = genlab_config_int(cfg, "sample_n");
     t->eval_n = genlab_config_int(cfg, "eval_n");
     t->iw_k = genlab_config_int(cfg, "iw_k");
-    t->steps = genlab_config_int(host->config, "train.steps");
     genlab_optim_options opt;
     genlab_lr_schedule sched;
-    genlab_status st = genlab_run_optim(ctx, host->config, &opt, &sched);
+    genlab_status st = genlab_trainer_run_read(host, cfg, &t->run, &opt, &sched);
     /* networks in a fixed order: the encoder's initial weights, then the
      * decoder's, from the context's init stream */
     const genlab_arch_sizes sizes = {t->z_dim, data->channels, data->height, data->width};
@@ -263,7 +261,7 @@ static genlab_status vae_create(const genlab_host *host, const genlab_config *cf
     if (st == GL_OK)
         st = open_test(t, cfg);
     /* the prior grid's latents, checkpointed */
-    if (st == GL_OK && !(t->eval_z = genlab_fixed_latents(ctx, t->sample_n, t->z_dim)))
+    if (st == GL_OK && !(t->eval_z = genlab_fixed_latents(ctx, t->run.sample_n, t->z_dim)))
         st = genlab_ctx_status(ctx);
     if (st != GL_OK) {
         vae_destroy(t);

@@ -24,7 +24,8 @@ typedef struct vae_trainer {
     genlab_trainer_loss      loss;         /* run.h: the reconstruction loss */
     const genlab_schedule_i *beta_i;
     void                    *beta;         /* the beta schedule's state */
-    int64_t                  z_dim, sample_every, sample_n, steps, eval_n, iw_k;
+    int64_t                  z_dim, eval_n, iw_k;
+    genlab_trainer_run       run;          /* train.steps, sample_every, sample_n */
     bool                     tanh;         /* output tanh, pixels in [-1, 1]; else sigmoid, [0, 1] */
     bool                     anomaly_elbo; /* anomaly score -ELBO; else reconstruction error */
     double                   free_bits;    /* nats per latent dimension; 0: off */

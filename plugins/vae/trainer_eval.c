@@ -270,14 +270,13 @@ static genlab_status bounds(genlab_ctx *ctx, vae_trainer *t, int64_t done)
 
 genlab_status vae_after_step(genlab_ctx *ctx, vae_trainer *t, int64_t done)
 {
-    const char *dir = GL_IFACE_GET(t->host, genlab_host, run_dir);
-    bool last = done == t->steps;
-    if (!dir || !(last || (t->sample_every && done % t->sample_every == 0)))
+    if (!genlab_trainer_sample_due(t->host, &t->run, done))
         return GL_OK;
+    bool last = done == t->run.steps;
     bool grad = genlab_set_grad_enabled(ctx, false);
     genlab_status st = genlab_run_save_grid(ctx, t->host, "trainer vae", "grid", "step", done,
                                             vae_generate(ctx, t, t->eval_z, NULL), NULL);
-    int64_t k = min64(min64(t->sample_n, RECON_MAX), t->test_n);
+    int64_t k = min64(min64(t->run.sample_n, RECON_MAX), t->test_n);
     if (st == GL_OK && t->test && k > 0) {
         genlab_grid_options opt = genlab_grid_defaults();
         genlab_tensor *grid = recon_grid(ctx, t, k, &opt.ncol);

@@ -292,6 +292,29 @@ genlab_status genlab_trainer_component(const genlab_host *host, const genlab_con
                                        const char *who, const genlab_component **c,
                                        const genlab_config **scope);
 
+/* The settings every trainer that draws sample grids reads alike. Embed
+ * one in the trainer's state; genlab_trainer_run_read fills it. */
+typedef struct genlab_trainer_run {
+    int64_t steps;          /* train.steps: the last grid's step */
+    int64_t sample_every;   /* the trainer's sample_every (0: only after the last step) */
+    int64_t sample_n;       /* the trainer's sample_n: the images of a grid */
+} genlab_trainer_run;
+
+/* genlab_trainer_run_read — r from cfg (the trainer's scope: its
+ * sample_every and sample_n parameters) and host->config (train.steps),
+ * and the core's optimizer and schedule (genlab_run_optim on host->config;
+ * OUT: *opt, *sched, which may be NULL). Returns GL_OK or
+ * genlab_run_optim's failure (message on host->ctx). */
+genlab_status genlab_trainer_run_read(const genlab_host *host, const genlab_config *cfg,
+                                      genlab_trainer_run *r, genlab_optim_options *opt,
+                                      genlab_lr_schedule *sched);
+
+/* genlab_trainer_sample_due — whether a trainer draws its grids after
+ * `done` steps: inside a run (the host has a run_dir), every sample_every
+ * steps and after the last (r->steps). */
+bool genlab_trainer_sample_due(const genlab_host *host, const genlab_trainer_run *r,
+                               int64_t done);
+
 /* One loss component of a trainer. Zero-initialise;
  * genlab_trainer_loss_destroy frees one however far create got. */
 typedef struct genlab_trainer_loss {
