@@ -19,7 +19,8 @@
 # passes per iteration: 10 and 30 at batch 64, 5 and 10 at 256) under a
 # timeout (genlab 40 s, torch 30 s), so a slow case cannot eat the time of
 # the others: build ~1 min, tests ~1 min, benches at most 4.7 min.
-# Environment: PYTHON (default python3), JOBS (16).
+# Environment: PYTHON (default python3), JOBS (16), TORCH_REF (torch_ref.py,
+# whose UNet32 bench/torch_gpu.py runs; default ../shared/bench/torch_ref.py).
 set -u
 out=${1:?usage: bench/cuda_check.sh SUMMARY_FILE}
 logs=$out.d
@@ -27,6 +28,7 @@ mkdir -p "$logs"
 : > "$out"
 PYTHON=${PYTHON:-python3}
 JOBS=${JOBS:-16}
+TORCH_REF=${TORCH_REF:-../shared/bench/torch_ref.py}
 t_start=$(date +%s)
 
 say() { printf '%s\n' "$*" | tee -a "$out"; }
@@ -42,7 +44,7 @@ if [ ! -f Makefile ]; then
         { say "configure FAILED (see $logs/configure.log)"; tail -30 "$logs/configure.log"; exit 1; }
 fi
 if ! make -j"$JOBS" > "$logs/make.log" 2>&1 ||
-   ! make -j"$JOBS" tests/test_backend_ops bench/bench_gan >> "$logs/make.log" 2>&1; then
+   ! make -j"$JOBS" tests/test_backend_ops bench/bench_gan bench/bench_diffusion >> "$logs/make.log" 2>&1; then
     say "build FAILED (see $logs/make.log):"
     grep -E 'error|Error' "$logs/make.log" | head -30 | tee -a "$out"
     exit 1
@@ -61,7 +63,9 @@ grep -E ':[FE]:' "$logs/test_backend_ops.log" | head -20 | tee -a "$out"
 # bench MODEL BATCH WARMUP STEPS: genlab then torch, each bounded
 bench() {
     say "-- $1 batch $2 ($3 warm-up, $4 timed)"
-    timeout 40 bench/bench_gan --backend cuda --batch "$2" --warmup "$3" --steps "$4" "$1" \
+    prog=bench/bench_gan
+    [ "$1" = unet32_ddpm ] && prog=bench/bench_diffusion
+    timeout 40 $prog --backend cuda --batch "$2" --warmup "$3" --steps "$4" "$1" \
         > "$logs/genlab_$1_$2.log" 2>&1
     r=$?
     if [ $r -eq 0 ]; then
@@ -69,7 +73,7 @@ bench() {
     else
         say "genlab $1 batch $2: exit $r: $(tail -2 "$logs/genlab_$1_$2.log" | tr '\n' ' ')"
     fi
-    timeout 30 "$PYTHON" bench/torch_gpu.py --batch "$2" --warmup "$3" --steps "$4" "$1" \
+    timeout 30 "$PYTHON" bench/torch_gpu.py --ref "$TORCH_REF" --batch "$2" --warmup "$3" --steps "$4" "$1" \
         > "$logs/torch_$1_$2.log" 2>&1
     r=$?
     if [ $r -eq 0 ]; then
@@ -82,4 +86,5 @@ bench dcgan64 64 20 50
 bench resnet32_wgangp 64 10 30
 bench dcgan64 256 20 50
 bench resnet32_wgangp 256 5 10
+bench unet32_ddpm 64 10 30
 say "done ($(elapsed)); logs in $logs/"

@@ -15,8 +15,14 @@ cudnn.benchmark is on (genlab measures its cuDNN algorithms once per shape
 too). Prints one line per model, the figures bench_gan prints:
   torch  MODEL  ms/iter (median)  images/s  MiB peak device  batch  device
 
-Not here: the CPU reference (torch_ref.py), the UNet (out of scope).
+unet32_ddpm is torch_ref.py's UNet32 and iteration itself (eps-prediction
+MSE at random t of the linear schedule, Adam 1e-4), loaded from --ref and
+run with CUDA as the default device (its timestep embedding makes tensors
+without naming a device).
+
+Not here: the CPU reference (torch_ref.py).
 """
+import importlib.util
 import argparse
 import statistics
 import time
@@ -171,7 +177,20 @@ def make_wgangp(B, n_critic=5, lam=10.0):
     return step
 
 
-MODELS = {"dcgan64": make_dcgan64, "resnet32_wgangp": make_wgangp}
+# ---- unet32_ddpm (torch_ref.py's own model and step) ----
+REF = "../shared/bench/torch_ref.py"
+
+
+def make_unet(B, ref_path=REF):
+    spec = importlib.util.spec_from_file_location("torch_ref", ref_path)
+    ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ref)
+    torch.set_default_device(DEV)
+    step, _, _ = ref.make_unet(B)
+    return step
+
+
+MODELS = {"dcgan64": make_dcgan64, "resnet32_wgangp": make_wgangp, "unet32_ddpm": make_unet}
 
 
 def main():
@@ -181,7 +200,9 @@ def main():
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--tf32", action="store_true", help="allow TF32 in cuBLAS and cuDNN")
+    ap.add_argument("--ref", default=REF, help="torch_ref.py, for unet32_ddpm (default %(default)s)")
     a = ap.parse_args()
+    MODELS["unet32_ddpm"] = lambda B: make_unet(B, a.ref)
     torch.backends.cuda.matmul.allow_tf32 = a.tf32
     torch.backends.cudnn.allow_tf32 = a.tf32
     torch.backends.cudnn.benchmark = True
