@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: MIT
 --
--- schema.sql — the genlab experiment store, schema version 2.
+-- schema.sql — the genlab experiment store, schema version 3.
 --
 -- This file creates a new, empty store. libgenlab embeds it at build time and
 -- runs it inside one transaction; it is installed too, so that
@@ -42,12 +42,18 @@ CREATE TABLE runs (
     parent_uuid     TEXT,
     parent_id       INTEGER REFERENCES runs(id) ON DELETE SET NULL,
     error_code      INTEGER,                     -- genlab_status of a failed run (append-only codes)
-    error_message   TEXT
+    error_message   TEXT,
+    -- schema version 3 (appended): the sweep that launched the run (its name,
+    -- NULL outside sweeps) and the run's grid point in it, a canonical JSON
+    -- object of the point's parameters and seed (what a re-run matches)
+    sweep           TEXT,
+    sweep_point     TEXT    CHECK (sweep_point IS NULL OR json_valid(sweep_point))
 );
 CREATE INDEX runs_trainer ON runs(trainer, status);
 CREATE INDEX runs_running ON runs(status, host);     -- stale-run scan on open
 CREATE INDEX runs_started ON runs(started);
 CREATE INDEX runs_parent  ON runs(parent_uuid);
+CREATE INDEX runs_sweep   ON runs(sweep, sweep_point);
 
 -- ---- params: every resolved parameter of a run ----
 CREATE TABLE params (
@@ -113,4 +119,4 @@ CREATE INDEX artifacts_sha256 ON artifacts(sha256);
 
 -- ---- identity and version ----
 PRAGMA application_id = 1196179778;   -- 0x474C4142, "GLAB": marks the file as a genlab store
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

@@ -48,6 +48,14 @@ static const gl_store_migration gl_migrations[] = {
      "ALTER TABLE scores ADD COLUMN ref_stats_sha256 TEXT;\n"
      "ALTER TABLE scores ADD COLUMN genlab_version TEXT;\n"
      "PRAGMA user_version = 2;"},
+    /* 3: sweeps (issue 11): the sweep a run belongs to and its grid point,
+     * so a re-run sweep finds the points already done */
+    {3, "runs sweep, sweep_point",
+     "ALTER TABLE runs ADD COLUMN sweep TEXT;\n"
+     "ALTER TABLE runs ADD COLUMN sweep_point TEXT "
+     "CHECK (sweep_point IS NULL OR json_valid(sweep_point));\n"
+     "CREATE INDEX runs_sweep ON runs(sweep, sweep_point);\n"
+     "PRAGMA user_version = 3;"},
 };
 static const size_t gl_n_migrations = sizeof gl_migrations / sizeof gl_migrations[0];
 
@@ -676,8 +684,9 @@ genlab_status genlab_store_run_begin(genlab_store *s, const genlab_run_info *inf
     st = prepare(s,
                  "INSERT INTO runs (uuid, name, trainer, status, started, seed, host, pid, "
                  "genlab_version, plugin_versions, command_line, config, dataset_hash, "
-                 "parent_uuid, parent_id) VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, "
-                 "?10, ?11, ?12, ?13, (SELECT id FROM runs WHERE uuid = ?13))", fn, &q);
+                 "parent_uuid, parent_id, sweep, sweep_point) VALUES (?1, ?2, ?3, 'running', ?4, "
+                 "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, (SELECT id FROM runs WHERE uuid = ?13), "
+                 "?14, ?15)", fn, &q);
     if (st != GL_OK)
         return st;
     int rc = SQLITE_OK;
@@ -697,6 +706,8 @@ genlab_status genlab_store_run_begin(genlab_store *s, const genlab_run_info *inf
     bind_text(q, 11, info->config_json, &rc);
     bind_text(q, 12, info->dataset_hash, &rc);
     bind_text(q, 13, info->parent_uuid, &rc);
+    bind_text(q, 14, info->sweep, &rc);
+    bind_text(q, 15, info->sweep_point, &rc);
     st = step_done(s, q, rc, fn, "inserting the run");
     if (st != GL_OK)
         return st;

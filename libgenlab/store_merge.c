@@ -59,10 +59,10 @@ static const struct {
      "WHERE uuid NOT IN (SELECT uuid FROM main.runs)", -1},
     {"INSERT INTO main.runs (uuid, name, trainer, status, started, ended, seed, host, pid, "
      "genlab_version, plugin_versions, command_line, config, dataset_hash, parent_uuid, "
-     "error_code, error_message) "
+     "error_code, error_message, sweep, sweep_point) "
      "SELECT r.uuid, r.name, r.trainer, r.status, r.started, r.ended, r.seed, r.host, r.pid, "
      "r.genlab_version, r.plugin_versions, r.command_line, r.config, r.dataset_hash, "
-     "r.parent_uuid, r.error_code, r.error_message "
+     "r.parent_uuid, r.error_code, r.error_message, r.sweep, r.sweep_point "
      "FROM src.runs AS r JOIN temp.merge_new AS n ON n.src_id = r.id ORDER BY r.id", 0},
     {"UPDATE temp.merge_new SET dst_id = (SELECT id FROM main.runs WHERE uuid = merge_new.uuid)",
      -1},

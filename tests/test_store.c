@@ -107,8 +107,12 @@ static void assert_has(const char *msg, const char *part)
 /* begin_run — begin a run of trainer (parent may be NULL) */
 static int64_t begin_run(genlab_store *s, const char *trainer, const char *parent, char uuid[37])
 {
+    /* runs of trainer "b1" belong to a sweep (kept through a merge) */
+    bool in_sweep = strcmp(trainer, "b1") == 0;
     genlab_run_info info = {.trainer = trainer, .parent_uuid = parent, .seed = 7,
-                            .has_seed = true, .config_json = "{\"lr\": 0.0002}"};
+                            .has_seed = true, .config_json = "{\"lr\": 0.0002}",
+                            .sweep = in_sweep ? "lr-grid" : NULL,
+                            .sweep_point = in_sweep ? "{\"optim.lr\": \"2e-4\", \"seed\": 7}" : NULL};
     int64_t id = 0;
     genlab_status st = genlab_store_run_begin(s, &info, &id, uuid);
     ck_assert_msg(st == GL_OK, "%s", genlab_store_errmsg(s));
@@ -278,8 +282,8 @@ END_TEST
 
 /* the library's own migration 1 -> 2: a store written by the first schema
  * (tests/store_schema_v1.sql, db/schema.sql as it was) with a score gets
- * the score columns of version 2, its rows kept with NULL in them, and then
- * has exactly the layout a new store has */
+ * the score columns of version 2, its rows kept with NULL in them, then the
+ * sweep columns of version 3, and has exactly the layout a new store has */
 START_TEST(test_migrate_v1_scores)
 {
     tu_dir d;
@@ -313,13 +317,20 @@ START_TEST(test_migrate_v1_scores)
     ck_assert_str_eq(tu_text(db, "SELECT printf('%g %s %s %s', std, coalesce(n_real, 'null'), "
                                  "ref_stats_sha256, genlab_version) FROM scores WHERE step = 20",
                              buf, sizeof buf), sql);
-    /* the same columns, in the same order, as a store made at version 2 */
+    /* the same columns, in the same order, as a store made at the current version */
     tu_file(&d, "fresh.db", fresh, sizeof fresh);
     genlab_store_close(tu_open(fresh, false));
-    static const char cols[] = "SELECT group_concat(name || ':' || type, ',') FROM "
-                               "pragma_table_info('scores')";
+    static const char *const layout[] = {
+        "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('scores')",
+        "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('runs')",
+        "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = "
+        "'index' AND sql IS NOT NULL ORDER BY name)",
+    };
     char a[1024], b[1024];
-    ck_assert_str_eq(tu_text(db, cols, a, sizeof a), tu_text(fresh, cols, b, sizeof b));
+    for (size_t i = 0; i < sizeof layout / sizeof layout[0]; i++)
+        ck_assert_str_eq(tu_text(db, layout[i], a, sizeof a), tu_text(fresh, layout[i], b, sizeof b));
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name IN "
+                                "('sweep', 'sweep_point')"), 2);
     tu_rmdir(&d);
 }
 END_TEST
@@ -979,6 +990,10 @@ START_TEST(test_merge)
     assert_counts(out, 5);
     assert_parent(out, "a2", ua1);
     assert_parent(out, "b2", ua1);
+    char sw[96];
+    ck_assert_str_eq(tu_text(out, "SELECT group_concat(trainer || ' ' || sweep || ' ' || "
+                                  "sweep_point) FROM runs WHERE sweep IS NOT NULL", sw, sizeof sw),
+                     "b1 lr-grid {\"optim.lr\": \"2e-4\", \"seed\": 7}");
     /* merging again adds nothing */
     ck_assert_int_eq(genlab_store_merge(o, ins, 2, &st), GL_OK);
     ck_assert_int_eq(st.runs_added, 0);

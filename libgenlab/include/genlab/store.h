@@ -47,7 +47,7 @@ typedef struct genlab_store genlab_store;
 /* GENLAB_STORE_SCHEMA_VERSION — the schema version (PRAGMA user_version)
  * this library writes. Older stores are migrated on a read-write open; newer
  * ones are refused. */
-#define GENLAB_STORE_SCHEMA_VERSION 2
+#define GENLAB_STORE_SCHEMA_VERSION 3
 
 /* genlab_store_open — open (read-write: create if missing) a store.
  * path:      database file (not ":memory:": a store needs WAL, hence a file).
@@ -115,6 +115,9 @@ typedef struct genlab_run_info {
     const char *dataset_hash;
     const char *parent_uuid;      /* resumed run: the uuid of the run it continues
                                      (it may be in another database) */
+    const char *sweep;            /* the sweep that launched the run, or NULL */
+    const char *sweep_point;      /* its grid point in the sweep: a JSON object,
+                                     NULL outside sweeps */
 } genlab_run_info;
 
 /* genlab_store_run_begin — insert a run with status 'running', the current
