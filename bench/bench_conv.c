@@ -36,6 +36,8 @@
 #include "genlab/genlab.h"
 #include "internal.h"   /* the CPU backend's state, for --conv and the path column */
 
+#include "bench_clock.h"
+
 /* ---- layers ---- */
 
 typedef struct layer {
@@ -97,19 +99,6 @@ static double macs(const layer *l)
 
 /* ---- timing ---- */
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 #define MAX_REPS 50
 
 /* the fastest ms of f(arg) over repetitions filling min_time seconds (at
@@ -121,13 +110,13 @@ static double time_ms(void (*f)(void *), void *arg, double min_time)
     double t[MAX_REPS];
     int n = 0;
     f(arg);
-    double start = now_s();
-    while (n < MAX_REPS && (n < 3 || now_s() - start < min_time)) {
-        double t0 = now_s();
+    double start = bench_clock_s(CLOCK_MONOTONIC);
+    while (n < MAX_REPS && (n < 3 || bench_clock_s(CLOCK_MONOTONIC) - start < min_time)) {
+        double t0 = bench_clock_s(CLOCK_MONOTONIC);
         f(arg);
-        t[n++] = 1e3 * (now_s() - t0);
+        t[n++] = 1e3 * (bench_clock_s(CLOCK_MONOTONIC) - t0);
     }
-    qsort(t, (size_t)n, sizeof t[0], cmp_double);
+    qsort(t, (size_t)n, sizeof t[0], bench_cmp_double);
     return t[0];
 }
 

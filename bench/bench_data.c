@@ -33,23 +33,11 @@
 
 #include "genlab/genlab.h"
 
+#include "bench_clock.h"
+
 #ifndef GL_BENCH_PLUGIN_DIRS
 #error "GL_BENCH_PLUGIN_DIRS (the build tree's plugin directories) must be defined"
 #endif
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static long peak_rss_mib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024;
-}
 
 static int die(const char *what, const char *why)
 {
@@ -102,7 +90,7 @@ static int read_passes(genlab_registry *reg, const genlab_config *cfg, int64_t i
             c->name, items, spec.n_items, spec.channels, spec.height, spec.width, batch);
     int rc = 0;
     for (int pass = 0; pass < 2 && !rc; pass++) {
-        double t0 = now();
+        double t0 = bench_clock_s(CLOCK_MONOTONIC);
         for (int64_t at = 0; at < items && !rc; at += batch) {
             int64_t n = items - at < batch ? items - at : batch;
             for (int64_t i = 0; i < n; i++)
@@ -112,10 +100,10 @@ static int read_passes(genlab_registry *reg, const genlab_config *cfg, int64_t i
             if (ds->read(ctx, state, idx, n, &b) != GL_OK)
                 rc = die(c->name, genlab_ctx_errmsg(ctx));
         }
-        double s = now() - t0;
+        double s = bench_clock_s(CLOCK_MONOTONIC) - t0;
         printf("read\t%s\t%s\t%" PRId64 "\t%.0f\timages/s\t%.3f\tms/batch\t%ld\tMiB peak RSS\n",
                c->name, pass ? "cached" : "decode", items, (double)items / s,
-               1e3 * s / (double)((items + batch - 1) / batch), peak_rss_mib());
+               1e3 * s / (double)((items + batch - 1) / batch), bench_peak_rss_mib());
     }
     free(idx);
     ds->close(state);
@@ -168,7 +156,7 @@ static int run(genlab_registry *reg, int argc, char **argv, const char *dir, con
         printf("run\t%s\tprefetch=%s\t%" PRId64 "\tsteps\t%.3f\tms data_time\t%.3f\tms "
                "step_time\t%ld\tMiB peak RSS\n",
                genlab_config_str(cfg, "train.dataset"), prefetch, r.steps_done, m.data_ms,
-               m.step_ms, peak_rss_mib());
+               m.step_ms, bench_peak_rss_mib());
     genlab_store_close(store);
     genlab_config_destroy(cfg);
     return rc;

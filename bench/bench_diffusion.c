@@ -90,22 +90,22 @@ static int bench_forward(genlab_registry *reg, int steps, int warmup, int thread
                                                                   spec.in_shape[1],
                                                                   spec.in_shape[2]});
         genlab_tensor *t = genlab_full(ctx, 1, &n, 500.0f);
-        double t0 = bt_now_ms();
+        double t0 = bench_now_ms();
         genlab_tensor *y = a->forward(ctx, state, x, t, NULL, false);
         if (i >= warmup)
-            ms[i - warmup] = bt_now_ms() - t0;
+            ms[i - warmup] = bench_now_ms() - t0;
         if (!y) {
             fprintf(stderr, "bench_diffusion: forward: %s\n", genlab_ctx_errmsg(ctx));
             free(ms);
             goto done;
         }
     }
-    qsort(ms, (size_t)steps, sizeof *ms, bt_cmp_double);
+    qsort(ms, (size_t)steps, sizeof *ms, bench_cmp_double);
     double median = steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);
     printf("unet32_fwd\t%.1f\tms/forward\t%.1f\tms fastest\t%.2f\tDDPM-1000 images/s\t%.2f\t"
            "DDIM-100 images/s\t%ld\tMiB peak RSS\t%d timed\n", median, ms[0],
            1e3 * BT_BATCH / (1000.0 * median), 1e3 * BT_BATCH / (100.0 * median),
-           bt_peak_rss_mib(), steps);
+           bench_peak_rss_mib(), steps);
     fflush(stdout);
     free(ms);
     rc = 0;

@@ -30,15 +30,10 @@
 #include <time.h>
 
 #include "genlab/genlab.h"
+
+#include "bench_clock.h"
 #include "genlab/npz.h"
 #include "genlab/scores.h"
-
-static double clock_s(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* A timing: wall seconds and the process's CPU seconds (all threads). On a
  * loaded machine the wall time measures the load; with --threads 1 the CPU
@@ -49,7 +44,7 @@ typedef struct timing {
 
 static timing now(void)
 {
-    return (timing){clock_s(CLOCK_MONOTONIC), clock_s(CLOCK_PROCESS_CPUTIME_ID)};
+    return (timing){bench_clock_s(CLOCK_MONOTONIC), bench_clock_s(CLOCK_PROCESS_CPUTIME_ID)};
 }
 
 static timing since(timing t0)

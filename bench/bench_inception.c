@@ -31,25 +31,7 @@
 #include "inception_impl.h"
 #include "tu_inception.h"
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static long peak_rss_mib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "bench_clock.h"
 
 static int usage(void)
 {
@@ -105,9 +87,9 @@ int main(int argc, char **argv)
         }
     }
     mx_extractor *x = NULL;
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     genlab_status st = mx_inception_open(ctx, weights ? weights : tmp, resize, &x);
-    double open_s = (now_ms() - t0) / 1e3;
+    double open_s = (bench_now_ms() - t0) / 1e3;
     if (!weights)
         unlink(tmp);
     if (st != GL_OK) {
@@ -124,20 +106,20 @@ int main(int argc, char **argv)
         return 1;
     }
     for (int i = 0; i < warmup + steps; i++) {
-        t0 = now_ms();
+        t0 = bench_now_ms();
         /* features only, as torch_ref.py (its fc replaced by the identity) */
         if (x->features(ctx, x, images, feat, NULL) != GL_OK) {
             fprintf(stderr, "bench_inception: %s\n", genlab_ctx_errmsg(ctx));
             return 1;
         }
         if (i >= warmup)
-            ms[i - warmup] = now_ms() - t0;
+            ms[i - warmup] = bench_now_ms() - t0;
     }
-    qsort(ms, (size_t)steps, sizeof *ms, cmp_double);
+    qsort(ms, (size_t)steps, sizeof *ms, bench_cmp_double);
     double med = steps % 2 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
     printf("resize\tside\tbatch\tms/iter\timg/s\tmin ms\tpeak RSS MiB\tarena peak MiB\topen s\n");
     printf("%s\t%d\t%d\t%.1f\t%.2f\t%.1f\t%ld\t%.0f\t%.2f\n", resize, side, batch, med,
-           batch * 1000.0 / med, ms[0], peak_rss_mib(),
+           batch * 1000.0 / med, ms[0], bench_peak_rss_mib(),
            (double)genlab_ctx_arena_peak(ctx) / (1 << 20), open_s);
     free(ms);
     free(feat);

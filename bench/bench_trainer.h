@@ -16,7 +16,7 @@
  * Plugins come from the build tree (the dirs a program passes) unless
  * GENLAB_PLUGIN_PATH is set. Header-only: each bench is one program.
  *
- * Sections: timing, one model, the command line.
+ * Sections: output, one model, the command line (the clock is bench_clock.h).
  */
 #ifndef GENLAB_BENCH_TRAINER_H
 #define GENLAB_BENCH_TRAINER_H
@@ -30,6 +30,8 @@
 
 #include "genlab/genlab.h"
 
+#include "bench_clock.h"
+
 enum { BT_BATCH = 64, BT_MAX_ARGS = 16 };
 
 /* What the command line sets beyond the model. */
@@ -38,21 +40,7 @@ typedef struct bt_options {
     const char *backend;    /* genlab_ctx_options.backend */
 } bt_options;
 
-/* ---- timing ---- */
-
-static double bt_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static long bt_peak_rss_mib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024;
-}
+/* ---- output ---- */
 
 /* bt_print_notes — the backend's notes (its algorithm choices), each line
  * as a "# " comment: kept in the logs, left out of summaries that drop
@@ -64,12 +52,6 @@ static void bt_print_notes(const char *notes)
         printf("# %.*s\n", (int)len, notes);
         notes += len + (notes[len] == '\n');
     }
-}
-
-static int bt_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* the batch source: the same random images every time, copied into the
@@ -151,21 +133,21 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
     for (int i = 0; !rc && i < warmup + steps; i++) {
         genlab_ctx_step_begin(ctx);
         genlab_step_metrics out = {0};
-        double t0 = bt_now_ms();
+        double t0 = bench_now_ms();
         if (tr->step(ctx, state, i, &source, &out) != GL_OK) {
             fprintf(stderr, "%s: %s: step %d: %s\n", who, m->name, i, genlab_ctx_errmsg(ctx));
             rc = 1;
         }
         genlab_ctx_synchronize(ctx);
         if (i >= warmup)
-            ms[i - warmup] = bt_now_ms() - t0;
+            ms[i - warmup] = bench_now_ms() - t0;
     }
     if (!rc) {
-        qsort(ms, (size_t)steps, sizeof *ms, bt_cmp_double);
+        qsort(ms, (size_t)steps, sizeof *ms, bench_cmp_double);
         double median = steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);
         printf("%s\t%.1f\tms/iter\t%.1f\timages/s\t%ld\tMiB peak RSS\t%.1f\tms fastest\t%d "
                "timed\tbatch %" PRId64 "\t%s\t%.0f\tMiB peak device\t%s\n", m->name, median,
-               1e3 * (double)nb / median, bt_peak_rss_mib(), ms[0], steps, nb,
+               1e3 * (double)nb / median, bench_peak_rss_mib(), ms[0], steps, nb,
                genlab_ctx_backend_name(ctx),
                (double)genlab_ctx_device_memory_peak(ctx) / (1 << 20),
                genlab_ctx_device_name(ctx));

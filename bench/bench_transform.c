@@ -16,12 +16,7 @@
 
 #include "genlab/genlab.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench_clock.h"
 
 /* resizes per second of in to w x h with f: the best of batches of 20
  * over about `seconds` (the best, as other processes on a shared machine
@@ -29,18 +24,18 @@ static double now_s(void)
 static double rate(genlab_ctx *ctx, const genlab_image *in, int32_t w, int32_t h,
                    genlab_resize_filter f, double seconds)
 {
-    double best = 0, start = now_s();
+    double best = 0, start = bench_clock_s(CLOCK_MONOTONIC);
     do {
-        double t0 = now_s();
+        double t0 = bench_clock_s(CLOCK_MONOTONIC);
         for (int i = 0; i < 20; i++) {
             genlab_image out;
             if (genlab_image_resize(ctx, in, w, h, f, &out) != GL_OK)
                 return 0;
             genlab_image_free(&out);
         }
-        double r = 20 / (now_s() - t0);
+        double r = 20 / (bench_clock_s(CLOCK_MONOTONIC) - t0);
         best = r > best ? r : best;
-    } while (now_s() - start < seconds);
+    } while (bench_clock_s(CLOCK_MONOTONIC) - start < seconds);
     return best;
 }
 
