@@ -14,7 +14,6 @@
  * that become unreachable, so a leak checker reports them, once the file
  * is unmapped.
  */
-#define _GNU_SOURCE /* dladdr, RTLD_NODELETE, RTLD_NOLOAD */
 #include <dlfcn.h>
 #include <stdio.h>
 
