@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  *
- * rng.c — Philox-4x32-10 and the random tensors drawn from it.
+ * rng.c — the random tensors drawn from Philox-4x32-10 (genlab/philox.h).
  *
  * Philox (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
  * SC 2011) maps a 128-bit counter and a 64-bit key to 128 random bits with
@@ -10,28 +10,13 @@
  */
 #include <string.h>
 
+#include "genlab/philox.h"
 #include "internal.h"
 
 void genlab_philox(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
 {
-    uint32_t c0 = ctr[0], c1 = ctr[1], c2 = ctr[2], c3 = ctr[3];
-    uint32_t k0 = key[0], k1 = key[1];
-    for (int r = 0; r < 10; r++) {
-        uint64_t p0 = (uint64_t)0xD2511F53u * c0;
-        uint64_t p1 = (uint64_t)0xCD9E8D57u * c2;
-        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
-        uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-        c1 = (uint32_t)p1;
-        c3 = (uint32_t)p0;
-        c0 = n0;
-        c2 = n2;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    out[0] = c0;
-    out[1] = c1;
-    out[2] = c2;
-    out[3] = c3;
+    memcpy(out, ctr, 4 * sizeof out[0]);
+    genlab_philox_block(out, key[0], key[1]);
 }
 
 genlab_status genlab_rng_fill(genlab_ctx *ctx, genlab_tensor *t, genlab_rng_stream stream,

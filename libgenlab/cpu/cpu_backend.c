@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "cpu.h"
-#include "genlab/rng.h"
+#include "genlab/philox.h"
 
 /* Below this many elements a kernel runs on one thread: forking costs more. */
 #define GL_PAR_MIN 32768
@@ -401,21 +401,9 @@ static void cpu_rng(void *state, int kind, uint64_t seed, uint64_t stream, uint6
                     float *y, int64_t n)
 {
     int nt = ((gl_cpu_state *)state)->threads;
-    const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
 #pragma omp parallel for num_threads(nt) if (n > 4096) schedule(static)
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t c = offset + (uint64_t)i;
-        const uint32_t ctr[4] = {(uint32_t)c, (uint32_t)(c >> 32), (uint32_t)stream, 0};
-        uint32_t r[4];
-        genlab_philox(ctr, key, r);
-        if (kind == 0) {
-            y[i] = (float)(r[0] >> 8) * 0x1p-24f;                  /* [0, 1) */
-        } else {
-            double u1 = ((double)r[0] + 1.0) * 0x1p-32;            /* (0, 1] */
-            double u2 = (double)r[1] * 0x1p-32;
-            y[i] = (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
-        }
-    }
+    for (int64_t i = 0; i < n; i++)
+        y[i] = genlab_rng_element(kind, seed, stream, offset + (uint64_t)i);
 }
 
 /* ---- the table ---- */

@@ -169,9 +169,11 @@ typedef struct genlab_backend_i {
     void (*bilinear)(void *state, const genlab_pool_desc *d, const float *x, float *y);
     void (*bilinear_adjoint)(void *state, const genlab_pool_desc *d, const float *x, float *y);
 
-    /* rng — fill y[0..n) from the counter-based generator: element i uses
-     * counter (offset + i), key (seed, stream). kind 0 = uniform [0,1),
-     * 1 = standard normal. Identical for any thread count. */
+    /* rng — fill y[0..n) from the counter-based generator: element i is
+     * genlab_rng_element(kind, seed, stream, offset + i) (genlab/philox.h,
+     * written for C and CUDA so that every backend draws the same numbers).
+     * kind 0 = uniform [0,1), 1 = standard normal. Identical for any thread
+     * count. */
     void (*rng)(void *state, int kind, uint64_t seed, uint64_t stream, uint64_t offset,
                 float *y, int64_t n);
 
