@@ -166,22 +166,31 @@ static void log_warnings(void *user, genlab_log_level level, const char *msg)
                 level == GL_LOG_ERROR ? "error" : "warning", msg);
 }
 
+bool cli_build_tree(char *out, size_t size)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash || slash - exe < 6 || strncmp(slash - 6, "/.libs", 6) != 0)
+        return false;
+    int w = snprintf(out, size, "%.*s", (int)(slash - 6 - exe), exe);
+    return w > 0 && (size_t)w < size;
+}
+
 /* build_tree_plugins — when this program runs uninstalled from its build
- * tree (libtool keeps the real binary in .libs/), the build tree's plugin
- * directories plugins/<group>/.libs, ':'-separated with a trailing ':', so
- * that ./genlab finds the plugins built beside it. "" when installed. */
+ * tree, the build tree's plugin directories plugins/<group>/.libs,
+ * ':'-separated with a trailing ':', so that ./genlab finds the plugins
+ * built beside it. "" when installed. */
 static void build_tree_plugins(char *out, size_t size)
 {
     char exe[PATH_MAX];
     out[0] = '\0';
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    if (!cli_build_tree(exe, sizeof exe - 10))
         return;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash || slash - exe < 6 || strncmp(slash - 6, "/.libs", 6) != 0)
-        return;
-    snprintf(slash - 6, sizeof exe - (size_t)(slash - 6 - exe), "/plugins");
+    strcat(exe, "/plugins");
     DIR *d = opendir(exe);
     if (!d)
         return;

@@ -11,7 +11,8 @@
  * program's: 0 success, 1 a runtime failure, 2 bad usage (or a bad
  * configuration), 130 a run interrupted by a signal.
  *
- * Sections: commands, help and usage errors, options, the store, plugins.
+ * Sections: commands, help and usage errors, options, the store, plugins,
+ * reports.
  */
 #ifndef GENLAB_CLI_H
 #define GENLAB_CLI_H
@@ -42,6 +43,7 @@ int cmd_interpolate(int argc, char **argv);
 int cmd_stats(int argc, char **argv);      /* cmd_score.c */
 int cmd_score(int argc, char **argv);
 int cmd_fid(int argc, char **argv);
+int cmd_plot(int argc, char **argv);       /* cmd_plot.c */
 
 /* 130 = 128 + SIGINT, what a shell reports for a program killed by Ctrl-C:
  * a run stopped by a signal ends cleanly but exits as if it had been */
@@ -110,6 +112,12 @@ const char *cli_db_path(const char *db_option);
 genlab_store *cli_store_open(const cli_help *help, const char *path, bool read_only);
 
 /* ---- plugins ---- */
+
+/* cli_build_tree — whether this program runs uninstalled from its build
+ * tree (libtool keeps the real binary in .libs/); if so the build tree's
+ * directory into out (size bytes). False when installed or when it does
+ * not fit. */
+bool cli_build_tree(char *out, size_t size);
 
 /* cli_registry_open — a registry with every plugin of $GENLAB_PLUGIN_PATH,
  * the build tree's plugins/<group>/.libs (only when the program runs
@@ -180,5 +188,16 @@ const char *cli_param_default(const genlab_param_def *d);
  * "[1, 10]", ">= 0" or "any" for numbers, "a | b" for an enum, "true |
  * false", "text", or "<kind> name" for a component. Returns buf. */
 const char *cli_param_allowed(const genlab_param_def *d, char *buf, size_t n);
+
+/* ---- reports ---- */
+
+/* cli_html_site — the static web site of store s written into dir
+ * (html_report.c; doc/reports.md describes it). Returns an exit status,
+ * the error printed for help. */
+int cli_html_site(const cli_help *help, genlab_store *s, const char *dir);
+
+/* cli_sql_quote — text as an SQL string literal ('...' with quotes
+ * doubled), malloc'd; NULL when out of memory. */
+char *cli_sql_quote(const char *text);
 
 #endif /* GENLAB_CLI_H */

@@ -24,7 +24,11 @@
 #define DB_OPTION_HELP \
     "  --db FILE        the store (default: $GENLAB_DB, else ./genlab.db)\n"
 #define FORMAT_OPTION_HELP \
-    "  --format FMT     table (default), csv, markdown or json\n"
+    "  --format FMT     table (default; or text), csv, markdown, json, latex or html\n"
+#define PIVOT_OPTION_HELP \
+    "  --pivot ROW,COL,VALUE\n" \
+    "                   one row per value of column ROW, one column per value of\n" \
+    "                   COL (\"COL=v\"), holding VALUE (SQLite has no PIVOT)\n"
 
 /* parse_format — --format's value, or a usage error */
 static bool parse_format(const cli_help *help, const char *name, cli_format *out)
@@ -43,6 +47,7 @@ typedef struct rows_source {
     const char         *what;   /* prefix of an SQL error message, "" for none */
     genlab_store_row_fn row;    /* NULL: cli_output_row; else one that passes
                                    rows on to it (user: the cli_output) */
+    const char         *pivot;  /* "ROW,COL,VALUE" or NULL (output.h) */
 } rows_source;
 
 /* print_rows — run src and print its rows on stdout in format fmt.
@@ -52,20 +57,35 @@ static int print_rows(const cli_help *help, genlab_store *s, cli_format fmt,
                       const rows_source *src, long long *nrows)
 {
     cli_output *o = cli_output_new(stdout, fmt);
-    if (!o)
+    cli_pivot *p = o && src->pivot ? cli_pivot_new(o, src->pivot) : NULL;
+    if (!o || (src->pivot && !p)) {
+        cli_output_free(o);
         return cli_fail(help, "out of memory");
-    genlab_store_row_fn row = src->row ? src->row : cli_output_row;
-    genlab_status st = src->report ? genlab_store_report(s, src->report, src->dirs, row, o)
-                                   : genlab_store_query(s, src->sql, row, o);
+    }
+    if (p && cli_pivot_error(p)[0]) {
+        cli_usage_error(help, "%s", cli_pivot_error(p));
+        cli_pivot_free(p);
+        cli_output_free(o);
+        return CLI_EXIT_USAGE;
+    }
+    genlab_store_row_fn row = p ? cli_pivot_row : src->row ? src->row : cli_output_row;
+    void *user = p ? (void *)p : (void *)o;
+    genlab_status st = src->report ? genlab_store_report(s, src->report, src->dirs, row, user)
+                                   : genlab_store_query(s, src->sql, row, user);
     int rc = CLI_EXIT_OK;
-    if (st != GL_OK && cli_output_error(o)[0])
+    if (st != GL_OK && p && cli_pivot_error(p)[0])
+        rc = cli_fail(help, "%s", cli_pivot_error(p));
+    else if (st != GL_OK && cli_output_error(o)[0])
         rc = cli_fail(help, "%s", cli_output_error(o));
     else if (st != GL_OK)
         rc = cli_fail(help, "%s%s", src->what, genlab_store_errmsg(s));
+    else if (p && cli_pivot_finish(p) != 0)
+        rc = cli_fail(help, "%s", cli_pivot_error(p));
     else if (cli_output_finish(o) != 0)
         rc = cli_fail(help, "%s", cli_output_error(o));
     if (nrows)
         *nrows = cli_output_rows(o);
+    cli_pivot_free(p);
     cli_output_free(o);
     return rc;
 }
@@ -254,26 +274,30 @@ int cmd_show(int argc, char **argv)
 
 static const cli_help query_help = {
     .command = "query",
-    .synopsis = "genlab query [--db FILE] [--format FMT] SQL",
+    .synopsis = "genlab query [--db FILE] [--format FMT] [--pivot ROW,COL,VALUE] SQL",
     .body =
         "Runs SQL on the store and prints the rows. The SQL runs read-only: SELECT\n"
         "statements (with WITH, joins, window functions) work; INSERT, UPDATE, DELETE,\n"
         "CREATE, DROP, ATTACH, PRAGMA and transactions are refused (exit status 1).\n"
         "Several statements separated by ';' run in order. The tables are runs,\n"
-        "params, metrics, scores and artifacts (see db/schema.sql).\n"
+        "params, metrics, scores and artifacts (see db/schema.sql), and the views\n"
+        "run_param, run_config, score_latest, score_by_config and best_per_group with\n"
+        "the aggregate stdev (see db/views.sql and doc/reports.md).\n"
         "\n"
-        "options:\n" DB_OPTION_HELP FORMAT_OPTION_HELP
+        "options:\n" DB_OPTION_HELP FORMAT_OPTION_HELP PIVOT_OPTION_HELP
         "\n"
         "examples:\n"
         "  genlab query 'SELECT trainer, count(*) FROM runs GROUP BY trainer'\n"
+        "  genlab query --pivot trainer,metric,mean_std \\\n"
+        "      'SELECT trainer, metric, mean_std FROM best_per_group'\n"
         "  genlab query --format csv \\\n"
         "      \"SELECT step, value FROM metrics WHERE run_id = 3 AND key = 'loss_g'\"\n",
 };
 
 int cmd_query(int argc, char **argv)
 {
-    const char *db = NULL, *format = "table";
-    const cli_option opts[] = {{"db", &db}, {"format", &format}, {NULL, NULL}};
+    const char *db = NULL, *format = "table", *pivot = NULL;
+    const cli_option opts[] = {{"db", &db}, {"format", &format}, {"pivot", &pivot}, {NULL, NULL}};
     int npos, rc = cli_parse(&query_help, argc, argv, opts, &npos);
     if (rc >= 0)
         return rc;
@@ -284,7 +308,8 @@ int cmd_query(int argc, char **argv)
     if (!parse_format(&query_help, format, &fmt))
         return CLI_EXIT_USAGE;
     genlab_store *s = cli_store_open(&query_help, cli_db_path(db), true);
-    rc = s ? print_result(&query_help, s, fmt, &(rows_source){.sql = argv[1], .what = ""})
+    rc = s ? print_result(&query_help, s, fmt,
+                          &(rows_source){.sql = argv[1], .what = "", .pivot = pivot})
            : CLI_EXIT_FAILURE;
     genlab_store_close(s);
     return rc;
@@ -296,13 +321,24 @@ static void report_more(FILE *out);
 
 static const cli_help report_help = {
     .command = "report",
-    .synopsis = "genlab report [--db FILE] [--format FMT] [--mixed-protocols] NAME",
+    .synopsis = "genlab report [--db FILE] [--format FMT] [--pivot ROW,COL,VALUE|none]\n"
+                "                     [--mixed-protocols] NAME\n"
+                "       genlab report --html DIR [--db FILE]",
     .body =
         "Runs the report NAME: the SQL file NAME.sql from the user's report directory\n"
         "($XDG_CONFIG_HOME/genlab/reports, else ~/.config/genlab/reports) or, when it\n"
-        "has none of that name, from genlab's installed reports. A report runs\n"
-        "read-only, like `genlab query`. To change a report, copy it to the user's\n"
-        "directory and edit it there.\n"
+        "has none of that name, from genlab's installed reports (or, for a genlab\n"
+        "run from its build tree, the source tree's db/reports). A report runs\n"
+        "read-only, like `genlab query`, with the same views. To change a report,\n"
+        "copy it to the user's directory and edit it there. A report file may ask\n"
+        "for a pivot on a line \"-- pivot: ROW,COL,VALUE\" (--pivot overrides it,\n"
+        "--pivot none turns it off). A report that reads scores ends with the\n"
+        "protocols they were measured under (on stderr for csv and json).\n"
+        "\n"
+        "--html DIR writes a static web site of the whole store into DIR:\n"
+        "index.html (sweeps and runs), a page per sweep (its points, scores as\n"
+        "mean ± std over seeds, overlaid curves) and per run (parameters, scores\n"
+        "with their protocols, curves as SVG and PNG, its image artifacts).\n"
         "\n"
         "A report that reads the scores table is refused (exit status 1) when one\n"
         "metric's scores were measured under different protocols, since it would put\n"
@@ -313,11 +349,15 @@ static const cli_help report_help = {
         "runs it anyway.\n"
         "\n"
         "options:\n" DB_OPTION_HELP FORMAT_OPTION_HELP
+        PIVOT_OPTION_HELP
         "  --mixed-protocols  run a report over scores of different protocols\n"
+        "  --html DIR       write the store's web site into DIR (created if missing)\n"
         "\n"
         "examples:\n"
         "  genlab report best_scores --format markdown\n"
-        "  genlab report runs --db sweep.db\n",
+        "  genlab report runs --db sweep.db\n"
+        "  genlab report lr-arch --format latex\n"
+        "  genlab report --html site --db sweep.db\n",
     .more = report_more,
 };
 
@@ -377,21 +417,30 @@ static size_t list_reports(const char *const *dirs, size_t ndir, report_entry *o
     return n;
 }
 
-/* the directories searched: the user's (if any) and the installed one */
-static size_t report_dirs(char *user, size_t size, const char *dirs[2])
+/* the directories searched: the user's (if any), the source tree's
+ * db/reports when this program runs uninstalled from its build tree (so
+ * that ./genlab finds the reports of the tree it was built from, as it
+ * finds its plugins), and the installed one. user and src are buffers of
+ * size bytes for the first two. */
+static size_t report_dirs(char *user, char *src, size_t size, const char *dirs[3])
 {
     size_t n = 0;
     if (user_report_dir(user, size))
         dirs[n++] = user;
+    char build[4096];
+    if (cli_build_tree(build, sizeof build)) {
+        snprintf(src, size, "%s/db/reports", GL_TOP_SRCDIR);
+        dirs[n++] = src;
+    }
     dirs[n++] = genlab_store_report_dir();
     return n;
 }
 
 static void report_more(FILE *out)
 {
-    char user[4096];
-    const char *dirs[2];
-    size_t ndir = report_dirs(user, sizeof user, dirs);
+    char user[4096], src[4096];
+    const char *dirs[3];
+    size_t ndir = report_dirs(user, src, sizeof user, dirs);
     report_entry entries[MAX_REPORTS];
     size_t n = list_reports(dirs, ndir, entries, MAX_REPORTS);
     fprintf(out, "\nreports available now:%s\n", n ? "" : " none");
@@ -399,8 +448,20 @@ static void report_more(FILE *out)
         fprintf(out, "  %-20s %s/%s.sql\n", entries[i].name, entries[i].dir, entries[i].name);
 }
 
-/* reads_scores — the SQL file at path mentions the table scores outside
- * its comments (a word of its own: best_scores is another name) */
+/* the table of scores and the views on it (db/views.sql) */
+static bool scores_word(const char *tok, size_t n)
+{
+    static const char *const words[] = {"scores", "score_latest", "score_by_config",
+                                        "best_per_group"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (n == strlen(words[i]) && !memcmp(tok, words[i], n))
+            return true;
+    return false;
+}
+
+/* reads_scores — the SQL file at path mentions the table scores or a view
+ * on it outside its comments (a word of its own: best_scores is another
+ * name) */
 static bool reads_scores(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -408,7 +469,7 @@ static bool reads_scores(const char *path)
         return true;   /* unreadable here: the store reports that; check anyway */
     bool found = false, word = false;
     int c, prev = 0;
-    char tok[8];
+    char tok[16];
     size_t n = 0;
     while (!found && (c = fgetc(f)) != EOF) {
         if (c == '-' && prev == '-') {   /* a comment to the end of the line */
@@ -423,15 +484,15 @@ static bool reads_scores(const char *path)
             if (!word)
                 n = 0;
             if (n < sizeof tok)
-                tok[n] = (char)(c | 32);
+                tok[n] = (char)(c >= 'A' && c <= 'Z' ? c | 32 : c);
             n++;
         } else if (word) {
-            found = n == 6 && !memcmp(tok, "scores", 6);
+            found = scores_word(tok, n);
         }
         word = ident;
         prev = c;
     }
-    found = found || (word && n == 6 && !memcmp(tok, "scores", 6));
+    found = found || (word && scores_word(tok, n));
     fclose(f);
     return found;
 }
@@ -527,23 +588,109 @@ static bool take_flag(int *argc, char **argv, const char *flag)
     return seen;
 }
 
+/* report_pivot — the pivot a report file asks for on a line of its own
+ * "-- pivot: ROW,COL,VALUE" into buf; false when it has none */
+static bool report_pivot(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        const char *p = line;
+        if (strncmp(p, "-- pivot:", 9))
+            continue;
+        p += 9 + strspn(p + 9, " \t");
+        snprintf(buf, size, "%.*s", (int)strcspn(p, " \t\r\n"), p);
+        found = buf[0] != '\0';
+    }
+    fclose(f);
+    return found;
+}
+
+/* What protocol_row collects: the protocols of the store's scores, one
+ * line each. */
+typedef struct protocols {
+    char text[2048];
+} protocols;
+
+static int protocol_row(void *user, int ncol, const char *const *names, const char *const *values)
+{
+    (void)ncol, (void)names;
+    protocols *p = user;
+    size_t used = strlen(p->text);
+    snprintf(p->text + used, sizeof p->text - used, "%sscore protocol: %s", used ? "\n" : "",
+             values[0] ? values[0] : "");
+    return 0;
+}
+
+/* one line per metric and protocol the store's scores were measured under */
+static const char protocol_note_sql[] =
+    "SELECT DISTINCT metric || ': ' || coalesce(feature_extractor, 'no feature extractor')\n"
+    "       || coalesce(' (weights ' || substr(extractor_sha256, 1, 12) || ')', '')\n"
+    "       || coalesce(', ' || n_samples || ' generated images', '')\n"
+    "       || coalesce(', ' || n_real || ' real images', '')\n"
+    "       || coalesce(', reference ' || ref_stats_id, '')\n"
+    "       || coalesce(' (' || ref_split || ' split)', '')\n"
+    "       || coalesce(', resize ' || resize, '')\n"
+    "       || coalesce(', ' || n_splits || ' splits', '')\n"
+    "  FROM scores ORDER BY 1 LIMIT 20";
+
+/* run_report — run the report at path (checking the protocols first unless
+ * mixed_ok), pivoted as the file asks unless pivot says otherwise, then the
+ * protocol note when it reads scores. Returns an exit status. */
+static int run_report(genlab_store *s, const char *name, const char *path,
+                      const char *const *user_dirs, cli_format fmt, const char *pivot,
+                      bool mixed_ok)
+{
+    bool scores = reads_scores(path);
+    int rc = -1;
+    if (!mixed_ok && scores)
+        rc = check_protocols(s, name);
+    if (rc >= 0)
+        return rc;
+    char own[256];
+    if (!pivot && report_pivot(path, own, sizeof own))
+        pivot = own;
+    if (pivot && !strcmp(pivot, "none"))
+        pivot = NULL;
+    rc = print_result(&report_help, s, fmt,
+                      &(rows_source){.report = name, .dirs = user_dirs, .what = "",
+                                     .pivot = pivot});
+    protocols note = {{0}};
+    if (rc == CLI_EXIT_OK && scores &&
+        genlab_store_query(s, protocol_note_sql, protocol_row, &note) == GL_OK && note.text[0])
+        cli_note_print(stdout, fmt, note.text);
+    return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
-    const char *db = NULL, *format = "table";
-    const cli_option opts[] = {{"db", &db}, {"format", &format}, {NULL, NULL}};
+    const char *db = NULL, *format = "table", *pivot = NULL, *html = NULL;
+    const cli_option opts[] = {{"db", &db}, {"format", &format}, {"pivot", &pivot},
+                               {"html", &html}, {NULL, NULL}};
     bool mixed_ok = take_flag(&argc, argv, "--mixed-protocols");
     int npos, rc = cli_parse(&report_help, argc, argv, opts, &npos);
     if (rc >= 0)
         return rc;
+    if (html) {
+        if (npos > 0)
+            return cli_usage_error(&report_help, "--html DIR takes no report NAME");
+        genlab_store *s = cli_store_open(&report_help, cli_db_path(db), true);
+        rc = s ? cli_html_site(&report_help, s, html) : CLI_EXIT_FAILURE;
+        genlab_store_close(s);
+        return rc;
+    }
     cli_format fmt;
     if (npos != 1)
         return cli_usage_error(&report_help, npos ? "too many arguments" : "missing NAME");
     if (!parse_format(&report_help, format, &fmt))
         return CLI_EXIT_USAGE;
     const char *name = argv[1];
-    char user[4096];
-    const char *dirs[3] = {NULL, NULL, NULL};
-    size_t ndir = report_dirs(user, sizeof user, dirs);
+    char user[4096], src[4096];
+    const char *dirs[4] = {NULL, NULL, NULL, NULL};
+    size_t ndir = report_dirs(user, src, sizeof user, dirs);
     report_entry entries[MAX_REPORTS];
     size_t n = list_reports(dirs, ndir, entries, MAX_REPORTS);
     bool known = false;
@@ -552,23 +699,19 @@ int cmd_report(int argc, char **argv)
         if ((known = !strcmp(entries[i].name, name)))
             snprintf(path, sizeof path, "%s/%s.sql", entries[i].dir, name);
     if (!known) {
-        cli_fail(&report_help, "no report '%s' in %s%s%s", name, dirs[0], ndir > 1 ? " or " : "",
-                 ndir > 1 ? dirs[1] : "");
+        cli_fail(&report_help, "no report '%s' in %s%s%s%s%s", name, dirs[0],
+                 ndir > 1 ? ", " : "", ndir > 1 ? dirs[1] : "", ndir > 2 ? ", " : "",
+                 ndir > 2 ? dirs[2] : "");
         fprintf(stderr, "available reports:%s", n ? "" : " none");
         for (size_t i = 0; i < n; i++)
             fprintf(stderr, " %s", entries[i].name);
         fputc('\n', stderr);
         return CLI_EXIT_FAILURE;
     }
-    /* the installed directory is the store's own fallback: pass only the user's */
-    const char *user_dirs[2] = {ndir > 1 ? dirs[0] : NULL, NULL};
+    /* the installed directory is the store's own fallback: pass the others */
+    dirs[ndir - 1] = NULL;
     genlab_store *s = cli_store_open(&report_help, cli_db_path(db), true);
-    rc = s ? -1 : CLI_EXIT_FAILURE;
-    if (rc < 0 && !mixed_ok && reads_scores(path))
-        rc = check_protocols(s, name);
-    if (rc < 0)
-        rc = print_result(&report_help, s, fmt,
-                          &(rows_source){.report = name, .dirs = user_dirs, .what = ""});
+    rc = s ? run_report(s, name, path, dirs, fmt, pivot, mixed_ok) : CLI_EXIT_FAILURE;
     genlab_store_close(s);
     return rc;
 }

@@ -34,6 +34,7 @@ static const struct command {
     {"show", cmd_show, "show one run: parameters, last metrics, scores, artifacts"},
     {"query", cmd_query, "run a read-only SQL query on the store"},
     {"report", cmd_report, "run a named report (an SQL file) on the store"},
+    {"plot", cmd_plot, "plot runs' loss curves or scores against the step (PNG or SVG)"},
     {"db", cmd_db, "manage store files (merge)"},
     {"selftest", cmd_selftest, "train two small networks end to end; report loss and speed"},
     {"version", cmd_version, "print the library version"},

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT
  *
- * output.c — the table, csv, markdown and json formatters behind
- * cli_output (output.h says what each format promises).
+ * output.c — the table, csv, markdown, latex, html and json formatters
+ * behind cli_output (output.h says what each format promises), notes under
+ * a table, and the pivot that turns long rows into a wide table.
  *
- * Sections: text helpers, result sets, table and markdown, csv, json,
- * output.
+ * Sections: text helpers, result sets, table, markdown, latex and html,
+ * csv, json, output, notes, pivot.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +107,10 @@ static bool is_number(const char *s)
  * memory). table: control characters, C1 controls and invalid bytes as
  * escapes, so that no value can move the cursor or change the terminal;
  * markdown: the characters that end a cell or start inline markup
- * backslash-escaped, line breaks as <br>. */
+ * backslash-escaped, line breaks as <br>; latex: its ten special
+ * characters as commands, control characters as spaces; html: the five
+ * markup characters as entities, line breaks as <br>. latex and html
+ * replace invalid UTF-8 bytes with U+FFFD. */
 static char *escape(cli_format format, const char *s)
 {
     char *buf = NULL;
@@ -117,7 +122,42 @@ static char *escape(cli_format format, const char *s)
     while (*p) {
         uint32_t cp;
         size_t n = utf8_seq(p, &cp);
-        if (format == CLI_FORMAT_MARKDOWN) {
+        if (format == CLI_FORMAT_LATEX) {
+            static const char special[] = "&%$#_{}";
+            if (*p == '\\')
+                fputs("\\textbackslash{}", m);
+            else if (*p == '~')
+                fputs("\\textasciitilde{}", m);
+            else if (*p == '^')
+                fputs("\\textasciicircum{}", m);
+            else if (*p && strchr(special, *p))
+                fprintf(m, "\\%c", *p);
+            else if (*p < 0x20 || *p == 0x7F)
+                fputc(' ', m);   /* a line break would end the row */
+            else if (n == 0)
+                fputs("\xEF\xBF\xBD", m);   /* U+FFFD: LaTeX stops on invalid UTF-8 */
+            else
+                fwrite(p, 1, n, m);
+        } else if (format == CLI_FORMAT_HTML) {
+            if (*p == '&')
+                fputs("&amp;", m);
+            else if (*p == '<')
+                fputs("&lt;", m);
+            else if (*p == '>')
+                fputs("&gt;", m);
+            else if (*p == '"')
+                fputs("&quot;", m);
+            else if (*p == '\'')
+                fputs("&#39;", m);
+            else if (*p == '\n')
+                fputs("<br>", m);
+            else if (*p < 0x20 || *p == 0x7F)
+                fputc(' ', m);
+            else if (n == 0)
+                fputs("\xEF\xBF\xBD", m);
+            else
+                fwrite(p, 1, n, m);
+        } else if (format == CLI_FORMAT_MARKDOWN) {
             if (*p == '\r' && p[1] == '\n')
                 n = 1;   /* CR LF is one line break: the LF writes it */
             else if (*p == '\n' || *p == '\r')
@@ -215,7 +255,7 @@ static int begin_set(cli_output *o, int ncol, const char *const *names)
     return 0;
 }
 
-/* ---- table and markdown ---- */
+/* ---- table, markdown, latex and html ---- */
 
 static int hold_row(cli_output *o, const char *const *values)
 {
@@ -268,9 +308,75 @@ static void print_cells(cli_output *o, char *const *cells, const size_t *width,
     fputc('\n', o->out);
 }
 
-/* print_held — the held rows as an aligned table or a markdown table */
+/* print_latex — the held rows as a booktabs tabular: numeric columns
+ * right-aligned, NULL as an empty cell */
+static void print_latex(cli_output *o)
+{
+    FILE *f = o->out;
+    fputs("\\begin{tabular}{", f);
+    for (int j = 0; j < o->ncol; j++)
+        fputc(o->numeric[j] && o->valued[j] ? 'r' : 'l', f);
+    fputs("}\n\\toprule\n", f);
+    for (int j = 0; j < o->ncol; j++) {
+        char *h = escape(o->format, o->names[j]);
+        if (!h) {
+            fail(o, "out of memory");
+            return;
+        }
+        fprintf(f, "%s%s", j ? " & " : "", h);
+        free(h);
+    }
+    fputs(" \\\\\n\\midrule\n", f);
+    for (size_t i = 0; i < o->held; i++) {
+        for (int j = 0; j < o->ncol; j++) {
+            const char *c = o->cells[i * (size_t)o->ncol + (size_t)j];
+            fprintf(f, "%s%s", j ? " & " : "", c ? c : "");
+        }
+        fputs(" \\\\\n", f);
+    }
+    fputs("\\bottomrule\n\\end{tabular}\n", f);
+}
+
+/* print_html — the held rows as a table element: numeric cells have the
+ * class "num" (for right alignment in a style sheet), NULL is empty */
+static void print_html(cli_output *o)
+{
+    FILE *f = o->out;
+    fputs("<table>\n<thead><tr>", f);
+    for (int j = 0; j < o->ncol; j++) {
+        char *h = escape(o->format, o->names[j]);
+        if (!h) {
+            fail(o, "out of memory");
+            return;
+        }
+        fprintf(f, "<th>%s</th>", h);
+        free(h);
+    }
+    fputs("</tr></thead>\n<tbody>\n", f);
+    for (size_t i = 0; i < o->held; i++) {
+        fputs("<tr>", f);
+        for (int j = 0; j < o->ncol; j++) {
+            const char *c = o->cells[i * (size_t)o->ncol + (size_t)j];
+            fprintf(f, "<td%s>%s</td>", o->numeric[j] && o->valued[j] ? " class=\"num\"" : "",
+                    c ? c : "");
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
+/* print_held — the held rows as an aligned table, a markdown table, a
+ * LaTeX tabular or an HTML table */
 static void print_held(cli_output *o)
 {
+    if (o->format == CLI_FORMAT_LATEX) {
+        print_latex(o);
+        return;
+    }
+    if (o->format == CLI_FORMAT_HTML) {
+        print_html(o);
+        return;
+    }
     bool md = o->format == CLI_FORMAT_MARKDOWN;
     size_t n = (size_t)o->ncol;
     size_t *width = calloc(n, sizeof *width);
@@ -409,6 +515,9 @@ bool cli_format_parse(const char *name, cli_format *out)
 {
     static const struct { const char *name; cli_format format; } formats[] = {
         {"table", CLI_FORMAT_TABLE},
+        {"text", CLI_FORMAT_TABLE},
+        {"latex", CLI_FORMAT_LATEX},
+        {"html", CLI_FORMAT_HTML},
         {"csv", CLI_FORMAT_CSV},
         {"markdown", CLI_FORMAT_MARKDOWN},
         {"json", CLI_FORMAT_JSON},
@@ -471,4 +580,253 @@ void cli_output_free(cli_output *o)
         return;
     end_set(o, false);
     free(o);
+}
+
+/* ---- notes ---- */
+
+void cli_note_print(FILE *out, cli_format format, const char *text)
+{
+    char *t = format == CLI_FORMAT_TABLE || format == CLI_FORMAT_CSV ||
+                      format == CLI_FORMAT_JSON
+                  ? strdup(text)
+                  : escape(format, text);
+    if (!t)
+        return;
+    switch (format) {
+    case CLI_FORMAT_TABLE:
+        fprintf(out, "\n%s\n", t);
+        break;
+    case CLI_FORMAT_MARKDOWN:
+        fprintf(out, "\n%s\n", t);
+        break;
+    case CLI_FORMAT_LATEX:
+        fprintf(out, "%% %s\n", t);
+        break;
+    case CLI_FORMAT_HTML:
+        fprintf(out, "<p class=\"note\">%s</p>\n", t);
+        break;
+    case CLI_FORMAT_CSV:
+    case CLI_FORMAT_JSON:
+        fprintf(stderr, "%s\n", t);   /* stdout is data a program reads */
+        break;
+    }
+    free(t);
+}
+
+/* ---- pivot ---- */
+
+/* One distinct value of the pivot's row or column field. */
+typedef struct pivot_key {
+    char  *text;   /* NULL for SQL NULL */
+    size_t first;  /* order of first appearance */
+} pivot_key;
+
+struct cli_pivot {
+    cli_output *out;
+    char       *field[3];      /* ROW, COL, VALUE column names */
+    int         index[3];      /* their columns in the rows (-1: not found yet) */
+    pivot_key  *rows, *cols;
+    size_t      nrows, ncols, caprows, capcols;
+    struct cell { size_t r, c; char *value; } *cells;
+    size_t      ncells, capcells;
+    char        err[256];
+};
+
+static void pivot_failf(cli_pivot *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pivot_failf(cli_pivot *p, const char *fmt, ...)
+{
+    if (p->err[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->err, sizeof p->err, fmt, ap);
+    va_end(ap);
+}
+
+cli_pivot *cli_pivot_new(cli_output *out, const char *spec)
+{
+    cli_pivot *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->out = out;
+    const char *s = spec;
+    for (int k = 0; k < 3; k++) {
+        size_t n = strcspn(s, ",");
+        if (n == 0 || (k < 2 && s[n] != ',') || (k == 2 && s[n] != '\0')) {
+            snprintf(p->err, sizeof p->err,
+                     "--pivot '%.100s' is not ROW,COL,VALUE (three column names)", spec);
+            return p;
+        }
+        if (!(p->field[k] = strndup(s, n))) {
+            snprintf(p->err, sizeof p->err, "out of memory");
+            return p;
+        }
+        s += n + (k < 2);
+    }
+    return p;
+}
+
+const char *cli_pivot_error(const cli_pivot *p) { return p->err; }
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* pivot_key_of — the index of text among keys, added when new; SIZE_MAX
+ * when out of memory */
+static size_t pivot_key_of(pivot_key **keys, size_t *n, size_t *cap, const char *text)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (same_text((*keys)[i].text, text))
+            return i;
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 16;
+        pivot_key *k = realloc(*keys, c * sizeof *k);
+        if (!k)
+            return SIZE_MAX;
+        *keys = k;
+        *cap = c;
+    }
+    char *t = text ? strdup(text) : NULL;
+    if (text && !t)
+        return SIZE_MAX;
+    (*keys)[*n] = (pivot_key){t, *n};
+    return (*n)++;
+}
+
+int cli_pivot_row(void *pivot, int ncol, const char *const *names, const char *const *values)
+{
+    cli_pivot *p = pivot;
+    if (p->err[0])
+        return 1;
+    for (int k = 0; k < 3; k++) {
+        p->index[k] = -1;
+        for (int j = 0; j < ncol && p->index[k] < 0; j++)
+            if (!strcmp(names[j], p->field[k]))
+                p->index[k] = j;
+        if (p->index[k] < 0) {
+            pivot_failf(p, "--pivot: the result has no column '%.80s' (first column: '%.80s')",
+                        p->field[k], ncol ? names[0] : "");
+            return 1;
+        }
+    }
+    size_t r = pivot_key_of(&p->rows, &p->nrows, &p->caprows, values[p->index[0]]);
+    size_t c = pivot_key_of(&p->cols, &p->ncols, &p->capcols, values[p->index[1]]);
+    if (r == SIZE_MAX || c == SIZE_MAX) {
+        pivot_failf(p, "out of memory");
+        return 1;
+    }
+    for (size_t i = 0; i < p->ncells; i++)
+        if (p->cells[i].r == r && p->cells[i].c == c) {
+            const char *rv = values[p->index[0]], *cv = values[p->index[1]];
+            pivot_failf(p, "--pivot: two rows have the same row and column values (%.100s, "
+                        "%.100s); add the column that tells them apart to the query",
+                        rv ? rv : "NULL", cv ? cv : "NULL");
+            return 1;
+        }
+    if (p->ncells == p->capcells) {
+        size_t cap = p->capcells ? 2 * p->capcells : 64;
+        void *cells = realloc(p->cells, cap * sizeof *p->cells);
+        if (!cells) {
+            pivot_failf(p, "out of memory");
+            return 1;
+        }
+        p->cells = cells;
+        p->capcells = cap;
+    }
+    const char *v = values[p->index[2]];
+    char *copy = v ? strdup(v) : NULL;
+    if (v && !copy) {
+        pivot_failf(p, "out of memory");
+        return 1;
+    }
+    p->cells[p->ncells++] = (struct cell){r, c, copy};
+    return 0;
+}
+
+/* numeric column values sort as numbers ("64" before "128"), others keep
+ * the order in which the query gave them */
+static int compare_numeric_keys(const void *a, const void *b)
+{
+    double x = strtod(((const pivot_key *)a)->text, NULL);
+    double y = strtod(((const pivot_key *)b)->text, NULL);
+    return (x > y) - (x < y);
+}
+
+int cli_pivot_finish(cli_pivot *p)
+{
+    if (p->err[0])
+        return -1;
+    bool numeric = p->ncols > 0;
+    for (size_t c = 0; c < p->ncols; c++)
+        numeric = numeric && p->cols[c].text && is_number(p->cols[c].text);
+    size_t *order = calloc(p->ncols + 1, sizeof *order);   /* column index -> position */
+    const char **names = calloc(p->ncols + 1, sizeof *names);
+    const char **row = calloc(p->ncols + 1, sizeof *row);
+    char **heads = calloc(p->ncols + 1, sizeof *heads);
+    int rc = order && names && row && heads ? 0 : -1;
+    if (rc == 0 && numeric)
+        qsort(p->cols, p->ncols, sizeof *p->cols, compare_numeric_keys);
+    for (size_t c = 0; rc == 0 && c < p->ncols; c++) {
+        order[p->cols[c].first] = c;
+        const char *v = p->cols[c].text ? p->cols[c].text : "NULL";
+        size_t len = strlen(p->field[1]) + strlen(v) + 2;
+        if (!(heads[c] = malloc(len)))
+            rc = -1;
+        else
+            snprintf(heads[c], len, "%s=%s", p->field[1], v);
+        names[c + 1] = heads[c];
+    }
+    names[0] = p->field[0];
+    for (size_t r = 0; rc == 0 && r < p->nrows; r++) {
+        row[0] = p->rows[r].text;
+        for (size_t c = 0; c < p->ncols; c++)
+            row[c + 1] = NULL;
+        for (size_t i = 0; i < p->ncells; i++)
+            if (p->cells[i].r == r)
+                row[order[p->cells[i].c] + 1] = p->cells[i].value;
+        if (cli_output_row(p->out, (int)p->ncols + 1, names, row))
+            rc = -1;
+    }
+    if (rc != 0 && !p->err[0])
+        snprintf(p->err, sizeof p->err, "%s",
+                 cli_output_error(p->out)[0] ? cli_output_error(p->out) : "out of memory");
+    for (size_t c = 0; heads && c < p->ncols; c++)
+        free(heads[c]);
+    free(heads);
+    free(order);
+    free(names);
+    free(row);
+    return rc;
+}
+
+void cli_pivot_free(cli_pivot *p)
+{
+    if (!p)
+        return;
+    for (int k = 0; k < 3; k++)
+        free(p->field[k]);
+    for (size_t i = 0; i < p->nrows; i++)
+        free(p->rows[i].text);
+    for (size_t i = 0; i < p->ncols; i++)
+        free(p->cols[i].text);
+    for (size_t i = 0; i < p->ncells; i++)
+        free(p->cells[i].value);
+    free(p->rows);
+    free(p->cols);
+    free(p->cells);
+    free(p);
+}
+
+/* ---- html text ---- */
+
+int cli_html_text(FILE *out, const char *text)
+{
+    char *t = escape(CLI_FORMAT_HTML, text ? text : "");
+    if (!t)
+        return -1;
+    fputs(t, out);
+    free(t);
+    return 0;
 }

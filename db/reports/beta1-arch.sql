@@ -1,0 +1,35 @@
+-- SPDX-License-Identifier: MIT
+--
+-- beta1-arch.sql — FID by architecture (rows) and Adam beta1 (columns), as
+-- mean ± std over seeds: the shape of seed 001's Table 4 ("Performance
+-- comparison across different beta1 values": DCGAN, VAE, UNET
+-- against beta1 = 0, 0.3, 0.5, 0.7).
+--
+-- Produced by one sweep per architecture over optim.beta1 with a few seeds,
+-- e.g. `genlab sweep` over optim.beta1 = 0, 0.3, 0.5, 0.7 with three seeds for each
+-- trainer, then `genlab score` on every run. The architecture is the
+-- trainer (gan, vae, diffusion). Each run counts with its latest FID
+-- (score_latest); runs that differ only by seed are one cell
+-- (score_by_config, db/views.sql). A cell is "mean ± std" (the sample
+-- standard deviation), or the value alone for one seed.
+--
+-- Runs of other sweeps (those whose points do not set optim.beta1) are left
+-- out; runs outside sweeps are in.
+--
+-- Score protocol: FID as `genlab score` stores it; the report is refused
+-- when the store's FIDs were measured under different protocols (feature
+-- extractor, sample count, reference statistics, ...), and ends with the
+-- protocol it used. When other parameters vary too, two configurations
+-- fall in one cell and the pivot refuses; keep to one sweep per
+-- architecture or filter with genlab query on score_by_config.
+--
+-- pivot: arch,beta1,fid
+
+SELECT c.trainer AS arch,
+       (SELECT value FROM run_param WHERE run_id = c.first_run AND key = 'optim.beta1') AS beta1,
+       c.mean_std AS fid
+  FROM score_by_config AS c
+ WHERE c.metric = 'fid' AND c.n > 0
+   AND (c.sweep IS NULL OR (SELECT json_type(sweep_point, '$."optim.beta1"') FROM runs
+                            WHERE id = c.first_run) IS NOT NULL)
+ ORDER BY arch, (SELECT num FROM run_param WHERE run_id = c.first_run AND key = 'optim.beta1');
