@@ -587,7 +587,8 @@ int cmd_sweep(int argc, char **argv)
     }
     store = NULL;
     if (dry) {
-        printf("sweep %s: %zu points, store %s\n", genlab_sweep_name(sw), n, j.db);
+        printf("sweep %s: %zu point%s, store %s\n", genlab_sweep_name(sw), n, n == 1 ? "" : "s",
+               j.db);
         rc = dry_run(&j);
         goto done;
     }
@@ -600,8 +601,8 @@ int cmd_sweep(int argc, char **argv)
     if ((rc = logs_dir(&j, logs)) != CLI_EXIT_OK)
         goto done;
     if (task < 0)
-        printf("sweep %s: %zu points, %lld at a time, store %s, output in %s/\n",
-               genlab_sweep_name(sw), n, jobs, j.db, j.logs);
+        printf("sweep %s: %zu point%s, %lld at a time, store %s, output in %s/\n",
+               genlab_sweep_name(sw), n, n == 1 ? "" : "s", jobs, j.db, j.logs);
     fflush(stdout);
     rc = task >= 0 ? run_points(&j, (size_t)task, (size_t)task + 1, 1)
                    : run_points(&j, 0, n, (long)jobs);
