@@ -570,8 +570,9 @@ static genlab_status make_point(genlab_sweep *s, const sw_draft *d, bool keep)
         if (strcmp(s->points[i].pub.json, json))
             continue;
         if (!s->random)
-            st = fail(s, GL_ERR_FORMAT, 0, "the points %zu and %zu are the same (%s): a list "
-                      "names one value twice", i, s->n_points, gl_buf_str(&label));
+            st = fail(s, GL_ERR_FORMAT, 0, "the points %zu and %zu (from 1) are the same (%s): "
+                      "a list names one value twice", i + 1, s->n_points + 1,
+                      gl_buf_str(&label));
         free(json);
         free_strings(args, n_args);
         gl_buf_free(&label);

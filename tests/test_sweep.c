@@ -311,7 +311,7 @@ static const bad_case bads[] = {
      {"%s:4: seeds: \"-2\" is not an integer >= 0"}},
     {"seed twice", HEAD "seeds = 1, 1\n", GL_ERR_FORMAT, {"%s:4: seeds: 1 is listed twice"}},
     {"same point", HEAD "[grid]\noptim.lr = 1e-4, 0.0001\n", GL_ERR_FORMAT,
-     {"%s: the points 0 and 1 are the same (optim.lr=0.0001 train.seed=5)"}},
+     {"%s: the points 1 and 2 (from 1) are the same (optim.lr=0.0001 train.seed=5)"}},
     {"seed swept", HEAD "[grid]\ntrain.seed = 1, 2\n", GL_ERR_FORMAT,
      {"%s:5: train.seed is swept with [sweep] seeds = ..."}},
     {"swept twice", HEAD "[grid]\noptim.lr = 1\noptim.lr = 2\n", GL_ERR_FORMAT,
