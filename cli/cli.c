@@ -114,6 +114,25 @@ int cli_parse(const cli_help *help, int argc, char **argv, const cli_option *opt
     return -1;
 }
 
+bool cli_take_flag(int *argc, char **argv, const char *flag)
+{
+    bool seen = false;
+    int j = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (!strcmp(argv[i], "--")) {
+            while (i < *argc)
+                argv[j++] = argv[i++];
+            break;
+        }
+        if (!strcmp(argv[i], flag))
+            seen = true;
+        else
+            argv[j++] = argv[i];
+    }
+    *argc = j;
+    return seen;
+}
+
 bool cli_parse_int(const cli_help *help, const char *opt, const char *text, long long min,
                    long long max, long long *out)
 {

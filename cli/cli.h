@@ -36,6 +36,7 @@ int cmd_query(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_train(int argc, char **argv);      /* cmd_train.c */
+int cmd_sweep(int argc, char **argv);      /* cmd_sweep.c */
 int cmd_plugins(int argc, char **argv);    /* cmd_plugins.c */
 int cmd_selftest(int argc, char **argv);   /* cmd_selftest.c */
 int cmd_sample(int argc, char **argv);     /* cmd_sample.c */
@@ -91,6 +92,11 @@ typedef struct cli_option {
  * --help, CLI_EXIT_USAGE after an unknown option or a missing value (the
  * error is printed). */
 int cli_parse(const cli_help *help, int argc, char **argv, const cli_option *opts, int *npos);
+
+/* cli_take_flag — remove every value-less option flag ("--dry-run") from
+ * argv[1..*argc-1] before a "--", before cli_parse (whose options all take
+ * a value); *argc is updated. Returns whether it was there. */
+bool cli_take_flag(int *argc, char **argv, const char *flag);
 
 /* cli_parse_int — a decimal integer in [min, max] given as option opt;
  * prints a usage error and returns false when text is anything else. */

@@ -567,27 +567,6 @@ static int check_protocols(genlab_store *s, const char *report)
     return CLI_EXIT_FAILURE;
 }
 
-/* take_flag — remove the value-less option flag from argv (before "--");
- * whether it was there */
-static bool take_flag(int *argc, char **argv, const char *flag)
-{
-    bool seen = false;
-    int j = 1;
-    for (int i = 1; i < *argc; i++) {
-        if (!strcmp(argv[i], "--")) {
-            while (i < *argc)
-                argv[j++] = argv[i++];
-            break;
-        }
-        if (!strcmp(argv[i], flag))
-            seen = true;
-        else
-            argv[j++] = argv[i];
-    }
-    *argc = j;
-    return seen;
-}
-
 /* report_pivot — the pivot a report file asks for on a line of its own
  * "-- pivot: ROW,COL,VALUE" into buf; false when it has none */
 static bool report_pivot(const char *path, char *buf, size_t size)
@@ -670,7 +649,7 @@ int cmd_report(int argc, char **argv)
     const char *db = NULL, *format = "table", *pivot = NULL, *html = NULL;
     const cli_option opts[] = {{"db", &db}, {"format", &format}, {"pivot", &pivot},
                                {"html", &html}, {NULL, NULL}};
-    bool mixed_ok = take_flag(&argc, argv, "--mixed-protocols");
+    bool mixed_ok = cli_take_flag(&argc, argv, "--mixed-protocols");
     int npos, rc = cli_parse(&report_help, argc, argv, opts, &npos);
     if (rc >= 0)
         return rc;

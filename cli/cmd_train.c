@@ -3,7 +3,8 @@
  * cmd_train.c — `genlab train`: loads the plugins, builds the typed
  * configuration from an INI file and key=value arguments, and hands it to
  * the library's run loop (run.h) with a progress line and a stop flag that
- * SIGINT and SIGTERM set.
+ * SIGINT and SIGTERM set. `genlab sweep` runs each of its points as a
+ * `genlab train` child tagged with --sweep and --sweep-point.
  *
  * It holds no training logic: validation, the run's record, the steps and
  * their endings are libgenlab's. This file chooses what is printed and the
@@ -19,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "genlab/genlab.h"
 #include "progress.h"
@@ -31,7 +34,8 @@ static void print_default_job(FILE *out);
 static const cli_help help = {
     .command = "train",
     .synopsis = "genlab train [--config FILE] [--db FILE] [KEY=VALUE]...\n"
-                "       genlab train --resume RUN [--db FILE] [KEY=VALUE]...",
+                "       genlab train --resume RUN [--db FILE] [KEY=VALUE]...\n"
+                "       genlab train ... --sweep NAME --sweep-point JSON",
     .body =
         "Trains a model and records the run in the store: the trainer component that\n"
         "train.trainer names, on the dataset that train.dataset names, with every\n"
@@ -72,6 +76,9 @@ static const cli_help help = {
         "  --config FILE    an INI file of parameters\n"
         "  --db FILE        the store (default: $GENLAB_DB, else ./genlab.db)\n"
         "  --resume RUN     continue run RUN (id or uuid prefix) from its checkpoint\n"
+        "  --sweep NAME     (used by genlab sweep) tag the run with the sweep NAME ...\n"
+        "  --sweep-point JSON  ... and its point, a JSON object (runs.sweep and\n"
+        "                   runs.sweep_point), by which a re-run sweep finds it\n"
         "\n"
         "examples:\n"
         "  genlab train train.trainer=gan train.dataset=mnist gan.loss=lsgan optim.lr=2e-4\n"
@@ -265,6 +272,15 @@ static int check_overrides(int n, char **args)
 
 /* ---- the command ---- */
 
+/* is_json_object — text is one JSON object (what runs.sweep_point holds) */
+static bool is_json_object(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    bool ok = json_is_object(j);
+    json_decref(j);
+    return ok;
+}
+
 /* summary — the result on stdout (or the failure on stderr); the exit status */
 static int summary(const genlab_run_result *r)
 {
@@ -292,12 +308,16 @@ static int summary(const genlab_run_result *r)
 int cmd_train(int argc, char **argv)
 {
     char *cmdline = command_line(argc, argv);   /* before cli_parse reorders argv */
-    const char *config_file = NULL, *db = NULL, *resume = NULL;
+    const char *config_file = NULL, *db = NULL, *resume = NULL, *sweep = NULL, *point = NULL;
     const cli_option opts[] = {{"config", &config_file}, {"db", &db}, {"resume", &resume},
-                               {NULL, NULL}};
+                               {"sweep", &sweep}, {"sweep-point", &point}, {NULL, NULL}};
     int npos, rc = cli_parse(&help, argc, argv, opts, &npos);
     if (rc < 0 && resume && config_file)
         rc = cli_usage_error(&help, "--resume takes the run's own configuration, not --config");
+    if (rc < 0 && (!sweep != !point || (sweep && !*sweep)))
+        rc = cli_usage_error(&help, "--sweep NAME and --sweep-point JSON go together");
+    if (rc < 0 && point && !is_json_object(point))
+        rc = cli_usage_error(&help, "--sweep-point: \"%s\" is not a JSON object", point);
     if (rc < 0 && resume)
         rc = check_overrides(npos, argv + 1);
     if (rc >= 0 || !cmdline) {
@@ -344,7 +364,8 @@ int cmd_train(int argc, char **argv)
     genlab_run_options o = {.command_line = cmdline, .stop = &stop_requested,
                             .started = on_started, .progress = on_progress, .user = &t,
                             .resume_from = resume ? ri.ckpt : NULL,
-                            .parent_uuid = resume ? ri.uuid : NULL};
+                            .parent_uuid = resume ? ri.uuid : NULL,
+                            .sweep = sweep, .sweep_point = point};
     if (resume)
         printf("resuming run %s from %s\n", ri.uuid, ri.ckpt);
     genlab_run_result r;

@@ -18,7 +18,7 @@
  * the keys so that every scope's keys are one contiguous range.
  *
  * Sections: names and values, definitions, configuration objects, building,
- * INI files, resolution, getters, enumeration.
+ * INI files (also read by sweep.c), resolution, getters, enumeration.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -550,16 +550,30 @@ genlab_status genlab_config_set_args(genlab_config *cfg, int argc, const char *c
  * with content (not blank, not a comment, not a complete [section]) for
  * which inih called no handler is malformed. */
 typedef struct ini_state {
-    genlab_config *cfg;
-    const char    *path;
-    FILE          *f;
-    char          *line;        /* the current line (getline buffer) */
-    size_t         cap;
-    int            lineno;
-    bool           handled;     /* inih called the handler for this line */
-    bool           bad;         /* some line was malformed */
-    genlab_status  st;          /* GL_ERR_NOMEM stops */
+    FILE         *f;
+    char         *line;        /* the current line (getline buffer) */
+    size_t        cap;
+    int           lineno;
+    bool          handled;     /* inih called the handler for this line */
+    bool          bad;         /* some line was malformed */
+    bool          stopped;     /* a callback ran out of memory */
+    gl_ini_value_fn on_value;
+    gl_ini_bad_fn   on_bad;
+    void         *user;
 } ini_state;
+
+static void ini_bad(ini_state *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ini_bad(ini_state *s, const char *fmt, ...)
+{
+    char what[640];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    s->bad = true;
+    if (!s->on_bad(s->user, s->lineno, what))
+        s->stopped = true;
+}
 
 static void ini_check_line(ini_state *s)
 {
@@ -571,19 +585,15 @@ static void ini_check_line(ini_state *s)
     p += strspn(p, " \t\r\n");
     if (!*p || *p == ';' || *p == '#' || (*p == '[' && strchr(p, ']')))
         return;
-    int len = (int)strcspn(p, "\r\n");
-    s->bad = true;
-    if (problem(s->cfg, s->cfg->seq++,
-                "%s:%d: malformed line \"%.*s\" (expected \"key = value\" or \"[section]\")",
-                s->path, s->lineno, len, p) != GL_OK)
-        s->st = GL_ERR_NOMEM;
+    ini_bad(s, "malformed line \"%.*s\" (expected \"key = value\" or \"[section]\")",
+            (int)strcspn(p, "\r\n"), p);
 }
 
 static char *ini_next_line(char *str, int num, void *stream)
 {
     ini_state *s = stream;
     ini_check_line(s);
-    if (s->st != GL_OK)
+    if (s->stopped)
         return NULL;
     ssize_t n = getline(&s->line, &s->cap, s->f);
     if (n < 0)
@@ -592,10 +602,7 @@ static char *ini_next_line(char *str, int num, void *stream)
     s->handled = false;
     if (n + 1 > num) {
         s->handled = true;    /* reported here, not as malformed */
-        s->bad = true;
-        if (problem(s->cfg, s->cfg->seq++, "%s:%d: line longer than %d characters", s->path,
-                    s->lineno, num - 2) != GL_OK)
-            s->st = GL_ERR_NOMEM;
+        ini_bad(s, "line longer than %d characters", num - 2);
         snprintf(str, (size_t)num, "\n");
         return str;
     }
@@ -606,20 +613,56 @@ static char *ini_next_line(char *str, int num, void *stream)
 static int ini_on_value(void *user, const char *section, const char *name, const char *value)
 {
     ini_state *s = user;
-    char origin[4096 + 32];
     s->handled = true;
-    snprintf(origin, sizeof origin, "%s:%d", s->path, s->lineno);
-    if (!*name) {
-        s->bad = true;
-        if (problem(s->cfg, s->cfg->seq++, "%s: malformed line: empty key", origin) != GL_OK)
-            s->st = GL_ERR_NOMEM;
-        return s->st == GL_OK;
+    if (!*name)
+        ini_bad(s, "malformed line: empty key");
+    else if (!s->on_value(s->user, section, name, value, s->lineno))
+        s->stopped = true;
+    return !s->stopped;
+}
+
+genlab_status gl_ini_parse(const char *path, gl_ini_value_fn on_value, gl_ini_bad_fn on_bad,
+                           void *user)
+{
+    ini_state s = {.on_value = on_value, .on_bad = on_bad, .user = user};
+    if (!(s.f = fopen(path, "r")))
+        return GL_ERR_IO;
+    int first_error = ini_parse_stream(ini_next_line, &s, ini_on_value, &s);
+    int saved = errno;
+    fclose(s.f);
+    free(s.line);
+    errno = saved;
+    if (!s.stopped && first_error > 0 && !s.bad) {   /* inih saw an error our reader did not */
+        s.lineno = first_error;
+        ini_bad(&s, "malformed line");
     }
+    if (s.stopped)
+        return GL_ERR_NOMEM;
+    return s.bad ? GL_ERR_FORMAT : GL_OK;
+}
+
+/* What the configuration's INI callbacks need. */
+typedef struct cfg_ini {
+    genlab_config *cfg;
+    const char    *path;
+} cfg_ini;
+
+static bool cfg_ini_value(void *user, const char *section, const char *name, const char *value,
+                          int lineno)
+{
+    cfg_ini *c = user;
+    char origin[4096 + 32];
+    snprintf(origin, sizeof origin, "%s:%d", c->path, lineno);
     char *key = join_key(section, name);
-    if (!key || add_raw(s->cfg, key, value, origin, GL_SRC_FILE) != GL_OK)
-        s->st = GL_ERR_NOMEM;
+    bool ok = key && add_raw(c->cfg, key, value, origin, GL_SRC_FILE) == GL_OK;
     free(key);
-    return s->st == GL_OK;
+    return ok;
+}
+
+static bool cfg_ini_bad(void *user, int lineno, const char *what)
+{
+    cfg_ini *c = user;
+    return problem(c->cfg, c->cfg->seq++, "%s:%d: %s", c->path, lineno, what) == GL_OK;
 }
 
 genlab_status genlab_config_load_ini(genlab_config *cfg, const char *path)
@@ -627,24 +670,16 @@ genlab_status genlab_config_load_ini(genlab_config *cfg, const char *path)
     genlab_status st = building(cfg, "genlab_config_load_ini");
     if (st != GL_OK)
         return st;
-    ini_state s = {.cfg = cfg, .path = path, .st = GL_OK};
-    s.f = fopen(path, "r");
-    if (!s.f) {
+    cfg_ini c = {cfg, path};
+    st = gl_ini_parse(path, cfg_ini_value, cfg_ini_bad, &c);
+    if (st == GL_ERR_IO) {
         const char *err = strerror(errno);
         if (problem(cfg, cfg->seq++, "%s: cannot read the configuration file: %s", path, err))
             return GL_ERR_NOMEM;
         return set_msg(cfg, GL_ERR_IO, "genlab_config_load_ini: cannot read \"%s\": %s", path,
                        err);
     }
-    int first_error = ini_parse_stream(ini_next_line, &s, ini_on_value, &s);
-    fclose(s.f);
-    free(s.line);
-    if (s.st != GL_OK)
-        return s.st;
-    if (first_error > 0 && !s.bad)   /* inih saw an error our reader did not */
-        if (problem(cfg, cfg->seq++, "%s:%d: malformed line", path, first_error) != GL_OK)
-            return GL_ERR_NOMEM;
-    return s.bad || first_error > 0 ? GL_ERR_FORMAT : GL_OK;
+    return st;
 }
 
 /* ---- resolution ---- */

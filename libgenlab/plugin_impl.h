@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
  *
  * plugin_impl.h — what the plugin loader (plugin_loader.c) and the
- * configuration (config.c) share inside libgenlab. Not installed.
+ * configuration (config.c) share inside libgenlab, and the INI reader the
+ * sweeps (sweep.c) share with the configuration. Not installed.
  *
- * Sections: growing buffers, parameter definitions and values.
+ * Sections: growing buffers, parameter definitions and values, INI files.
  */
 #ifndef GENLAB_PLUGIN_IMPL_H
 #define GENLAB_PLUGIN_IMPL_H
@@ -77,5 +78,24 @@ void gl_registry_note(genlab_registry *reg, bool logged, const char *fmt, ...)
 
 void gl_registry_missing(const genlab_registry *reg, genlab_component_kind kind,
                          const char *name, gl_buf *b);
+
+/* ---- INI files (config.c) ---- */
+
+/* Called for each "key = value" line (section "" before any [section]);
+ * false stops the reading (out of memory). */
+typedef bool (*gl_ini_value_fn)(void *user, const char *section, const char *name,
+                                const char *value, int lineno);
+/* Called for each malformed line, what saying why without the file and
+ * line ("malformed line \"x\" (expected ...)", "line longer than N
+ * characters", "malformed line: empty key"); false stops the reading. */
+typedef bool (*gl_ini_bad_fn)(void *user, int lineno, const char *what);
+
+/* gl_ini_parse — read the INI file at path with libinih's syntax, reporting
+ * every malformed line (inih alone reports only the first) with its number.
+ * Returns GL_OK; GL_ERR_FORMAT when some line was malformed (the others
+ * were still read); GL_ERR_IO when the file cannot be opened (errno says
+ * why); GL_ERR_NOMEM when a callback returned false. */
+genlab_status gl_ini_parse(const char *path, gl_ini_value_fn on_value, gl_ini_bad_fn on_bad,
+                           void *user);
 
 #endif /* GENLAB_PLUGIN_IMPL_H */

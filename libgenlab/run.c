@@ -393,6 +393,8 @@ static genlab_status record(gl_run *r)
         .plugin_versions_json = plugins,
         .dataset_hash = r->dataset_hash,
         .parent_uuid = r->opt.parent_uuid,
+        .sweep = r->opt.sweep,
+        .sweep_point = r->opt.sweep_point,
     };
     genlab_status st = plugins && config ? GL_OK : GL_ERR_NOMEM;
     if (st == GL_OK)

@@ -7,7 +7,8 @@
  * (tensor.h), ops (ops.h), autograd (autograd.h), random numbers (rng.h),
  * layers (nn.h), optimizers (optim.h), the backend interface (backend.h),
  * the experiment store (store.h), the plugin ABI (plugin.h), plugin loading
- * (registry.h), typed configuration (config.h), the run loop (run.h), images
+ * (registry.h), typed configuration (config.h), the run loop (run.h), sweeps
+ * (sweep.h), images
  * (image.h), the image pipeline of datasets (dataset.h) and checkpoints
  * (checkpoint.h).
  * Anything not declared in these headers is not part of the API.
@@ -31,6 +32,7 @@
 #include "registry.h"
 #include "config.h"
 #include "run.h"
+#include "sweep.h"
 #include "image.h"
 #include "dataset.h"
 #include "checkpoint.h"

@@ -188,6 +188,11 @@ typedef struct genlab_run_options {
      * run as the run it continues (may be NULL). */
     const char            *resume_from;
     const char            *parent_uuid;
+    /* sweep, sweep_point — the sweep that launches the run and its point
+     * (a JSON object, sweep.h), stored as runs.sweep and runs.sweep_point
+     * so that a re-run sweep finds the points done; NULL outside sweeps */
+    const char            *sweep;
+    const char            *sweep_point;
 } genlab_run_options;
 
 /* What a run did. Members are appended only. */
