@@ -44,6 +44,16 @@ int cmd_interpolate(int argc, char **argv);
 int cmd_stats(int argc, char **argv);      /* cmd_score.c */
 int cmd_score(int argc, char **argv);
 int cmd_fid(int argc, char **argv);
+/* cli_score_check — genlab score's arguments (argv[0] "score", then as
+ * on its command line) checked as genlab score checks them, its messages
+ * printed on stderr; nothing is opened or run. Returns CLI_EXIT_OK or
+ * genlab score's exit status (2: bad usage). argv is reordered. */
+int cli_score_check(int argc, char **argv);
+/* cli_score_rows — the names of the score rows that genlab score's
+ * --metric list stores ("classifier-fid,pr": "classifier_fid,precision,
+ * recall") into buf, comma-separated. Returns how many, 0 when a name is
+ * unknown or buf is too small. */
+int cli_score_rows(const char *list, char *buf, size_t size);
 int cmd_plot(int argc, char **argv);       /* cmd_plot.c */
 
 /* 130 = 128 + SIGINT, what a shell reports for a program killed by Ctrl-C:

@@ -1548,7 +1548,9 @@ static int print_scores(const cli_help *help, const scored *s, int n)
     return rc;
 }
 
-int cmd_score(int argc, char **argv)
+/* score_main — genlab score; with check_only, its arguments checked (as
+ * genlab score would refuse them, with its messages) and nothing done */
+static int score_main(int argc, char **argv, bool check_only)
 {
     const char *list = NULL, *n_s = NULL, *ref = NULL, *split = NULL, *n_real_s = NULL,
                *seed = NULL, *cache = NULL, *batch = NULL, *threads = NULL, *db = NULL,
@@ -1608,9 +1610,9 @@ int cmd_score(int argc, char **argv)
                              "inception.ref=FILE and classifier.ref=FILE instead");
     if (rc < 0 && !cli_run_ref_valid(argv[1]))
         rc = cli_usage_error(&score_help, "'%s' is neither a run id nor a uuid (prefix)", argv[1]);
-    if (rc >= 0) {
+    if (rc >= 0 || check_only) {
         free_eval_args(&a);
-        return rc;
+        return rc >= 0 ? rc : CLI_EXIT_OK;
     }
     eval e = {0};
     source fake = {0}, real = {0}, held = {0};
@@ -1831,4 +1833,36 @@ int cmd_fid(int argc, char **argv)
         eval_close(&e);
     free_eval_args(&a);
     return rc;
+}
+
+int cmd_score(int argc, char **argv) { return score_main(argc, argv, false); }
+
+int cli_score_check(int argc, char **argv) { return score_main(argc, argv, true); }
+
+int cli_score_rows(const char *list, char *buf, size_t size)
+{
+    int n = 0;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        size_t len = strcspn(p, ","), i = 0;
+        while (i < N_METRIC_NAMES &&
+               !(strlen(metric_names[i].name) == len && !strncmp(metric_names[i].name, p, len)))
+            i++;
+        if (i == N_METRIC_NAMES)
+            return 0;
+        /* the component's scores: its prefix (metric.c), pr's two */
+        const char *prefix = metric_names[i].component &&
+                             !strcmp(metric_names[i].component, "classifier") ? "classifier_" : "";
+        bool pr = !strcmp(metric_names[i].score, "pr");
+        for (int k = 0; k < (pr ? 2 : 1); k++) {
+            const char *base = pr ? (k ? "recall" : "precision") : metric_names[i].score;
+            int w = snprintf(buf + used, size - used, "%s%s%s", n ? "," : "", prefix, base);
+            if (w < 0 || (size_t)w >= size - used)
+                return 0;
+            used += (size_t)w;
+            n++;
+        }
+    }
+    return n;
 }

@@ -66,6 +66,15 @@ typedef struct sw_point {
     char             **args;   /* pub.args, owned */
 } sw_point;
 
+/* The [score] section: the public view and what it owns. */
+typedef struct sw_score {
+    genlab_sweep_score pub;
+    bool               given;    /* the file has a [score] section */
+    int                line;     /* its first key's line */
+    char              *metric;
+    char             **args;     /* pub.args */
+} sw_score;
+
 struct genlab_sweep {
     char         *path;
     char         *name, *config;
@@ -81,6 +90,7 @@ struct genlab_sweep {
     size_t        n_fixed, cap_fixed;
     sw_point     *points;
     size_t        n_points, cap_points;
+    sw_score      score;
     genlab_registry *reg;
     genlab_status st;               /* the first problem's */
     gl_buf        msg;
@@ -386,6 +396,55 @@ static genlab_status fixed_key(genlab_sweep *s, const char *key, const char *val
     return f->key && f->value ? GL_OK : GL_ERR_NOMEM;
 }
 
+/* split_blanks — text's words (separated by blanks and tabs) into *out */
+static genlab_status split_blanks(const char *text, char ***out, size_t *n)
+{
+    size_t cap = 0;
+    *out = NULL, *n = 0;
+    for (const char *p = text + strspn(text, " \t"); *p; p += strspn(p, " \t")) {
+        size_t len = strcspn(p, " \t");
+        if (!gl_grow((void **)out, &cap, *n + 1, sizeof **out) || !((*out)[*n] = strndup(p, len)))
+            return GL_ERR_NOMEM;
+        (*n)++;
+        p += len;
+    }
+    return GL_OK;
+}
+
+/* score_key — a [score] key: metric (a list without empty items or
+ * blanks), n (an integer >= 1), args (words); each once */
+static genlab_status score_key(genlab_sweep *s, const char *key, const char *value, int line)
+{
+    sw_score *sc = &s->score;
+    genlab_sweep_score *pub = &sc->pub;
+    int *at = !strcmp(key, "metric") ? &pub->metric_line
+            : !strcmp(key, "n")      ? &pub->n_line
+            : !strcmp(key, "args")   ? &pub->args_line : NULL;
+    if (!at)
+        return fail(s, GL_ERR_FORMAT, line, "unknown key \"%s\" in [score] (known: metric, n, "
+                    "args)", key);
+    if (*at)
+        return fail(s, GL_ERR_FORMAT, line, "[score] %s is given twice (first on line %d)", key,
+                    *at);
+    *at = line;
+    if (at == &pub->metric_line) {
+        size_t len = strlen(value);
+        if (!len || value[0] == ',' || value[len - 1] == ',' || strstr(value, ",,") ||
+            strpbrk(value, " \t"))
+            return fail(s, GL_ERR_FORMAT, line, "[score] metric = \"%s\": expected genlab "
+                        "score's --metric list (names separated by commas, no blanks)", value);
+        return (sc->metric = strdup(value)) ? GL_OK : GL_ERR_NOMEM;
+    }
+    if (at == &pub->n_line)
+        return parse_i64(value, 1, INT64_MAX, &pub->n)
+                   ? GL_OK
+                   : fail(s, GL_ERR_FORMAT, line, "[score] n = \"%s\": expected an integer >= 1",
+                          value);
+    genlab_status st = split_blanks(value, &sc->args, &pub->n_args);
+    pub->args = (const char *const *)sc->args;
+    return st;
+}
+
 static bool on_value(void *user, const char *section, const char *name, const char *value,
                      int lineno)
 {
@@ -399,12 +458,16 @@ static bool on_value(void *user, const char *section, const char *name, const ch
         st = param_key(s, !strcmp(section, "random"), name, value, lineno);
     else if (!strcmp(section, "fixed"))
         st = fixed_key(s, name, value, lineno);
-    else if (!*section)
+    else if (!strcmp(section, "score")) {
+        if (!s->score.given)
+            s->score.given = true, s->score.line = lineno;
+        st = score_key(s, name, value, lineno);
+    } else if (!*section)
         st = fail(s, GL_ERR_FORMAT, lineno, "\"%s\" is outside any section (sections: [sweep], "
-                  "[grid], [random], [fixed])", name);
+                  "[grid], [random], [fixed], [score])", name);
     else
         st = fail(s, GL_ERR_FORMAT, lineno, "unknown section [%s] (known: sweep, grid, random, "
-                  "fixed)", section);
+                  "fixed, score)", section);
     return st != GL_ERR_NOMEM;
 }
 
@@ -432,6 +495,10 @@ static genlab_status check_whole(genlab_sweep *s)
     if (!s->random && (s->samples_line || s->rseed_line))
         return fail(s, GL_ERR_FORMAT, s->samples_line ? s->samples_line : s->rseed_line,
                     "%s is for mode = random", s->samples_line ? "samples" : "random_seed");
+    if (s->score.given && !s->score.metric)
+        return fail(s, GL_ERR_FORMAT, s->score.line, "[score] needs metric = LIST (genlab "
+                    "score's --metric)");
+    s->score.pub.metric = s->score.metric;
     if (s->n_params == 0 && (s->random || s->n_seeds == 0))
         return fail(s, GL_ERR_FORMAT, 0, "nothing to sweep: [%s] is empty%s",
                     s->random ? "random" : "grid", s->random ? "" : " and there are no seeds");
@@ -724,6 +791,8 @@ void genlab_sweep_destroy(genlab_sweep *s)
         free((char *)s->points[i].pub.json);
         free((char *)s->points[i].pub.label);
     }
+    free(s->score.metric);
+    free_strings(s->score.args, s->score.pub.n_args);
     free(s->params);
     free(s->fixed);
     free(s->points);
@@ -745,6 +814,11 @@ const char *genlab_sweep_errmsg(const genlab_sweep *s)
 const char *genlab_sweep_name(const genlab_sweep *s) { return s ? s->name : NULL; }
 
 const char *genlab_sweep_config(const genlab_sweep *s) { return s ? s->config : NULL; }
+
+const genlab_sweep_score *genlab_sweep_scoring(const genlab_sweep *s)
+{
+    return s && s->st == GL_OK && s->score.given ? &s->score.pub : NULL;
+}
 
 size_t genlab_sweep_count(const genlab_sweep *s)
 {

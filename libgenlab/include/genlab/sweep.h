@@ -13,6 +13,10 @@
  *     train.batch = 64, 128
  *     [fixed]                   ; optional: set for every point
  *     train.steps = 200
+ *     [score]                   ; optional: genlab score on each point's run
+ *     metric = classifier-fid   ; genlab score's --metric list
+ *     n = 2000                  ; its -n (optional)
+ *     args = classifier.weights=auto   ; further arguments, split at blanks
  *
  * A grid's points come in a stable order: the file's key order, the last
  * key fastest, the seeds innermost. In random mode each of `samples` draws
@@ -33,10 +37,13 @@
  * one point: "0.0001"). With the sweep's name it identifies the point's
  * runs in the store (runs.sweep, runs.sweep_point): what a re-run skips.
  *
+ * [score] is read, not interpreted: which metrics exist and which arguments
+ * genlab score takes is the genlab program's to check (it has the lines).
+ *
  * Not here: running the points, the store (the genlab program's `sweep`).
  * A sweep is immutable once loaded; any thread may read it.
  *
- * Sections: points, loading, reading.
+ * Sections: points, scoring, loading, reading.
  */
 #ifndef GENLAB_SWEEP_H
 #define GENLAB_SWEEP_H
@@ -65,6 +72,17 @@ typedef struct genlab_sweep_point {
                                    swept keys and the seed, file order */
 } genlab_sweep_point;
 
+/* ---- scoring ---- */
+
+/* A sweep file's [score] section. Owned by the sweep. */
+typedef struct genlab_sweep_score {
+    const char        *metric;   /* genlab score's --metric list, as written */
+    int64_t            n;        /* its -n; 0 when not given (its default) */
+    const char *const *args;     /* args = ..., split at blanks and tabs */
+    size_t             n_args;
+    int metric_line, n_line, args_line;   /* their lines (0: not given) */
+} genlab_sweep_score;
+
 /* ---- loading ---- */
 
 typedef struct genlab_sweep genlab_sweep;
@@ -77,9 +95,10 @@ typedef struct genlab_sweep genlab_sweep;
  *      so that genlab_sweep_errmsg can explain; always release it with
  *      genlab_sweep_destroy.
  * Returns GL_OK; GL_ERR_IO (the file or its base config cannot be read);
- * GL_ERR_FORMAT (a malformed line, an unknown section or [sweep] key, no
- * name, a bad list, range or distribution, a seeds range that ends before
- * it starts, nothing to sweep, two grid points that are the same);
+ * GL_ERR_FORMAT (a malformed line, an unknown section or [sweep] or [score]
+ * key, no name, a bad list, range or distribution, a seeds range that ends
+ * before it starts, nothing to sweep, two grid points that are the same,
+ * [score] without metric or with an n that is not an integer >= 1);
  * GL_ERR_INVALID (a point does not resolve: unknown key, bad value);
  * GL_ERR_NOMEM. Every message starts with the file's path (and line). */
 genlab_status genlab_sweep_load(const char *path, genlab_registry *reg, genlab_sweep **out);
@@ -100,6 +119,10 @@ const char *genlab_sweep_name(const genlab_sweep *s);
  * directory, as it was resolved against the sweep file's directory), or
  * NULL when the file names none. Owned by the sweep. */
 const char *genlab_sweep_config(const genlab_sweep *s);
+
+/* genlab_sweep_scoring — the [score] section, or NULL when the file has
+ * none (or for NULL or a failed load). */
+const genlab_sweep_score *genlab_sweep_scoring(const genlab_sweep *s);
 
 /* genlab_sweep_count — the number of points (0 for NULL or a failed load). */
 size_t genlab_sweep_count(const genlab_sweep *s);
