@@ -19,7 +19,8 @@
 -- weights' hash, sample count, reference statistics and their hash, resize
 -- rule and reference split. The seed and the genlab version may differ.
 --
--- Sections: parameters and configurations, scores, scores over seeds.
+-- Sections: parameters and configurations, scores, scores over seeds,
+-- the reports' metrics.
 
 -- ---- parameters and configurations ----
 
@@ -97,3 +98,16 @@ SELECT * FROM (
                ORDER BY CASE WHEN higher_is_better THEN -mean ELSE mean END, config) AS rank
       FROM score_by_config WHERE n > 0)
  WHERE rank = 1;
+
+-- ---- the reports' metrics ----
+
+-- report_metric: which score rows a report shows as "fid" and "is":
+-- Inception's (fid, is) when the store holds any, else the classifier's
+-- (classifier_fid, classifier_is), which a sweep scores without
+-- downloading Inception's weights (doc/examples/sweeps). One metric per
+-- report, so that its column never mixes the two.
+CREATE TEMP VIEW report_metric AS
+SELECT b.score,
+       CASE WHEN EXISTS (SELECT 1 FROM scores WHERE metric = b.score) THEN b.score
+            ELSE 'classifier_' || b.score END AS metric
+  FROM (SELECT 'fid' AS score UNION ALL SELECT 'is') AS b;

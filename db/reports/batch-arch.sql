@@ -5,6 +5,11 @@
 -- comparison across different batch sizes": DCGAN, VAE, Diffusion model
 -- against batch=64, 128, 256).
 --
+-- Its sweep: doc/examples/sweeps/batch-arch.ini, which trains and scores every
+-- point (`genlab sweep --config doc/examples/sweeps/batch-arch.ini --db D`, then
+-- `genlab report batch-arch --db D`). FID (and IS) is Inception's when the store
+-- has such scores, else the classifier's (view report_metric).
+--
 -- Produced by one sweep per architecture over train.batch with a few seeds,
 -- e.g. `genlab sweep` over train.batch = 64, 128, 256 with three seeds for each
 -- trainer, then `genlab score` on every run. The architecture is the
@@ -29,7 +34,7 @@ SELECT c.trainer AS arch,
        (SELECT value FROM run_param WHERE run_id = c.first_run AND key = 'train.batch') AS batch,
        c.mean_std AS fid
   FROM score_by_config AS c
- WHERE c.metric = 'fid' AND c.n > 0
+ WHERE c.metric = (SELECT metric FROM report_metric WHERE score = 'fid') AND c.n > 0
    AND (c.sweep IS NULL OR (SELECT json_type(sweep_point, '$."train.batch"') FROM runs
                             WHERE id = c.first_run) IS NOT NULL)
  ORDER BY arch, (SELECT num FROM run_param WHERE run_id = c.first_run AND key = 'train.batch');

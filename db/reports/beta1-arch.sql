@@ -5,6 +5,11 @@
 -- comparison across different beta1 values": DCGAN, VAE, UNET
 -- against beta1 = 0, 0.3, 0.5, 0.7).
 --
+-- Its sweep: doc/examples/sweeps/beta1-arch.ini, which trains and scores every
+-- point (`genlab sweep --config doc/examples/sweeps/beta1-arch.ini --db D`, then
+-- `genlab report beta1-arch --db D`). FID (and IS) is Inception's when the store
+-- has such scores, else the classifier's (view report_metric).
+--
 -- Produced by one sweep per architecture over optim.beta1 with a few seeds,
 -- e.g. `genlab sweep` over optim.beta1 = 0, 0.3, 0.5, 0.7 with three seeds for each
 -- trainer, then `genlab score` on every run. The architecture is the
@@ -29,7 +34,7 @@ SELECT c.trainer AS arch,
        (SELECT value FROM run_param WHERE run_id = c.first_run AND key = 'optim.beta1') AS beta1,
        c.mean_std AS fid
   FROM score_by_config AS c
- WHERE c.metric = 'fid' AND c.n > 0
+ WHERE c.metric = (SELECT metric FROM report_metric WHERE score = 'fid') AND c.n > 0
    AND (c.sweep IS NULL OR (SELECT json_type(sweep_point, '$."optim.beta1"') FROM runs
                             WHERE id = c.first_run) IS NOT NULL)
  ORDER BY arch, (SELECT num FROM run_param WHERE run_id = c.first_run AND key = 'optim.beta1');

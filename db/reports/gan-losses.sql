@@ -5,6 +5,11 @@
 -- hinge: "Loss function ... FID") and seed 001's Table 5 ("Performance
 -- comparison across different loss functions": method → FID Score).
 --
+-- Its sweep: doc/examples/sweeps/gan-losses.ini, which trains and scores every
+-- point (`genlab sweep --config doc/examples/sweeps/gan-losses.ini --db D`, then
+-- `genlab report gan-losses --db D`). FID (and IS) is Inception's when the store
+-- has such scores, else the classifier's (view report_metric).
+--
 -- Produced by a sweep of the GAN trainer over gan.loss (bce, lsgan,
 -- wgan-gp, hinge) with a few seeds, then `genlab score` on every run.
 -- Each run counts with its latest FID (score_latest); runs that differ only
@@ -29,7 +34,8 @@ WITH last_losses AS (   -- each scored GAN run's last logged losses
              ORDER BY step DESC LIMIT 1) AS g_loss
       FROM run_config AS rc
      WHERE rc.trainer = 'gan'
-       AND rc.run_id IN (SELECT run_id FROM score_latest WHERE metric = 'fid')
+       AND rc.run_id IN (SELECT run_id FROM score_latest
+                          WHERE metric = (SELECT metric FROM report_metric WHERE score = 'fid'))
 )
 SELECT (SELECT value FROM run_param WHERE run_id = c.first_run AND key = 'gan.loss')      AS loss,
        (SELECT value FROM run_param WHERE run_id = c.first_run AND key = 'gan.generator') AS arch,
@@ -44,7 +50,8 @@ SELECT (SELECT value FROM run_param WHERE run_id = c.first_run AND key = 'gan.lo
        c.runs                                                                            AS runs,
        c.config                                                                          AS config
   FROM score_by_config AS c
- WHERE c.trainer = 'gan' AND c.metric = 'fid' AND c.n > 0
+ WHERE c.trainer = 'gan' AND c.n > 0
+   AND c.metric = (SELECT metric FROM report_metric WHERE score = 'fid')
    AND (c.sweep IS NULL OR (SELECT json_type(sweep_point, '$."gan.loss"') FROM runs
                             WHERE id = c.first_run) IS NOT NULL)
  ORDER BY c.mean, loss;

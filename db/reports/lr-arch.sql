@@ -5,6 +5,11 @@
 -- comparison across different learning rates": DCGAN, VAE, Diffusion model
 -- against lr 0.0001 to 0.01).
 --
+-- Its sweep: doc/examples/sweeps/lr-arch.ini, which trains and scores every
+-- point (`genlab sweep --config doc/examples/sweeps/lr-arch.ini --db D`, then
+-- `genlab report lr-arch --db D`). FID (and IS) is Inception's when the store
+-- has such scores, else the classifier's (view report_metric).
+--
 -- Produced by one sweep per architecture over optim.lr with a few seeds,
 -- e.g. `genlab sweep` over optim.lr = 1e-4, 2e-4, 5e-4, 1e-3, 5e-3, 1e-2 with three seeds for each
 -- trainer, then `genlab score` on every run. The architecture is the
@@ -29,7 +34,7 @@ SELECT c.trainer AS arch,
        (SELECT value FROM run_param WHERE run_id = c.first_run AND key = 'optim.lr') AS lr,
        c.mean_std AS fid
   FROM score_by_config AS c
- WHERE c.metric = 'fid' AND c.n > 0
+ WHERE c.metric = (SELECT metric FROM report_metric WHERE score = 'fid') AND c.n > 0
    AND (c.sweep IS NULL OR (SELECT json_type(sweep_point, '$."optim.lr"') FROM runs
                             WHERE id = c.first_run) IS NOT NULL)
  ORDER BY arch, (SELECT num FROM run_param WHERE run_id = c.first_run AND key = 'optim.lr');
