@@ -6,8 +6,11 @@
 # skipped when run again, described by --dry-run; a point of a small GAN
 # stopped by Ctrl-C (relayed to it) and resumed from its checkpoint by the
 # next run; the Slurm job-array script run task by task through
-# SLURM_ARRAY_TASK_ID, its shards merged with genlab db merge; usage
-# errors. Prints one "ok N - ..." or "not ok N - ..." line per check and
+# SLURM_ARRAY_TASK_ID, its shards merged with genlab db merge; scoring
+# ([score]: each point's run scored once, the classifier trained once, a
+# re-run scoring nothing, a failed scoring, bad [score] sections, Slurm
+# tasks scoring into their shards) and the report it feeds; the shipped
+# sweep files (doc/examples/sweeps) expanded; usage errors. Prints one "ok N - ..." or "not ok N - ..." line per check and
 # exits 1 if any failed (77, SKIP, without the test plugins).
 #
 # Environment: GENLAB (default ./genlab), PLUGIN_DIR (the mock plugin,
@@ -15,7 +18,8 @@
 # run, never under valgrind (it would trace the shell): the sweep's logic
 # is tests/test_sweep's, which valgrind runs.
 #
-# Sections: harness, a grid, resuming, Slurm, usage.
+# Sections: harness, a grid, resuming, Slurm, scoring, shipped sweep
+# files, usage.
 set -u
 
 # ---- harness ----
@@ -150,6 +154,95 @@ check "db merge of the shards: one store, one run per point, tagged, with its va
     eval 'rc_is 0 && out_has "4 runs added" && [ "$(q all.db "$tagged")" = "4,4" ] &&
           [ "$(q all.db "$lr_match")" = 4 ] && [ "$(q all.db "$seed_match")" = 4 ] &&
           [ "$(q all.db "$points")" = "$(q g.db "$points")" ]'
+
+# ---- scoring ----
+
+# a tiny GAN over two losses x two seeds, each completed run scored with
+# classifier-fid on 64 images; classifier.weights=auto trains one small
+# classifier (20 steps) the first time, which the other points then find
+printf '[train]\ntrainer = gan\ndataset = mock\nbatch = 16\nsteps = 20\nthreads = 1\nlog_every = 10\n[dataset]\nsize = 28\nn_items = 200\n[gan]\ngenerator = dcgan28\ndiscriminator = dcgan28\nz_dim = 8\nsample_every = 0\n[generator]\nngf = 4\n[discriminator]\nndf = 4\n' >ganl.ini
+printf '[sweep]\nname = losses\nconfig = ganl.ini\nseeds = 0..1\n[grid]\ngan.loss = bce, hinge\n[score]\nmetric = classifier-fid\nn = 64\nargs = --batch 32 --threads 1 --classifier-steps 20 classifier.weights=auto\n' >losses.ini
+run $G sweep --config losses.ini --db s.db --dry-run
+check "--dry-run with [score]: the scoring command, each point run then scored" \
+    eval 'rc_is 0 && out_has "scoring: genlab score RUN --db s.db --metric classifier-fid -n 64 --batch 32" &&
+          [ "$(grep -c ": run, then score it$" "$out")" -eq 4 ]'
+run $G sweep --config losses.ini --db s.db --jobs 2
+scored="SELECT count(DISTINCT s.run_id) || ' ' || count(*) FROM scores s JOIN runs r ON r.id = s.run_id
+        WHERE r.sweep = 'losses' AND s.metric = 'classifier_fid' AND s.n_samples = 64"
+check "sweep with [score], --jobs 2: 4 points trained and scored, exit 0" \
+    eval 'rc_is 0 && [ "$(grep -c "^\[[1-4]/4\] scored " "$out")" -eq 4 ] &&
+          out_has "4 completed (0 of them resumed), 0 skipped, 0 failed; 4 scored" &&
+          [ "$(q s.db "$scored")" = "4 4" ] && grep -q "classifier_fid" sweep-logs/losses-3.log'
+check "... one classifier trained (by the first scoring), all four scores of its weights" \
+    eval '[ "$(q s.db "SELECT count(*) FROM runs WHERE trainer = '"'classifier'"'")" = 1 ] &&
+          [ "$(q s.db "SELECT count(DISTINCT extractor_sha256) FROM scores WHERE metric = '"'classifier_fid'"'")" = 1 ]'
+run $G sweep --config losses.ini --db s.db --jobs 2
+check "run again: nothing trained or scored" \
+    eval 'rc_is 0 && [ "$(grep -c ": skip (completed: run .*, scored)$" "$out")" -eq 4 ] &&
+          out_has "0 completed (0 of them resumed), 4 skipped, 0 failed; 0 scored" &&
+          [ "$(q s.db "SELECT count(*) FROM runs")" = 5 ] && [ "$(q s.db "$scored")" = "4 4" ]'
+run $G report gan-losses --db s.db
+check "report gan-losses: one row per loss, classifier-FID as mean ± std over the 2 seeds" \
+    eval 'rc_is 0 && [ "$(grep -cE "^(bce|hinge) +dcgan28 +[0-9.]+ ± [0-9.e-]+ .* 2 " "$out")" -eq 2 ] &&
+          out_has "score protocol: classifier_fid: classifier:"'
+# another n is another protocol: the completed runs are scored, not trained
+sed 's/^n = 64/n = 96/' losses.ini >losses96.ini
+run $G sweep --config losses96.ini --db s.db
+check "[score] n changed: the completed points scored again, nothing trained" \
+    eval 'rc_is 0 && [ "$(grep -c "^\[[1-4]/4\] score " "$out")" -eq 4 ] &&
+          out_has "0 completed (0 of them resumed), 4 skipped, 0 failed; 4 scored" &&
+          [ "$(q s.db "SELECT count(*) FROM runs")" = 5 ]'
+# a scoring that fails (weights that do not exist) fails the point, not its run
+printf '[sweep]\nname = badscore\nconfig = ganl.ini\nseeds = 0\n[score]\nmetric = classifier-fid\nn = 64\nargs = classifier.weights=none.safetensors\n' >badscore.ini
+run $G sweep --config badscore.ini --db s.db
+check "a failed scoring: the point FAILED (its log named), exit 1, its run completed" \
+    eval 'rc_is 1 && out_has "[1/1] score FAILED train.seed=0 (exit status 1; its output: sweep-logs/badscore-0.log)" &&
+          out_has "0 completed (0 of them resumed), 0 skipped, 1 failed; 0 scored" &&
+          [ "$(q s.db "SELECT status FROM runs WHERE sweep = '"'badscore'"'")" = completed ]'
+# [score] checked up front: file, line and key
+for c in "metric = classifier-fidd|6: [score] metric = \"classifier-fidd\": not genlab score's" \
+         "n = 64|6: [score] needs metric = LIST" \
+         "metric = fid\nlr = 1|7: unknown key \"lr\" in [score] (known: metric, n, args)" \
+         "metric = fid\nn = x|7: [score] n = \"x\": expected an integer >= 1" \
+         "metric = fid\nargs = --db x.db|7: [score] args: --db is the sweep's" \
+         "metric = fid\nargs = foo=1|7: [score] is refused by genlab score"; do
+    printf '[sweep]\nname = v\nconfig = ganl.ini\nseeds = 0\n[score]\n%b\n' "${c%%|*}" >v.ini
+    run $G sweep --config v.ini --db u.db --dry-run
+    check "a bad [score] (${c%%|*}): exit 2, file, line and key" \
+        eval 'rc_is 2 && err_has "v.ini:${c#*|}" && [ ! -e u.db ]'
+done
+
+# Slurm: a task scores into its own store, so the classifier is a file
+run $G sweep --config losses.ini --emit slurm --out ls.slurm --shards lshards
+check "--emit slurm with classifier.weights=auto: refused (a classifier per task)" \
+    eval 'rc_is 2 && err_has "losses.ini:10: [score] args: classifier.weights=auto: a Slurm task" &&
+          [ ! -e ls.slurm ]'
+ckpt=$(q s.db "SELECT a.path FROM artifacts a JOIN runs r ON r.id = a.run_id
+               WHERE r.trainer = 'classifier' AND a.kind = 'checkpoint' ORDER BY a.id DESC LIMIT 1")
+sed "s|classifier.weights=auto|classifier.weights=$ckpt|" losses.ini >lfile.ini
+run $G sweep --config lfile.ini --emit slurm --out ls.slurm --shards lshards
+ok=0
+for k in 0 1 2 3; do
+    SLURM_ARRAY_TASK_ID=$k bash ls.slurm >"$tmp/ltask$k.out" 2>&1 && ok=$((ok + 1))
+done
+run $G db merge lall.db lshards/losses-0.db lshards/losses-1.db lshards/losses-2.db lshards/losses-3.db
+run $G report gan-losses --db lall.db
+check "Slurm with classifier.weights=FILE: each task scores its point; merged, one report" \
+    eval '[ $ok -eq 4 ] && grep -q "^\[2/4\] scored " "$tmp/ltask1.out" && rc_is 0 &&
+          [ "$(grep -cE "^(bce|hinge) +dcgan28 +[0-9.]+ ± " "$out")" -eq 2 ] &&
+          [ "$(q lall.db "$scored")" = "4 4" ]'
+
+# ---- shipped sweep files ----
+
+# each one parsed, checked against the build's plugins and expanded
+ex=$srcdir/doc/examples/sweeps
+for c in gan-losses:12 batch-arch:18 lr-arch:18 beta1-arch:24 model-is-fid:6; do
+    run $G sweep --config "$ex/${c%%:*}.ini" --db u.db --dry-run
+    check "doc/examples/sweeps/${c%%:*}.ini: ${c#*:} points, each trained then scored" \
+        eval 'rc_is 0 && out_has "sweep ${c%%:*}: ${c#*:} points" &&
+              [ "$(grep -c ": run, then score it$" "$out")" -eq ${c#*:} ]'
+done
+check "every shipped sweep file is checked above" [ "$(ls "$ex"/*.ini | wc -l)" -eq 5 ]
 
 # ---- usage ----
 
