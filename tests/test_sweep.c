@@ -2,8 +2,8 @@
  *
  * test_sweep.c — sweep files (sweep.h): grid expansion (order, count,
  * seeds), the points' arguments and canonical JSON, random search
- * (reproducible for a seed, within its bounds), and every refusal with its
- * message (file, line, key).
+ * (reproducible for a seed, within its bounds), the [score] section as
+ * read, and every refusal with its message (file, line, key).
  *
  * Each case writes a sweep file and a base config (base.ini: the mock
  * plugin's trainer and dataset, train.seed = 5) into a fresh directory;
@@ -317,7 +317,7 @@ static const bad_case bads[] = {
     {"swept twice", HEAD "[grid]\noptim.lr = 1\noptim.lr = 2\n", GL_ERR_FORMAT,
      {"%s:6: optim.lr is swept twice (first on line 5)"}},
     {"unknown section", HEAD "[grids]\noptim.lr = 1\n", GL_ERR_FORMAT,
-     {"%s:5: unknown section [grids] (known: sweep, grid, random, fixed)"}},
+     {"%s:5: unknown section [grids] (known: sweep, grid, random, fixed, score)"}},
     {"unknown sweep key", HEAD "seed = 1\n", GL_ERR_FORMAT,
      {"%s:4: unknown key \"seed\" in [sweep]"}},
     {"outside a section", "name = a\n" HEAD, GL_ERR_FORMAT,
@@ -328,6 +328,17 @@ static const bad_case bads[] = {
      {"%s:5: [sweep] seeds is given twice (first on line 4)"}},
     {"bad mode", HEAD "mode = bayes\nseeds = 1\n", GL_ERR_FORMAT,
      {"%s:4: mode = \"bayes\": expected grid or random"}},
+    /* [score]: its keys, each once; metric required */
+    {"score without metric", HEAD "seeds = 1\n[score]\nn = 10\n", GL_ERR_FORMAT,
+     {"%s:6: [score] needs metric = LIST"}},
+    {"unknown score key", HEAD "seeds = 1\n[score]\nmetric = fid\nlr = 1\n", GL_ERR_FORMAT,
+     {"%s:7: unknown key \"lr\" in [score] (known: metric, n, args)"}},
+    {"score n not a number", HEAD "seeds = 1\n[score]\nmetric = fid\nn = 1e3\n", GL_ERR_FORMAT,
+     {"%s:7: [score] n = \"1e3\": expected an integer >= 1"}},
+    {"empty metric item", HEAD "seeds = 1\n[score]\nmetric = fid,,is\n", GL_ERR_FORMAT,
+     {"%s:6: [score] metric = \"fid,,is\": expected genlab score's --metric list"}},
+    {"score key twice", HEAD "seeds = 1\n[score]\nmetric = fid\nmetric = is\n", GL_ERR_FORMAT,
+     {"%s:7: [score] metric is given twice (first on line 6)"}},
     /* random search */
     {"distribution in a grid", HEAD "[grid]\noptim.lr = uniform(0, 1)\n", GL_ERR_FORMAT,
      {"%s:5: optim.lr = \"uniform(0, 1)\": distributions are for [random]"}},
@@ -379,6 +390,36 @@ START_TEST(test_refusal)
 }
 END_TEST
 
+/* [score] read as written: metric and n as given, args split at blanks */
+START_TEST(test_score)
+{
+    fixture f = {0};
+    load(&f, HEAD "seeds = 1\n[score]\nmetric = classifier-fid,is\nn = 2000\n"
+              "args =  --batch 32\tclassifier.weights=auto \n");
+    ck_assert_msg(f.st == GL_OK, "%s", genlab_sweep_errmsg(f.sw));
+    const genlab_sweep_score *sc = genlab_sweep_scoring(f.sw);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_str_eq(sc->metric, "classifier-fid,is");
+    ck_assert_int_eq(sc->n, 2000);
+    ck_assert_uint_eq(sc->n_args, 3);
+    ck_assert_str_eq(sc->args[0], "--batch");
+    ck_assert_str_eq(sc->args[1], "32");
+    ck_assert_str_eq(sc->args[2], "classifier.weights=auto");
+    ck_assert_int_eq(sc->metric_line, 6);
+    ck_assert_int_eq(sc->n_line, 7);
+    ck_assert_int_eq(sc->args_line, 8);
+    unload(&f);
+    /* no [score]: no scoring; n and args optional */
+    load(&f, HEAD "seeds = 1\n");
+    ck_assert_ptr_null(genlab_sweep_scoring(f.sw));
+    unload(&f);
+    load(&f, HEAD "seeds = 1\n[score]\nmetric = fid\n");
+    sc = genlab_sweep_scoring(f.sw);
+    ck_assert(sc && sc->n == 0 && sc->n_args == 0 && sc->n_line == 0);
+    unload(&f);
+}
+END_TEST
+
 /* ---- NULL and states ---- */
 
 START_TEST(test_null)
@@ -392,6 +433,7 @@ START_TEST(test_null)
     ck_assert_ptr_null(genlab_sweep_point_at(NULL, 0));
     ck_assert_ptr_null(genlab_sweep_name(NULL));
     ck_assert_ptr_null(genlab_sweep_config(NULL));
+    ck_assert_ptr_null(genlab_sweep_scoring(NULL));
     ck_assert(strlen(genlab_sweep_errmsg(NULL)) > 0);
     /* a successful load leaves no message */
     fixture f = {0};
@@ -416,6 +458,7 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("refusals");
     tcase_add_loop_test(tc, test_refusal, 0, N(bads));
+    tcase_add_test(tc, test_score);
     suite_add_tcase(s, tc);
     tc = tcase_create("null");
     tcase_add_test(tc, test_null);
