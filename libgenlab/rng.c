@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  *
- * rng.c — the random tensors drawn from Philox-4x32-10 (genlab/philox.h).
+ * rng.c — the random tensors drawn from Philox-4x32-10 (genlab/backend_elements.h).
  *
  * Philox (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
  * SC 2011) maps a 128-bit counter and a 64-bit key to 128 random bits with
@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "genlab/philox.h"
+#include "genlab/backend_elements.h"
 #include "internal.h"
 
 void genlab_philox(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])

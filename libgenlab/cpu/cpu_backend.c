@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "cpu.h"
-#include "genlab/philox.h"
+#include "genlab/backend_elements.h"
 
 /* Below this many elements a kernel runs on one thread: forking costs more. */
 #define GL_PAR_MIN 32768

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "genlab/backend_elements.h"
 
 /* Below this much work (output elements over all planes) a kernel runs on
  * one thread: forking costs more than it saves. */
@@ -30,9 +31,7 @@ static int threads_of(void *state) { return ((gl_cpu_state *)state)->threads; }
 
 /* ---- max pooling ---- */
 
-/* Padding counts as -inf, as in PyTorch: a window is clipped to the plane
- * and its index starts at the clipped corner. The first maximum in row-major
- * order wins; a NaN always wins (so NaNs propagate like PyTorch's). */
+/* each output by genlab_max_window (backend_elements.h: padding, ties, NaN) */
 void gl_cpu_max_pool(void *state, const genlab_pool_desc *d, const float *x, float *y,
                      int32_t *idx)
 {
@@ -43,26 +42,12 @@ void gl_cpu_max_pool(void *state, const genlab_pool_desc *d, const float *x, flo
         const float *xp = x + p * h * w;
         float *yp = y + p * ho * wo;
         int32_t *ip = idx + p * ho * wo;
-        for (int64_t oh = 0; oh < ho; oh++) {
-            int64_t h0 = oh * d->stride - d->pad, h1 = h0 + d->k < h ? h0 + d->k : h;
-            h0 = h0 > 0 ? h0 : 0;
+        for (int64_t oh = 0; oh < ho; oh++)
             for (int64_t ow = 0; ow < wo; ow++) {
-                int64_t w0 = ow * d->stride - d->pad, w1 = w0 + d->k < w ? w0 + d->k : w;
-                w0 = w0 > 0 ? w0 : 0;
-                float best = -INFINITY;
-                int64_t at = h0 * w + w0;
-                for (int64_t ih = h0; ih < h1; ih++)
-                    for (int64_t iw = w0; iw < w1; iw++) {
-                        float v = xp[ih * w + iw];
-                        if (v > best || isnan(v)) {
-                            best = v;
-                            at = ih * w + iw;
-                        }
-                    }
-                yp[oh * wo + ow] = best;
+                int64_t at;
+                yp[oh * wo + ow] = genlab_max_window(xp, d, oh, ow, &at);
                 ip[oh * wo + ow] = (int32_t)at;
             }
-        }
     }
 }
 

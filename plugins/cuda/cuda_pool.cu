@@ -17,6 +17,8 @@
  */
 #include <math.h>
 
+#include "genlab/backend_elements.h"
+
 #include "cuda_impl.h"
 
 /* ---- helpers ---- */
@@ -39,23 +41,8 @@ __global__ void k_max_pool(genlab_pool_desc d, const float *x, float *y, int32_t
 {
     const int64_t h = d.h, w = d.w, ho = d.ho, wo = d.wo;
     GL_CUDA_GRID_STRIDE(i, d.planes * ho * wo) {
-        int64_t p = i / (ho * wo), oh = i / wo % ho, ow = i % wo;
-        const float *xp = x + p * h * w;
-        int64_t h0 = oh * d.stride - d.pad, h1 = h0 + d.k < h ? h0 + d.k : h;
-        h0 = h0 > 0 ? h0 : 0;
-        int64_t w0 = ow * d.stride - d.pad, w1 = w0 + d.k < w ? w0 + d.k : w;
-        w0 = w0 > 0 ? w0 : 0;
-        float best = -INFINITY;
-        int64_t at = h0 * w + w0;
-        for (int64_t ih = h0; ih < h1; ih++)
-            for (int64_t iw = w0; iw < w1; iw++) {
-                float v = xp[ih * w + iw];
-                if (v > best || isnan(v)) {
-                    best = v;
-                    at = ih * w + iw;
-                }
-            }
-        y[i] = best;
+        int64_t p = i / (ho * wo), at;
+        y[i] = genlab_max_window(x + p * h * w, &d, i / wo % ho, i % wo, &at);
         idx[i] = (int32_t)at;
     }
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT
  *
  * cuda_rng.cu — the CUDA backend's random numbers: Philox-4x32-10 drawn
- * with genlab/philox.h's genlab_rng_element, the function the CPU backend
+ * with genlab/backend_elements.h's genlab_rng_element, the function the CPU backend
  * draws with, so that a seed gives the same noise on the GPU as on the CPU
  * (uniforms bit for bit, normals to 1e-6: philox.h says why).
  */
-#include "genlab/philox.h"
+#include "genlab/backend_elements.h"
 
 #include "cuda_impl.h"
 

@@ -170,7 +170,7 @@ typedef struct genlab_backend_i {
     void (*bilinear_adjoint)(void *state, const genlab_pool_desc *d, const float *x, float *y);
 
     /* rng — fill y[0..n) from the counter-based generator: element i is
-     * genlab_rng_element(kind, seed, stream, offset + i) (genlab/philox.h,
+     * genlab_rng_element(kind, seed, stream, offset + i) (genlab/backend_elements.h,
      * written for C and CUDA so that every backend draws the same numbers).
      * kind 0 = uniform [0,1), 1 = standard normal. Identical for any thread
      * count. */
