@@ -3,10 +3,10 @@
  * html_report.c — `genlab report --html DIR`: the store as a static web
  * site. index.html lists the sweeps and runs; sweep-N.html shows a sweep's
  * points, its scores as mean ± std over seeds and its overlaid curves;
- * run-N.html a run's parameters, image artifacts (sample grids,
- * interpolation and denoising strips, copied into DIR/files so that the
- * site stands alone), scores with their protocols, last metric values and
- * curves (SVG shown, PNG linked). A missing artifact file is listed as missing.
+ * run-N.html a run's image artifacts (sample grids, interpolation and
+ * denoising strips, copied into DIR/files so that the site stands alone),
+ * scores with their protocols, last metric values, curves (SVG shown, PNG
+ * linked) and its parameters. A missing artifact file is listed as missing.
  *
  * Tables are the html format of output.h (every value escaped); titles
  * and names go through cli_html_text. No JavaScript, one inline style.
@@ -245,12 +245,10 @@ static int run_page(const cli_help *help, genlab_store *s, const char *dir, long
     snprintf(sql, sizeof sql,
              "SELECT trainer, status, started, ended, seed, sweep, error_message AS error "
              "FROM runs WHERE id = %lld", run);
+    /* what a reader looks at first on top: samples, scores, curves; the long
+     * parameter list last */
     int rc = table(help, s, f, "run", sql);
-    snprintf(sql, sizeof sql, "SELECT key, value FROM params WHERE run_id = %lld ORDER BY key",
-             run);
     if (rc == CLI_EXIT_OK)
-        rc = table(help, s, f, "parameters", sql);
-    if (rc == CLI_EXIT_OK)   /* near the top: what a reader looks at first */
         rc = artifacts(help, s, f, dir, run);
     snprintf(sql, sizeof sql,
              "SELECT metric, step, value, std, n_samples, feature_extractor, ref_stats_id, "
@@ -272,6 +270,10 @@ static int run_page(const cli_help *help, genlab_store *s, const char *dir, long
     if (rc == CLI_EXIT_OK)
         rc = plots(help, s, f, dir, prefix, &run, 1, &metrics);
     texts_free(&metrics);
+    snprintf(sql, sizeof sql, "SELECT key, value FROM params WHERE run_id = %lld ORDER BY key",
+             run);
+    if (rc == CLI_EXIT_OK)
+        rc = table(help, s, f, "parameters", sql);
     int closed = page_close(help, f, name);
     return rc == CLI_EXIT_OK ? closed : rc;
 }
