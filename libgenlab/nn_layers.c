@@ -356,6 +356,12 @@ genlab_status genlab_group_norm_layer_init(genlab_params *p, genlab_group_norm_l
 genlab_tensor *genlab_group_norm_layer_forward(genlab_ctx *ctx, genlab_group_norm_layer *l,
                                                genlab_tensor *x)
 {
+    return genlab_group_norm_layer_forward_act(ctx, l, x, GL_ACT_NONE);
+}
+
+genlab_tensor *genlab_group_norm_layer_forward_act(genlab_ctx *ctx, genlab_group_norm_layer *l,
+                                                   genlab_tensor *x, genlab_act act)
+{
     if (!forward_ready(ctx, l ? l->params : NULL, l ? l->weight : NULL, x, "group_norm"))
         return NULL;
     if (x->ndim < 2 || x->shape[1] != l->channels) {
@@ -365,7 +371,7 @@ genlab_tensor *genlab_group_norm_layer_forward(genlab_ctx *ctx, genlab_group_nor
                       genlab_tensor_shape_str(x, a, sizeof a), (long long)l->channels);
         return NULL;
     }
-    return genlab_group_norm(ctx, x, (int)l->groups, l->weight, l->bias, l->eps);
+    return genlab_group_norm_act(ctx, x, (int)l->groups, l->weight, l->bias, l->eps, act);
 }
 
 genlab_status genlab_layer_norm_layer_init(genlab_params *p, genlab_layer_norm_layer *l,

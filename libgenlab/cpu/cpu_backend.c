@@ -451,6 +451,8 @@ static const genlab_backend_i cpu_backend = {
     .bilinear = gl_cpu_bilinear,
     .bilinear_adjoint = gl_cpu_bilinear_adjoint,
     .rng = cpu_rng,
+    .group_norm = gl_cpu_group_norm,
+    .group_norm_backward = gl_cpu_group_norm_backward,
 };
 
 const genlab_backend_i *genlab_backend_cpu(void) { return &cpu_backend; }

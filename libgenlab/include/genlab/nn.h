@@ -323,6 +323,10 @@ genlab_status  genlab_group_norm_layer_init(genlab_params *p, genlab_group_norm_
                                             bool affine);
 genlab_tensor *genlab_group_norm_layer_forward(genlab_ctx *ctx, genlab_group_norm_layer *l,
                                                genlab_tensor *x);
+/* genlab_group_norm_layer_forward_act — act(forward(x)) as one fused op
+ * (genlab_group_norm_act): the GroupNorm + SiLU pairs of a UNet. */
+genlab_tensor *genlab_group_norm_layer_forward_act(genlab_ctx *ctx, genlab_group_norm_layer *l,
+                                                   genlab_tensor *x, genlab_act act);
 
 /* LayerNorm: normalise over the last ndim axes, which must equal shape
  * (PyTorch's normalized_shape). weight 1, bias 0 (elementwise affine). */
