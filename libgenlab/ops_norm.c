@@ -11,7 +11,8 @@
  * plus two for the SiLU after it) has a fused forward and backward kernel
  * with the activation folded in, where the backend has them; its backward
  * falls back to public ops while it is itself recorded (create_graph), and
- * the whole op does on backends without the kernels. Statistics use the biased variance, as PyTorch does; only
+ * the whole op does on backends without the kernels. Statistics use the
+ * biased variance, as PyTorch does; only
  * batch_norm's running variance is unbiased.
  *
  * Not here: the running-stat buffers' ownership (the caller's, typically a
@@ -324,7 +325,10 @@ genlab_tensor *genlab_group_norm_act(genlab_ctx *ctx, genlab_tensor *x, int grou
     genlab_norm_desc d = {n, c, 1, groups, eps, (int)act};
     for (int i = 2; i < x->ndim; i++)
         d.s *= x->shape[i];
-    if (!GL_BACKEND_GET(ctx->be, group_norm) || !GL_BACKEND_GET(ctx->be, group_norm_backward))
+    /* an empty x has no (n, group) block for the kernels to write the
+     * parameters' (zero) gradients from */
+    if (x->numel == 0 || !GL_BACKEND_GET(ctx->be, group_norm) ||
+        !GL_BACKEND_GET(ctx->be, group_norm_backward))
         return group_norm_composed(ctx, x, gamma, beta, &d);
     genlab_tensor *y = gl_new_like(ctx, x);
     genlab_tensor *stats = gl_new(ctx, GL_F32, 2, (const int64_t[]){2, n * groups});

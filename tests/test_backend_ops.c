@@ -764,7 +764,9 @@ static const op_case op_cases[] = {
     {"conv2d",      4, {{4, 3, 17, 15}, {8, 3, 3, 3}, {8, 1, 1, 1}, {4, 8, 9, 8}},    op_conv},
     {"matmul",      3, {{37, 64, 1, 1}, {29, 64, 1, 1}, {37, 29, 1, 1}},              op_matmul},
     {"group_norm",  4, {{3, 8, 9, 7}, {8, 1, 1, 1}, {8, 1, 1, 1}, {3, 8, 9, 7}},      op_group_norm},
-    {"gn + silu",   4, {{5, 16, 33, 31}, {16, 1, 1, 1}, {16, 1, 1, 1}, {5, 16, 33, 31}}, op_group_norm_silu},
+    /* odd positions per channel (33 x 31) and groups of 4 channels */
+    {"gn + silu",   4, {{5, 16, 33, 31}, {16, 1, 1, 1}, {16, 1, 1, 1}, {5, 16, 33, 31}},
+     op_group_norm_silu},
     {"batch_norm",  4, {{16, 6, 5, 5}, {6, 1, 1, 1}, {6, 1, 1, 1}, {16, 6, 5, 5}},    op_batch_norm},
     {"losses",      2, {{64, 10, 1, 1}, {64, 10, 1, 1}},                              op_losses},
 };

@@ -360,20 +360,22 @@ END_TEST
 
 /* ---- errors ---- */
 
-static genlab_tensor *ones(genlab_ctx *c, int nd, const int64_t *s)
+/* x (2, 6, 2) of ones, groups, gamma, eps, act */
+static genlab_tensor *gn_of(genlab_ctx *c, int groups, genlab_tensor *gamma, float eps, int act)
 {
-    return genlab_full(c, nd, s, 1.0f);
+    genlab_tensor *x = genlab_full(c, 3, TU_SHAPE(2, 6, 2), 1.0f);
+    return genlab_group_norm_act(c, x, groups, gamma, NULL, eps, (genlab_act)act);
 }
-static genlab_tensor *e_act(genlab_ctx *c)
-{ return genlab_group_norm_act(c, ones(c, 3, TU_SHAPE(2, 6, 2)), 2, NULL, NULL, 1e-5f, (genlab_act)7); }
-static genlab_tensor *e_groups(genlab_ctx *c)
-{ return genlab_group_norm_act(c, ones(c, 3, TU_SHAPE(2, 6, 2)), 4, NULL, NULL, 1e-5f, GL_ACT_SILU); }
+static genlab_tensor *e_act(genlab_ctx *c) { return gn_of(c, 2, NULL, 1e-5f, 7); }
+static genlab_tensor *e_groups(genlab_ctx *c) { return gn_of(c, 4, NULL, 1e-5f, GL_ACT_SILU); }
 static genlab_tensor *e_gamma(genlab_ctx *c)
-{ return genlab_group_norm_act(c, ones(c, 3, TU_SHAPE(2, 6, 2)), 2, ones(c, 1, TU_SHAPE(3)), NULL, 1e-5f, GL_ACT_SILU); }
-static genlab_tensor *e_eps(genlab_ctx *c)
-{ return genlab_group_norm_act(c, ones(c, 3, TU_SHAPE(2, 6, 2)), 2, NULL, NULL, -1.0f, GL_ACT_SILU); }
+{ return gn_of(c, 2, genlab_full(c, 1, TU_SHAPE(3), 1.0f), 1e-5f, GL_ACT_SILU); }
+static genlab_tensor *e_eps(genlab_ctx *c) { return gn_of(c, 2, NULL, -1.0f, GL_ACT_SILU); }
 static genlab_tensor *e_ndim(genlab_ctx *c)
-{ return genlab_group_norm_act(c, ones(c, 1, TU_SHAPE(6)), 2, NULL, NULL, 1e-5f, GL_ACT_NONE); }
+{
+    genlab_tensor *x = genlab_full(c, 1, TU_SHAPE(6), 1.0f);
+    return genlab_group_norm_act(c, x, 2, NULL, NULL, 1e-5f, GL_ACT_NONE);
+}
 
 static const tu_err_case err_cases[] = {
     /* message part     status          fn */
