@@ -55,19 +55,16 @@ __global__ void k_gn_forward(genlab_norm_desc d, const float *x, const float *ga
     const int64_t c0 = (b % d.groups) * cg;
     const float *xb = x + b * m;
     float *yb = y + b * m;
-    double sum = 0.0, unused = 0.0;
-    for (int64_t j = threadIdx.x; j < m; j += blockDim.x)
-        sum += xb[j];
-    block_sum2(tree, &sum, &unused);
-    const double mu = sum / (double)m;
-    double sq = 0.0;
-    unused = 0.0;
+    /* one pass: sums of x and x^2 in double, as the CPU */
+    double sum = 0.0, sq = 0.0;
     for (int64_t j = threadIdx.x; j < m; j += blockDim.x) {
-        double e = xb[j] - mu;
-        sq += e * e;
+        double v = xb[j];
+        sum += v;
+        sq += v * v;
     }
-    block_sum2(tree, &sq, &unused);
-    const float fmu = (float)mu, r = (float)(1.0 / sqrt(sq / (double)m + d.eps));
+    block_sum2(tree, &sum, &sq);
+    const double mu = sum / (double)m, var = fmax(sq / (double)m - mu * mu, 0.0);
+    const float fmu = (float)mu, r = (float)(1.0 / sqrt(var + d.eps));
     if (threadIdx.x == 0) {
         mean[b] = fmu;
         rstd[b] = r;

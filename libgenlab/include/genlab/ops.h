@@ -168,9 +168,8 @@ typedef enum genlab_act {
 /* genlab_group_norm_act — act(genlab_group_norm(x, groups, gamma, beta,
  * eps)) as one op: x (N, C, ...), C divisible by groups; gamma/beta (C) or
  * NULL (no affine); act GL_ACT_NONE or GL_ACT_SILU. Where the backend has
- * the fused kernels (CPU, CUDA), the forward reads x from memory once
- * (each group's statistics and output passes then hit the cache) and
- * writes y once, and the backward is one kernel too, unless the backward itself is
+ * the fused kernels (CPU, CUDA), the forward reads x twice (statistics,
+ * then the output: the group is still in cache) and writes y once, and the backward is one kernel too, unless the backward itself is
  * being recorded (create_graph: gradient penalties), when it is composed
  * of public ops and stays differentiable. Returns a new arena tensor, or
  * NULL with a sticky error (bad shapes, groups, eps or act). */
