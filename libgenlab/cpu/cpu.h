@@ -105,6 +105,8 @@ void gl_cpu_group_norm_backward(void *state, const genlab_norm_desc *d, const fl
 /* cpu_conv_dispatch.c: the vtable's conv kernels */
 void gl_cpu_conv2d_forward(void *state, const genlab_conv_desc *d, const float *x,
                            const float *w, float *y);
+void gl_cpu_conv2d_forward_bias(void *state, const genlab_conv_desc *d, const float *x,
+                                const float *w, const float *b, float *y);
 void gl_cpu_conv2d_backward_data(void *state, const genlab_conv_desc *d, const float *gy,
                                  const float *w, float *gx);
 void gl_cpu_conv2d_backward_weight(void *state, const genlab_conv_desc *d, const float *x,
@@ -128,11 +130,13 @@ void gl_cpu_im2col_backward_weight(gl_cpu_state *st, const genlab_conv_desc *d,
  * (a = x, b = w, out = y), GL_CONV_BACKWARD_DATA (a = gy, b = w, out = gx) or
  * GL_CONV_BACKWARD_WEIGHT (a = x, b = gy, out = gw), on the blocked layouts
  * oneDNN prefers (reordered in and out) when blocked, else on the plain ones.
+ * bias: (cout) added to y by the kernel (GL_CONV_FORWARD only), or NULL.
  * Returns false when oneDNN cannot run it (a shape it does not support,
  * reorder buffers and scratchpad over the workspace cap, out of memory);
  * out is then unspecified, and the caller computes it another way. */
 bool gl_cpu_dnnl_conv(gl_cpu_state *st, gl_conv_pass pass, bool blocked,
-                      const genlab_conv_desc *d, const float *a, const float *b, float *out);
+                      const genlab_conv_desc *d, const float *a, const float *b,
+                      const float *bias, float *out);
 /* gl_cpu_dnnl_cached — primitives held in st's cache (at most GL_DNNL_CACHE). */
 int gl_cpu_dnnl_cached(const gl_cpu_state *st);
 /* gl_cpu_dnnl_release — free st->dnnl (NULL is a no-op). */

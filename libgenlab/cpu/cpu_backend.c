@@ -453,6 +453,7 @@ static const genlab_backend_i cpu_backend = {
     .rng = cpu_rng,
     .group_norm = gl_cpu_group_norm,
     .group_norm_backward = gl_cpu_group_norm_backward,
+    .conv2d_forward_bias = gl_cpu_conv2d_forward_bias,
 };
 
 const genlab_backend_i *genlab_backend_cpu(void) { return &cpu_backend; }

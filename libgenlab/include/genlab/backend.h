@@ -235,6 +235,11 @@ typedef struct genlab_backend_i {
                                 const float *gamma, const float *beta, const float *mean,
                                 const float *rstd, const float *gy, float *gx, float *ggamma,
                                 float *gbeta, float *work);
+    /* conv2d_forward_bias — (optional) conv2d_forward with y[n, c] += b[c]
+     * done by the kernel as it writes y, b (cout). NULL: the op adds the
+     * bias in a pass of its own. */
+    void (*conv2d_forward_bias)(void *state, const genlab_conv_desc *d, const float *x,
+                                const float *w, const float *b, float *y);
 } genlab_backend_i;
 
 /* GL_BACKEND_GET(be, member) — be->member when the backend's struct_size
