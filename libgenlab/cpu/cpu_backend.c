@@ -297,6 +297,12 @@ static double red_span(const red_plan *p, const float *src, int64_t r0, int64_t 
         if (is_max) {
             for (int64_t j = j0; j < j1; j++)
                 acc = fmax(acc, q[j * st]);
+        } else if (st == 1) {
+            /* contiguous: vector partial sums (their order is fixed by the
+             * vector width, so still the same bits for any thread count) */
+#pragma omp simd reduction(+ : acc)
+            for (int64_t j = j0; j < j1; j++)
+                acc += q[j];
         } else {
             for (int64_t j = j0; j < j1; j++)
                 acc += q[j * st];
