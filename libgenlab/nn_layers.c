@@ -251,6 +251,31 @@ genlab_tensor *genlab_conv2d_layer_forward(genlab_ctx *ctx, genlab_conv2d_layer 
     return genlab_conv2d(ctx, x, w, l->bias, &l->opts);
 }
 
+genlab_tensor *genlab_conv2d_layer_forward_shift(genlab_ctx *ctx, genlab_conv2d_layer *l,
+                                                 genlab_tensor *x, genlab_tensor *shift)
+{
+    if (!shift)
+        return genlab_conv2d_layer_forward(ctx, l, x);
+    if (!forward_ready(ctx, l ? l->params : NULL, l ? l->weight : NULL, x, conv_plain.what) ||
+        !conv_input_ok(ctx, l->params, l->weight, &conv_plain, x, l->cin) ||
+        !gl_check_f32(ctx, conv_plain.what, "shift", shift))
+        return NULL;
+    if (shift->ndim != 2 || shift->shape[0] != x->shape[0] || shift->shape[1] != l->cout) {
+        char a[GL_SHAPE_BUF], b[GL_SHAPE_BUF];
+        genlab_errorf(ctx, GL_ERR_SHAPE, "%s %s: shift %s for x %s, want (N, %lld)",
+                      conv_plain.what, lname(l->params, l->weight, conv_plain.what),
+                      genlab_tensor_shape_str(shift, a, sizeof a),
+                      genlab_tensor_shape_str(x, b, sizeof b), (long long)l->cout);
+        return NULL;
+    }
+    genlab_tensor *w = effective_weight(ctx, l->params, l->weight, &l->sn);
+    const int64_t per_sample[4] = {x->shape[0], l->cout, 1, 1}, shared[4] = {1, l->cout, 1, 1};
+    genlab_tensor *s = genlab_reshape(ctx, shift, 4, per_sample);
+    if (l->bias)
+        s = genlab_add(ctx, s, genlab_reshape(ctx, l->bias, 4, shared));
+    return genlab_add(ctx, genlab_conv2d(ctx, x, w, NULL, &l->opts), s);
+}
+
 genlab_status genlab_conv_transpose2d_layer_init(genlab_params *p,
                                                  genlab_conv_transpose2d_layer *l,
                                                  const char *name, int cin, int cout, int kh,
@@ -356,6 +381,12 @@ genlab_status genlab_group_norm_layer_init(genlab_params *p, genlab_group_norm_l
 genlab_tensor *genlab_group_norm_layer_forward(genlab_ctx *ctx, genlab_group_norm_layer *l,
                                                genlab_tensor *x)
 {
+    return genlab_group_norm_layer_forward_act(ctx, l, x, GL_ACT_NONE);
+}
+
+genlab_tensor *genlab_group_norm_layer_forward_act(genlab_ctx *ctx, genlab_group_norm_layer *l,
+                                                   genlab_tensor *x, genlab_act act)
+{
     if (!forward_ready(ctx, l ? l->params : NULL, l ? l->weight : NULL, x, "group_norm"))
         return NULL;
     if (x->ndim < 2 || x->shape[1] != l->channels) {
@@ -365,7 +396,7 @@ genlab_tensor *genlab_group_norm_layer_forward(genlab_ctx *ctx, genlab_group_nor
                       genlab_tensor_shape_str(x, a, sizeof a), (long long)l->channels);
         return NULL;
     }
-    return genlab_group_norm(ctx, x, (int)l->groups, l->weight, l->bias, l->eps);
+    return genlab_group_norm_act(ctx, x, (int)l->groups, l->weight, l->bias, l->eps, act);
 }
 
 genlab_status genlab_layer_norm_layer_init(genlab_params *p, genlab_layer_norm_layer *l,

@@ -249,24 +249,51 @@ static void conv_wt_backward(genlab_ctx *ctx, gl_node *n, genlab_tensor *ggw, ge
         gx[1] = conv_fwd(ctx, x, ggw, &g, gy->shape[2], gy->shape[3]);
 }
 
+/* conv2d with its bias added by the kernel: in = {x, w, b}; b's gradient
+ * sums gy over images and positions */
+static void conv_bias_backward(genlab_ctx *ctx, gl_node *n, genlab_tensor *gy,
+                               genlab_tensor **gx)
+{
+    conv_fwd_backward(ctx, n, gy, gx);
+    if (gl_needs_grad(ctx, n, 2))
+        gx[2] = genlab_sum(ctx, gy, 3, (const int[]){0, 2, 3}, false);
+}
+
 static const gl_op op_conv2d = {"conv2d", conv_fwd_backward};
+static const gl_op op_conv2d_bias = {"conv2d", conv_bias_backward};
 static const gl_op op_conv_transpose2d = {"conv_transpose2d", conv_tr_backward};
 static const gl_op op_conv2d_weight = {"conv2d_weight", conv_wt_backward};
 
-static genlab_tensor *conv_fwd(genlab_ctx *ctx, genlab_tensor *x, genlab_tensor *w,
-                               const conv_geom *g, int64_t ho, int64_t wo)
+static genlab_tensor *add_bias(genlab_ctx *ctx, genlab_tensor *y, genlab_tensor *b);
+
+/* conv2d + b (NULL: none): the bias goes into the backend's kernel where
+ * it has conv2d_forward_bias (one pass over y fewer), else it is added */
+static genlab_tensor *conv_fwd_bias(genlab_ctx *ctx, genlab_tensor *x, genlab_tensor *w,
+                                    genlab_tensor *b, const conv_geom *g, int64_t ho,
+                                    int64_t wo)
 {
     if (!x || !w || ctx->status != GL_OK)
         return NULL;
+    void (*fused)(void *, const genlab_conv_desc *, const float *, const float *,
+                  const float *, float *) = b ? GL_BACKEND_GET(ctx->be, conv2d_forward_bias)
+                                              : NULL;
     genlab_tensor *y = gl_new(ctx, GL_F32, 4, (const int64_t[]){x->shape[0], w->shape[0], ho, wo});
     if (!y)
         return NULL;
     genlab_conv_desc d = make_desc(g, x, y);
-    if (y->numel > 0)
+    if (y->numel > 0 && fused)
+        fused(ctx->be_state, &d, gl_f32(x), gl_f32(w), gl_f32(b), gl_f32(y));
+    else if (y->numel > 0)
         ctx->be->conv2d_forward(ctx->be_state, &d, gl_f32(x), gl_f32(w), gl_f32(y));
-    genlab_tensor *in[2] = {x, w};
-    geom_store(gl_record(ctx, &op_conv2d, &y, 2, in), g);
-    return y;
+    genlab_tensor *in[3] = {x, w, b};
+    geom_store(gl_record(ctx, fused ? &op_conv2d_bias : &op_conv2d, &y, fused ? 3 : 2, in), g);
+    return fused ? y : add_bias(ctx, y, b);
+}
+
+static genlab_tensor *conv_fwd(genlab_ctx *ctx, genlab_tensor *x, genlab_tensor *w,
+                               const conv_geom *g, int64_t ho, int64_t wo)
+{
+    return conv_fwd_bias(ctx, x, w, NULL, g, ho, wo);
 }
 
 static genlab_tensor *conv_tr(genlab_ctx *ctx, genlab_tensor *x, genlab_tensor *w,
@@ -351,7 +378,7 @@ genlab_tensor *genlab_conv2d(genlab_ctx *ctx, genlab_tensor *x, genlab_tensor *w
     const int64_t ho = (hp - eh) / g.sh + 1, wo = (wp - ew) / g.sw + 1;
     if (!check_sizes(ctx, name, x->shape[2], x->shape[3], ho, wo, g.kh, g.kw))
         return NULL;
-    return add_bias(ctx, conv_fwd(ctx, x, w, &g, ho, wo), b);
+    return conv_fwd_bias(ctx, x, w, b, &g, ho, wo);
 }
 
 genlab_tensor *genlab_conv_transpose2d(genlab_ctx *ctx, genlab_tensor *x, genlab_tensor *w,

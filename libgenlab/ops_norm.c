@@ -2,12 +2,17 @@
  *
  * ops_norm.c — batch, group and layer normalisation.
  *
- * Each is composed from public ops (mean, sub, mul, pow, reshape...) rather
- * than a fused kernel, so that its backward is the tape's own and can be
+ * Batch and layer norm are composed from public ops (mean, sub, mul, pow,
+ * reshape...), so that their backward is the tape's own and can be
  * differentiated again (gradient penalties through normalised critics).
  * The price is a few passes over x: mean, x - mean, mean of its square, and
  * the scale/shift, with gamma folded into the per-statistic scale where the
- * shapes allow it. Statistics use the biased variance, as PyTorch does; only
+ * shapes allow it. Group norm (the UNet's, about 8 passes per activation
+ * plus two for the SiLU after it) has a fused forward and backward kernel
+ * with the activation folded in, where the backend has them; its backward
+ * falls back to public ops while it is itself recorded (create_graph), and
+ * the whole op does on backends without the kernels. Statistics use the
+ * biased variance, as PyTorch does; only
  * batch_norm's running variance is unbiased.
  *
  * Not here: the running-stat buffers' ownership (the caller's, typically a
@@ -179,8 +184,124 @@ genlab_tensor *genlab_batch_norm(genlab_ctx *ctx, genlab_tensor *x, genlab_tenso
 
 /* ---- group_norm ---- */
 
-genlab_tensor *genlab_group_norm(genlab_ctx *ctx, genlab_tensor *x, int groups,
-                                 genlab_tensor *gamma, genlab_tensor *beta, float eps)
+/* the (N, G, C/G, S) view every group_norm path works on */
+static genlab_tensor *group_view(genlab_ctx *ctx, genlab_tensor *t, const genlab_norm_desc *d)
+{
+    return genlab_reshape(ctx, t, 4, (const int64_t[]){d->n, d->groups, d->c / d->groups, d->s});
+}
+
+/* gamma or beta as (G, C/G, 1), broadcasting against the group view */
+static genlab_tensor *group_param(genlab_ctx *ctx, genlab_tensor *p, const genlab_norm_desc *d)
+{
+    return p ? genlab_reshape(ctx, p, 3, (const int64_t[]){d->groups, d->c / d->groups, 1})
+             : NULL;
+}
+
+/* act(t) with public ops */
+static genlab_tensor *apply_act(genlab_ctx *ctx, genlab_tensor *t, genlab_act act)
+{
+    return act == GL_ACT_SILU ? genlab_silu(ctx, t) : t;
+}
+
+/* group_norm_composed — the op from public ops, for backends without the
+ * fused kernels: statistics per (n, g), gamma folded into the (N, G, C/G,
+ * 1) scale */
+static genlab_tensor *group_norm_composed(genlab_ctx *ctx, genlab_tensor *x,
+                                          genlab_tensor *gamma, genlab_tensor *beta,
+                                          const genlab_norm_desc *d)
+{
+    genlab_tensor *dev;
+    genlab_tensor *s = centre(ctx, group_view(ctx, x, d), 2, (const int[]){2, 3}, d->eps, &dev,
+                              NULL, NULL);
+    if (gamma)
+        s = genlab_mul(ctx, s, group_param(ctx, gamma, d));
+    genlab_tensor *y = scale_shift(ctx, dev, s, group_param(ctx, beta, d));
+    return apply_act(ctx, genlab_reshape(ctx, y, x->ndim, x->shape), (genlab_act)d->act);
+}
+
+/* group_norm_backward_composed — the gradients from public ops, so that a
+ * backward recorded under create_graph can be differentiated again. With
+ * xhat = (x - mean) rstd, z = xhat gamma + beta, y = act(z):
+ *   gz = gy act'(z), gbeta = sum_{n,s} gz, ggamma = sum_{n,s} gz xhat,
+ *   gx = rstd (gxh - mean_g(gxh) - xhat mean_g(gxh xhat)), gxh = gz gamma,
+ * mean_g over each (n, g)'s channels and positions. */
+static void group_norm_backward_composed(genlab_ctx *ctx, gl_node *node, genlab_tensor *gy,
+                                         const genlab_norm_desc *d, genlab_tensor **gx)
+{
+    genlab_tensor *x = node->in[0], *gamma = node->in[1], *beta = node->in[2];
+    const int stat_axes[2] = {2, 3}, param_axes[2] = {0, 3};
+    genlab_tensor *dev;
+    genlab_tensor *r = centre(ctx, group_view(ctx, x, d), 2, stat_axes, d->eps, &dev, NULL,
+                              NULL);
+    genlab_tensor *xhat = genlab_mul(ctx, dev, r);
+    genlab_tensor *g = group_param(ctx, gamma, d), *b = group_param(ctx, beta, d);
+    genlab_tensor *gz = group_view(ctx, gy, d);
+    if (d->act == GL_ACT_SILU) {
+        /* silu'(z) = s (1 + z (1 - s)), s = sigmoid(z) */
+        genlab_tensor *z = g ? genlab_mul(ctx, xhat, g) : xhat;
+        if (b)
+            z = genlab_add(ctx, z, b);
+        genlab_tensor *sg = genlab_sigmoid(ctx, z);
+        genlab_tensor *k = genlab_affine(ctx, genlab_mul(ctx, z, genlab_affine(ctx, sg, -1.0f,
+                                                                             1.0f)),
+                                         1.0f, 1.0f);
+        gz = genlab_mul(ctx, gz, genlab_mul(ctx, sg, k));
+    }
+    const int64_t cshape[1] = {d->c};
+    if (beta && gl_needs_grad(ctx, node, 2))
+        gx[2] = genlab_reshape(ctx, genlab_sum(ctx, gz, 2, param_axes, false), 1, cshape);
+    if (gamma && gl_needs_grad(ctx, node, 1))
+        gx[1] = genlab_reshape(ctx, genlab_sum(ctx, genlab_mul(ctx, gz, xhat), 2, param_axes,
+                                               false),
+                               1, cshape);
+    if (!gl_needs_grad(ctx, node, 0))
+        return;
+    genlab_tensor *gxh = g ? genlab_mul(ctx, gz, g) : gz;
+    genlab_tensor *t = genlab_sub(ctx, gxh, genlab_mean(ctx, gxh, 2, stat_axes, true));
+    t = genlab_sub(ctx, t, genlab_mul(ctx, xhat, genlab_mean(ctx, genlab_mul(ctx, gxh, xhat), 2,
+                                                             stat_axes, true)));
+    gx[0] = genlab_reshape(ctx, genlab_mul(ctx, t, r), x->ndim, x->shape);
+}
+
+/* the node keeps the geometry: i[0..3] = n, c, s, groups, i[4] = act,
+ * f[0] = eps; saved[0] = the (2, N G) mean and rstd */
+static genlab_norm_desc desc_of(const gl_node *node)
+{
+    return (genlab_norm_desc){node->i[0], node->i[1], node->i[2], node->i[3], node->f[0],
+                              (int)node->i[4]};
+}
+
+static void group_norm_backward(genlab_ctx *ctx, gl_node *node, genlab_tensor *gy,
+                                genlab_tensor **gx)
+{
+    const genlab_norm_desc d = desc_of(node);
+    if (ctx->grad_enabled) {
+        group_norm_backward_composed(ctx, node, gy, &d, gx);
+        return;
+    }
+    genlab_tensor *x = node->in[0], *gamma = node->in[1], *beta = node->in[2];
+    genlab_tensor *stats = node->saved[0];
+    genlab_tensor *g0 = gl_new_like(ctx, x);
+    genlab_tensor *work = gl_new(ctx, GL_F32, 1, (const int64_t[]){2 * d.n * d.c});
+    genlab_tensor *g1 = gamma && gl_needs_grad(ctx, node, 1) ? gl_new_like(ctx, gamma) : NULL;
+    genlab_tensor *g2 = beta && gl_needs_grad(ctx, node, 2) ? gl_new_like(ctx, beta) : NULL;
+    if (!g0 || !work || (gamma && gl_needs_grad(ctx, node, 1) && !g1) ||
+        (beta && gl_needs_grad(ctx, node, 2) && !g2))
+        return;
+    ctx->be->group_norm_backward(ctx->be_state, &d, gl_f32(x), gamma ? gl_f32(gamma) : NULL,
+                                 beta ? gl_f32(beta) : NULL, gl_f32(stats),
+                                 gl_f32(stats) + d.n * d.groups, gl_f32(gy), gl_f32(g0),
+                                 g1 ? gl_f32(g1) : NULL, g2 ? gl_f32(g2) : NULL, gl_f32(work));
+    gx[0] = g0;
+    gx[1] = g1;
+    gx[2] = g2;
+}
+
+static const gl_op op_group_norm = {"group_norm", group_norm_backward};
+
+genlab_tensor *genlab_group_norm_act(genlab_ctx *ctx, genlab_tensor *x, int groups,
+                                     genlab_tensor *gamma, genlab_tensor *beta, float eps,
+                                     genlab_act act)
 {
     static const char op[] = "group_norm";
     if (!x || ctx->status != GL_OK || !check_x_eps(ctx, op, x, 2, "(N, C, ...)", eps))
@@ -193,23 +314,46 @@ genlab_tensor *genlab_group_norm(genlab_ctx *ctx, genlab_tensor *x, int groups,
                       genlab_tensor_shape_str(x, sx, sizeof sx));
         return NULL;
     }
+    if (act != GL_ACT_NONE && act != GL_ACT_SILU) {
+        genlab_errorf(ctx, GL_ERR_INVALID, "%s: act = %d is not GL_ACT_NONE or GL_ACT_SILU", op,
+                      (int)act);
+        return NULL;
+    }
     if (!check_param(ctx, op, "gamma", gamma, x, 1, &c) ||
         !check_param(ctx, op, "beta", beta, x, 1, &c))
         return NULL;
-    int64_t spatial = 1;
+    genlab_norm_desc d = {n, c, 1, groups, eps, (int)act};
     for (int i = 2; i < x->ndim; i++)
-        spatial *= x->shape[i];
-    /* view as (N, G, C/G, S): statistics per (n, g), gamma/beta as (G, C/G, 1)
-     * so that gamma folds into the (N, G, C/G, 1) scale */
-    const int64_t cg = c / groups;
-    genlab_tensor *v = genlab_reshape(ctx, x, 4, (const int64_t[]){n, groups, cg, spatial});
-    genlab_tensor *d;
-    genlab_tensor *s = centre(ctx, v, 2, (const int[]){2, 3}, eps, &d, NULL, NULL);
-    const int64_t pshape[3] = {groups, cg, 1};
-    if (gamma)
-        s = genlab_mul(ctx, s, genlab_reshape(ctx, gamma, 3, pshape));
-    genlab_tensor *b = beta ? genlab_reshape(ctx, beta, 3, pshape) : NULL;
-    return genlab_reshape(ctx, scale_shift(ctx, d, s, b), x->ndim, x->shape);
+        d.s *= x->shape[i];
+    /* an empty x has no (n, group) block for the kernels to write the
+     * parameters' (zero) gradients from */
+    if (x->numel == 0 || !GL_BACKEND_GET(ctx->be, group_norm) ||
+        !GL_BACKEND_GET(ctx->be, group_norm_backward))
+        return group_norm_composed(ctx, x, gamma, beta, &d);
+    genlab_tensor *y = gl_new_like(ctx, x);
+    genlab_tensor *stats = gl_new(ctx, GL_F32, 2, (const int64_t[]){2, n * groups});
+    if (!y || !stats)
+        return NULL;
+    ctx->be->group_norm(ctx->be_state, &d, gl_f32(x), gamma ? gl_f32(gamma) : NULL,
+                        beta ? gl_f32(beta) : NULL, gl_f32(y), gl_f32(stats),
+                        gl_f32(stats) + n * groups);
+    gl_node *node = gl_record(ctx, &op_group_norm, &y, 3, (genlab_tensor *[]){x, gamma, beta});
+    if (node) {
+        node->saved[0] = stats;
+        node->i[0] = d.n;
+        node->i[1] = d.c;
+        node->i[2] = d.s;
+        node->i[3] = d.groups;
+        node->i[4] = d.act;
+        node->f[0] = eps;
+    }
+    return y;
+}
+
+genlab_tensor *genlab_group_norm(genlab_ctx *ctx, genlab_tensor *x, int groups,
+                                 genlab_tensor *gamma, genlab_tensor *beta, float eps)
+{
+    return genlab_group_norm_act(ctx, x, groups, gamma, beta, eps, GL_ACT_NONE);
 }
 
 /* ---- layer_norm ---- */

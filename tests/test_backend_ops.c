@@ -737,6 +737,12 @@ static genlab_tensor *op_group_norm(genlab_ctx *ctx, genlab_tensor **in)
     return genlab_sum_all(ctx, genlab_mul(ctx, y, in[3]));
 }
 
+static genlab_tensor *op_group_norm_silu(genlab_ctx *ctx, genlab_tensor **in)
+{
+    genlab_tensor *y = genlab_group_norm_act(ctx, in[0], 4, in[1], in[2], 1e-5f, GL_ACT_SILU);
+    return genlab_sum_all(ctx, genlab_mul(ctx, y, in[3]));
+}
+
 static genlab_tensor *op_batch_norm(genlab_ctx *ctx, genlab_tensor **in)
 {
     genlab_tensor *y = genlab_batch_norm(ctx, in[0], in[1], in[2], NULL, NULL, true, 0.1f,
@@ -758,6 +764,9 @@ static const op_case op_cases[] = {
     {"conv2d",      4, {{4, 3, 17, 15}, {8, 3, 3, 3}, {8, 1, 1, 1}, {4, 8, 9, 8}},    op_conv},
     {"matmul",      3, {{37, 64, 1, 1}, {29, 64, 1, 1}, {37, 29, 1, 1}},              op_matmul},
     {"group_norm",  4, {{3, 8, 9, 7}, {8, 1, 1, 1}, {8, 1, 1, 1}, {3, 8, 9, 7}},      op_group_norm},
+    /* odd positions per channel (33 x 31) and groups of 4 channels */
+    {"gn + silu",   4, {{5, 16, 33, 31}, {16, 1, 1, 1}, {16, 1, 1, 1}, {5, 16, 33, 31}},
+     op_group_norm_silu},
     {"batch_norm",  4, {{16, 6, 5, 5}, {6, 1, 1, 1}, {6, 1, 1, 1}, {16, 6, 5, 5}},    op_batch_norm},
     {"losses",      2, {{64, 10, 1, 1}, {64, 10, 1, 1}},                              op_losses},
 };

@@ -667,6 +667,43 @@ START_TEST(test_linear_values)
 }
 END_TEST
 
+START_TEST(test_conv_shift)
+{
+    /* genlab_conv2d_layer_forward_shift: conv(x) + (bias + shift[n, c]),
+     * against the plain forward plus the shift; a 1x1 conv with small
+     * integer weights and values, so every sum is exact in any order */
+    genlab_ctx *ctx = tu_ctx(1);
+    genlab_params *p = new_params(ctx);
+    genlab_conv2d_layer l;
+    ck_assert_int_eq(genlab_conv2d_layer_init(p, &l, "c", 2, 3, 1, 1, NULL, true), GL_OK);
+    ck_assert_int_eq(genlab_params_finalize(ctx, p), GL_OK);
+    set_values(l.weight, (const float[]){1, 2, -1, 0, 3, 1});
+    set_values(l.bias, (const float[]){0.5f, -1, 2});
+    genlab_tensor *x = genlab_tensor_from(ctx, 4, TU_SHAPE(2, 2, 1, 2),
+                                          (const float[]){1, 2, 3, 4, -1, 0, 2, -2});
+    genlab_tensor *sh = genlab_tensor_from(ctx, 2, TU_SHAPE(2, 3),
+                                           (const float[]){1, 2, 3, -4, -5, -6});
+    genlab_tensor *y = genlab_conv2d_layer_forward_shift(ctx, &l, x, sh);
+    genlab_tensor *ref = genlab_conv2d_layer_forward(ctx, &l, x);
+    ck_assert_msg(y && ref, "%s", genlab_ctx_errmsg(ctx));
+    ck_assert_int_eq(genlab_tensor_numel(y), 12);
+    for (int i = 0; i < 12; i++)
+        ck_assert_float_eq(genlab_tensor_f32(y)[i],
+                           genlab_tensor_f32(ref)[i] + genlab_tensor_f32(sh)[i / 2]);
+    /* NULL shift is the plain forward */
+    genlab_tensor *y0 = genlab_conv2d_layer_forward_shift(ctx, &l, x, NULL);
+    for (int i = 0; i < 12; i++)
+        ck_assert_float_eq(genlab_tensor_f32(y0)[i], genlab_tensor_f32(ref)[i]);
+    /* a shift of the wrong shape: (N, cin) instead of (N, cout) */
+    ck_assert_ptr_null(genlab_conv2d_layer_forward_shift(
+        ctx, &l, x, genlab_full(ctx, 2, TU_SHAPE(2, 2), 1.0f)));
+    ck_assert_int_eq(genlab_ctx_status(ctx), GL_ERR_SHAPE);
+    ck_assert_msg(strstr(genlab_ctx_errmsg(ctx), "want (N, 3)"), "%s", genlab_ctx_errmsg(ctx));
+    genlab_params_destroy(p);
+    genlab_ctx_destroy(ctx);
+}
+END_TEST
+
 /* ---- spectral norm (golden values from PyTorch) ---- */
 
 /* Our matrix products and normalisations sum in another order than
@@ -828,6 +865,7 @@ Suite *nn_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("linear");
     tcase_add_test(tc, test_linear_values);
+    tcase_add_test(tc, test_conv_shift);
     suite_add_tcase(s, tc);
     tc = tcase_create("spectral_norm");
     tcase_add_test(tc, test_sn_linear);

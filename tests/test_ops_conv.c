@@ -280,6 +280,38 @@ START_TEST(test_values)
 }
 END_TEST
 
+START_TEST(test_bias)
+{
+    /* conv2d with a bias (the backend's conv2d_forward_bias: oneDNN adds it
+     * in its kernel, im2col after its GEMM) against the conv without one
+     * plus the bias as a separate op. The kernel may add it to the
+     * accumulator before the last rounding instead of after: one rounding
+     * apart, 2 ulp of the largest |y| (2^-22) bounds the difference; a
+     * missing or misplaced bias is off by O(1). */
+    const gl_conv_impl impl = impls[_i];
+    genlab_ctx *ctx = tu_ctx(1);
+    cpu_state(ctx)->conv_impl = impl;
+    const genlab_conv_opts o = {.stride = {1, 1}, .padding = {1, 1}};
+    genlab_tensor *x = rand_tensor(ctx, TU_SHAPE(3, 16, 9, 8), 1);
+    genlab_tensor *w = rand_tensor(ctx, TU_SHAPE(32, 16, 3, 3), 2);
+    genlab_tensor *b = genlab_reshape(ctx, rand_tensor(ctx, TU_SHAPE(32, 1, 1, 1), 3), 1,
+                                      TU_SHAPE(32));
+    genlab_tensor *y = genlab_conv2d(ctx, x, w, b, &o);
+    genlab_tensor *ref = genlab_add(ctx, genlab_conv2d(ctx, x, w, NULL, &o),
+                                    genlab_reshape(ctx, b, 4, TU_SHAPE(1, 32, 1, 1)));
+    ck_assert_msg(y && ref, "%s", genlab_ctx_errmsg(ctx));
+    ck_assert_int_eq(cpu_state(ctx)->conv_runs[impl], 2);
+    const float *a = genlab_tensor_f32(y), *r = genlab_tensor_f32(ref);
+    double mx = 0;
+    for (int64_t i = 0; i < genlab_tensor_numel(y); i++)
+        mx = fmax(mx, fabs(r[i]));
+    for (int64_t i = 0; i < genlab_tensor_numel(y); i++)
+        ck_assert_msg(fabs(a[i] - r[i]) <= 0x1p-22 * mx, "impl %d [%lld]: %.9g vs %.9g",
+                      (int)impl, (long long)i, a[i], r[i]);
+    genlab_ctx_destroy(ctx);
+}
+END_TEST
+
 /* ---- gradient checks ---- */
 
 typedef enum conv_kind { K_CONV, K_CONV_T, K_WEIGHT, K_TANH_CONV } conv_kind;
@@ -672,6 +704,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("values");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_values, 0, N_VALUES * N_IMPLS);
+    tcase_add_loop_test(tc, test_bias, 0, N_IMPLS);
     suite_add_tcase(s, tc);
     tc = tcase_create("gradcheck");
     tcase_set_timeout(tc, 60);

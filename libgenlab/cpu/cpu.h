@@ -12,6 +12,9 @@
 #define GENLAB_CPU_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <math.h>
+#include <string.h>
 
 #include "genlab/backend.h"
 
@@ -57,12 +60,53 @@ typedef struct gl_cpu_state {
  * first blocks) or 64 channels at 64x64 (134 MiB: a U-Net's top level). */
 #define GL_DNNL_WS_DEFAULT ((size_t)256 << 20)
 
+/* gl_cpu_expf — exp(x) for x <= 0 in a form the compiler vectorises (no
+ * libm call, no branch): Cephes' expf, x = k ln 2 + r with |r| <= ln 2 / 2
+ * (ln 2 split in two so k ln 2 is exact), a degree-7 polynomial for e^r,
+ * and 2^k built in the exponent bits. Within 1.02 ulp of the exact exp for
+ * every float in [-87.3, 0] (libm's expf: 0.51; measured over all of them,
+ * test_norm_fused samples it); below that it returns 0 where
+ * expf gives denormals (of no weight beside the 1 a sigmoid adds). NaN
+ * stays NaN. Only x <= 0 is supported (sigmoid's exp(-|z|)). */
+static inline float gl_cpu_expf(float x)
+{
+    const float xc = x < -87.3f ? -87.3f : x;
+    /* k = round(x / ln 2) by the 1.5 * 2^23 shifter: plain arithmetic, so
+     * the loop stays vectorisable (floorf under a condition is not) */
+    const float k = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = xc - k * 0.693359375f;
+    r = r - k * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + 1.0f;
+    const int32_t bits = ((int32_t)k + 127) << 23;
+    float two_k;
+    memcpy(&two_k, &bits, sizeof two_k);
+    const float e = p * two_k;
+    return x < -87.3f ? 0.0f : e;   /* a NaN x went through as NaN */
+}
+
 /* gl_cpu_scratch — a workspace of at least bytes, kept across calls (NULL on OOM). */
 float *gl_cpu_scratch(gl_cpu_state *st, size_t bytes);
+
+/* cpu_norm.c: the vtable's fused group norm kernels */
+void gl_cpu_group_norm(void *state, const genlab_norm_desc *d, const float *x,
+                       const float *gamma, const float *beta, float *y, float *mean,
+                       float *rstd);
+void gl_cpu_group_norm_backward(void *state, const genlab_norm_desc *d, const float *x,
+                                const float *gamma, const float *beta, const float *mean,
+                                const float *rstd, const float *gy, float *gx, float *ggamma,
+                                float *gbeta, float *work);
 
 /* cpu_conv_dispatch.c: the vtable's conv kernels */
 void gl_cpu_conv2d_forward(void *state, const genlab_conv_desc *d, const float *x,
                            const float *w, float *y);
+void gl_cpu_conv2d_forward_bias(void *state, const genlab_conv_desc *d, const float *x,
+                                const float *w, const float *b, float *y);
 void gl_cpu_conv2d_backward_data(void *state, const genlab_conv_desc *d, const float *gy,
                                  const float *w, float *gx);
 void gl_cpu_conv2d_backward_weight(void *state, const genlab_conv_desc *d, const float *x,
@@ -86,11 +130,13 @@ void gl_cpu_im2col_backward_weight(gl_cpu_state *st, const genlab_conv_desc *d,
  * (a = x, b = w, out = y), GL_CONV_BACKWARD_DATA (a = gy, b = w, out = gx) or
  * GL_CONV_BACKWARD_WEIGHT (a = x, b = gy, out = gw), on the blocked layouts
  * oneDNN prefers (reordered in and out) when blocked, else on the plain ones.
+ * bias: (cout) added to y by the kernel (GL_CONV_FORWARD only), or NULL.
  * Returns false when oneDNN cannot run it (a shape it does not support,
  * reorder buffers and scratchpad over the workspace cap, out of memory);
  * out is then unspecified, and the caller computes it another way. */
 bool gl_cpu_dnnl_conv(gl_cpu_state *st, gl_conv_pass pass, bool blocked,
-                      const genlab_conv_desc *d, const float *a, const float *b, float *out);
+                      const genlab_conv_desc *d, const float *a, const float *b,
+                      const float *bias, float *out);
 /* gl_cpu_dnnl_cached — primitives held in st's cache (at most GL_DNNL_CACHE). */
 int gl_cpu_dnnl_cached(const gl_cpu_state *st);
 /* gl_cpu_dnnl_release — free st->dnnl (NULL is a no-op). */

@@ -297,6 +297,12 @@ static double red_span(const red_plan *p, const float *src, int64_t r0, int64_t 
         if (is_max) {
             for (int64_t j = j0; j < j1; j++)
                 acc = fmax(acc, q[j * st]);
+        } else if (st == 1) {
+            /* contiguous: vector partial sums (their order is fixed by the
+             * vector width, so still the same bits for any thread count) */
+#pragma omp simd reduction(+ : acc)
+            for (int64_t j = j0; j < j1; j++)
+                acc += q[j];
         } else {
             for (int64_t j = j0; j < j1; j++)
                 acc += q[j * st];
@@ -439,6 +445,9 @@ static const genlab_backend_i cpu_backend = {
     .bilinear = gl_cpu_bilinear,
     .bilinear_adjoint = gl_cpu_bilinear_adjoint,
     .rng = cpu_rng,
+    .group_norm = gl_cpu_group_norm,
+    .group_norm_backward = gl_cpu_group_norm_backward,
+    .conv2d_forward_bias = gl_cpu_conv2d_forward_bias,
 };
 
 const genlab_backend_i *genlab_backend_cpu(void) { return &cpu_backend; }

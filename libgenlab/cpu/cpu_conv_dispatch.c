@@ -124,35 +124,60 @@ static const im2col_kernel im2col[3] = {
     [GL_CONV_BACKWARD_WEIGHT] = gl_cpu_im2col_backward_weight,
 };
 
+/* y[n, c, :] += bias[c], after an im2col forward (oneDNN adds it itself) */
+static void add_bias(const gl_cpu_state *st, const genlab_conv_desc *d, const float *bias,
+                     float *y)
+{
+    const int64_t planes = d->n * d->cout, hw = d->ho * d->wo;
+#pragma omp parallel for num_threads(st->threads) if (planes * hw > 32768) schedule(static)
+    for (int64_t p = 0; p < planes; p++) {
+        const float b = bias[p % d->cout];
+        float *yp = y + p * hw;
+#pragma omp simd
+        for (int64_t j = 0; j < hw; j++)
+            yp[j] += b;
+    }
+}
+
+/* bias: (cout) for the forward, else NULL */
 static void conv(void *state, gl_conv_pass pass, const genlab_conv_desc *d, const float *a,
-                 const float *b, float *out)
+                 const float *b, const float *bias, float *out)
 {
     gl_cpu_state *st = state;
     gl_conv_impl impl = gl_cpu_conv_choose(st, pass, d);
 #ifdef HAVE_DNNL
     if (impl != GL_CONV_IM2COL &&
-        !gl_cpu_dnnl_conv(st, pass, impl == GL_CONV_DNNL_BLOCKED, d, a, b, out))
+        !gl_cpu_dnnl_conv(st, pass, impl == GL_CONV_DNNL_BLOCKED, d, a, b, bias, out))
         impl = GL_CONV_IM2COL;
 #endif
     st->conv_runs[impl]++;
-    if (impl == GL_CONV_IM2COL)
+    if (impl == GL_CONV_IM2COL) {
         im2col[pass](st, d, a, b, out);
+        if (bias)
+            add_bias(st, d, bias, out);
+    }
 }
 
 void gl_cpu_conv2d_forward(void *state, const genlab_conv_desc *d, const float *x,
                            const float *w, float *y)
 {
-    conv(state, GL_CONV_FORWARD, d, x, w, y);
+    conv(state, GL_CONV_FORWARD, d, x, w, NULL, y);
+}
+
+void gl_cpu_conv2d_forward_bias(void *state, const genlab_conv_desc *d, const float *x,
+                                const float *w, const float *b, float *y)
+{
+    conv(state, GL_CONV_FORWARD, d, x, w, b, y);
 }
 
 void gl_cpu_conv2d_backward_data(void *state, const genlab_conv_desc *d, const float *gy,
                                  const float *w, float *gx)
 {
-    conv(state, GL_CONV_BACKWARD_DATA, d, gy, w, gx);
+    conv(state, GL_CONV_BACKWARD_DATA, d, gy, w, NULL, gx);
 }
 
 void gl_cpu_conv2d_backward_weight(void *state, const genlab_conv_desc *d, const float *x,
                                    const float *gy, float *gw)
 {
-    conv(state, GL_CONV_BACKWARD_WEIGHT, d, x, gy, gw);
+    conv(state, GL_CONV_BACKWARD_WEIGHT, d, x, gy, NULL, gw);
 }

@@ -31,7 +31,10 @@
  * bits, but different weight gradients (oneDNN splits that sum over images
  * by thread) on 11 of the 20 layers it serves, within rounding.
  *
- * Not here: the choice between implementations (cpu_conv_dispatch.c), bias,
+ * A forward may take a bias, added by oneDNN's kernel as it writes y (the
+ * plain backend conv has none: the op adds it).
+ *
+ * Not here: the choice between implementations (cpu_conv_dispatch.c),
  * validation.
  *
  * Sections: the primitive cache, making a primitive, running one.
@@ -74,8 +77,9 @@ static const struct pass_roles {
 };
 
 typedef struct dnnl_entry {
-    gl_conv_pass     pass;            /* the key: pass, layout, geometry */
+    gl_conv_pass     pass;            /* the key: pass, layout, bias, geometry */
     bool             blocked;
+    bool             bias;            /* forward only: the bias added in the kernel */
     genlab_conv_desc d;
     bool             ok;              /* oneDNN made the primitive (else: fall back) */
     uint64_t         used;            /* clock of the last use */
@@ -84,6 +88,7 @@ typedef struct dnnl_entry {
     dnnl_memory_t    user[ROLES];     /* the caller's plain tensors (handles set per call) */
     dnnl_memory_t    inner[ROLES];    /* what conv reads and writes: user[r] or a buffer */
     dnnl_memory_t    scratchpad;
+    dnnl_memory_t    bias_mem;        /* (cout), the caller's; NULL without bias */
     size_t           offset[ROLES];   /* of inner[r]'s buffer in the workspace */
     size_t           scratch_offset;
     size_t           ws_bytes;        /* reorder buffers and scratchpad */
@@ -106,6 +111,7 @@ static void entry_free(dnnl_entry *e)
         dnnl_primitive_destroy(e->reorder[r]);
     }
     dnnl_memory_destroy(e->scratchpad);
+    dnnl_memory_destroy(e->bias_mem);
     dnnl_primitive_destroy(e->conv);
     memset(e, 0, sizeof *e);
 }
@@ -180,6 +186,8 @@ static bool entry_make(struct gl_dnnl *g, dnnl_entry *e)
     dnnl_primitive_attr_t attr = NULL;
     dnnl_primitive_desc_t fwd_pd = NULL, pd = NULL;
     dnnl_convolution_desc_t cd;
+    dnnl_memory_desc_t bias_md;
+    const dnnl_dims_t b_dims = {d->cout};
 
     TRY(dnnl_memory_desc_init_by_tag(&user_md[ROLE_X], 4, x_dims, dnnl_f32, dnnl_nchw));
     TRY(dnnl_memory_desc_init_by_tag(&user_md[ROLE_Y], 4, y_dims, dnnl_f32, dnnl_nchw));
@@ -200,9 +208,13 @@ static bool entry_make(struct gl_dnnl *g, dnnl_entry *e)
     TRY(dnnl_primitive_attr_create(&attr));
     TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
     /* backward primitives need the forward one as a hint (its layouts) */
+    if (e->bias) {
+        TRY(dnnl_memory_desc_init_by_tag(&bias_md, 1, b_dims, dnnl_f32, dnnl_a));
+        TRY(dnnl_memory_create(&e->bias_mem, &bias_md, g->engine, DNNL_MEMORY_NONE));
+    }
     TRY(dnnl_dilated_convolution_forward_desc_init(
         &cd, dnnl_forward_training, dnnl_convolution_direct, &conv_md[ROLE_X], &conv_md[ROLE_W],
-        NULL, &conv_md[ROLE_Y], strides, dilates, pad_l, pad_r));
+        e->bias ? &bias_md : NULL, &conv_md[ROLE_Y], strides, dilates, pad_l, pad_r));
     TRY(dnnl_primitive_desc_create(&fwd_pd, &cd, attr, g->engine, NULL));
     if (e->pass == GL_CONV_FORWARD) {
         pd = fwd_pd;
@@ -256,7 +268,7 @@ fail:
     dnnl_primitive_desc_destroy(pd);
     dnnl_primitive_desc_destroy(fwd_pd);
     dnnl_primitive_attr_destroy(attr);
-    const dnnl_entry key = {.pass = e->pass, .blocked = e->blocked, .d = e->d};
+    const dnnl_entry key = {.pass = e->pass, .blocked = e->blocked, .bias = e->bias, .d = e->d};
     entry_free(e);
     *e = key;
     return false;
@@ -266,12 +278,12 @@ fail:
 
 /* The entry for the key, made (or remade in the least recently used slot)
  * on a miss. */
-static dnnl_entry *entry_get(struct gl_dnnl *g, gl_conv_pass pass, bool blocked,
+static dnnl_entry *entry_get(struct gl_dnnl *g, gl_conv_pass pass, bool blocked, bool bias,
                              const genlab_conv_desc *d)
 {
     dnnl_entry *e = NULL;
     for (int i = 0; i < g->n && !e; i++)
-        if (g->e[i].pass == pass && g->e[i].blocked == blocked &&
+        if (g->e[i].pass == pass && g->e[i].blocked == blocked && g->e[i].bias == bias &&
             memcmp(&g->e[i].d, d, sizeof *d) == 0)
             e = &g->e[i];
     if (!e) {
@@ -284,7 +296,7 @@ static dnnl_entry *entry_get(struct gl_dnnl *g, gl_conv_pass pass, bool blocked,
                     e = &g->e[i];
             entry_free(e);
         }
-        *e = (dnnl_entry){.pass = pass, .blocked = blocked, .d = *d};
+        *e = (dnnl_entry){.pass = pass, .blocked = blocked, .bias = bias, .d = *d};
         e->ok = entry_make(g, e);
     }
     e->used = ++g->clock;
@@ -302,11 +314,13 @@ static bool entry_run(struct gl_dnnl *g, const dnnl_entry *e, const struct pass_
         if (dnnl_primitive_execute(e->reorder[r], g->stream, 2, in) != dnnl_success)
             return false;
     }
-    const dnnl_exec_arg_t args[ROLES + 1] = {{pr->arg[ROLE_X], e->inner[ROLE_X]},
+    const dnnl_exec_arg_t args[ROLES + 2] = {{pr->arg[ROLE_X], e->inner[ROLE_X]},
                                              {pr->arg[ROLE_W], e->inner[ROLE_W]},
                                              {pr->arg[ROLE_Y], e->inner[ROLE_Y]},
-                                             {DNNL_ARG_SCRATCHPAD, e->scratchpad}};
-    if (dnnl_primitive_execute(e->conv, g->stream, ROLES + 1, args) != dnnl_success)
+                                             {DNNL_ARG_SCRATCHPAD, e->scratchpad},
+                                             {DNNL_ARG_BIAS, e->bias_mem}};
+    if (dnnl_primitive_execute(e->conv, g->stream, e->bias ? ROLES + 2 : ROLES + 1, args) !=
+        dnnl_success)
         return false;
     if (e->reorder[pr->out]) {
         const dnnl_exec_arg_t back[2] = {{DNNL_ARG_FROM, e->inner[pr->out]},
@@ -318,7 +332,8 @@ static bool entry_run(struct gl_dnnl *g, const dnnl_entry *e, const struct pass_
 }
 
 bool gl_cpu_dnnl_conv(gl_cpu_state *st, gl_conv_pass pass, bool blocked,
-                      const genlab_conv_desc *d, const float *a, const float *b, float *out)
+                      const genlab_conv_desc *d, const float *a, const float *b,
+                      const float *bias, float *out)
 {
     struct gl_dnnl *g = dnnl_open(st);
     if (!g)
@@ -330,7 +345,7 @@ bool gl_cpu_dnnl_conv(gl_cpu_state *st, gl_conv_pass pass, bool blocked,
     omp_set_num_threads(st->threads);
 #endif
     const struct pass_roles *pr = &pass_roles[pass];
-    const dnnl_entry *e = entry_get(g, pass, blocked, d);
+    const dnnl_entry *e = entry_get(g, pass, blocked, bias != NULL, d);
     const size_t cap = st->conv_ws_max ? st->conv_ws_max : GL_DNNL_WS_DEFAULT;
     char *ws = e->ok && e->ws_bytes <= cap
                    ? (char *)gl_cpu_scratch(st, e->ws_bytes ? e->ws_bytes : sizeof(float))
@@ -342,6 +357,8 @@ bool gl_cpu_dnnl_conv(gl_cpu_state *st, gl_conv_pass pass, bool blocked,
         role_ptr[pr->b] = (void *)b;
         role_ptr[pr->out] = out;
         done = dnnl_memory_set_data_handle(e->scratchpad, ws + e->scratch_offset) == dnnl_success;
+        if (done && bias)
+            done = dnnl_memory_set_data_handle(e->bias_mem, (void *)bias) == dnnl_success;
         for (int r = 0; r < ROLES && done; r++) {
             done = dnnl_memory_set_data_handle(e->user[r], role_ptr[r]) == dnnl_success;
             if (done && e->inner[r] != e->user[r])

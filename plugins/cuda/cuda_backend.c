@@ -209,6 +209,8 @@ static const genlab_backend_i cuda_backend = {
     .probe_reason = cuda_probe_reason,
     .memory_peak = cuda_memory_peak,
     .notes = cuda_notes,
+    .group_norm = gl_cuda_group_norm,
+    .group_norm_backward = gl_cuda_group_norm_backward,
 };
 
 const genlab_backend_i *gl_cuda_table(void) { return &cuda_backend; }

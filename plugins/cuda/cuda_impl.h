@@ -157,6 +157,15 @@ void gl_cuda_rng(void *state, int kind, uint64_t seed, uint64_t stream, uint64_t
 void gl_cuda_adam(void *state, float *w, const float *g, float *m, float *v, int64_t n,
                   const genlab_adam_scalars *s);
 
+/* cuda_norm.cu */
+void gl_cuda_group_norm(void *state, const genlab_norm_desc *d, const float *x,
+                        const float *gamma, const float *beta, float *y, float *mean,
+                        float *rstd);
+void gl_cuda_group_norm_backward(void *state, const genlab_norm_desc *d, const float *x,
+                                 const float *gamma, const float *beta, const float *mean,
+                                 const float *rstd, const float *gy, float *gx, float *ggamma,
+                                 float *gbeta, float *work);
+
 /* Threads per block of the elementwise kernels, and the grid for n items
  * (capped: the kernels loop with a grid stride). */
 #define GL_CUDA_THREADS 256

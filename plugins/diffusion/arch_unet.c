@@ -170,16 +170,12 @@ static genlab_status attn_init(genlab_ctx *ctx, const unet *u, genlab_params *p,
 static genlab_tensor *res_forward(genlab_ctx *ctx, unet_res *r, genlab_tensor *x,
                                   genlab_tensor *temb_act)
 {
-    genlab_tensor *h = genlab_conv2d_layer_forward(
-        ctx, &r->conv1, genlab_silu(ctx, genlab_group_norm_layer_forward(ctx, &r->norm1, x)));
+    /* the time embedding joins conv1's bias: one add over h, not two */
     genlab_tensor *e = genlab_linear_layer_forward(ctx, &r->temb, temb_act);
-    if (!h || !e)
-        return NULL;
-    e = genlab_reshape(ctx, e, 4, (const int64_t[]){genlab_tensor_dim(e, 0),
-                                                   genlab_tensor_dim(e, 1), 1, 1});
-    h = genlab_add(ctx, h, e);
+    genlab_tensor *h = genlab_conv2d_layer_forward_shift(
+        ctx, &r->conv1, genlab_group_norm_layer_forward_act(ctx, &r->norm1, x, GL_ACT_SILU), e);
     h = genlab_conv2d_layer_forward(
-        ctx, &r->conv2, genlab_silu(ctx, genlab_group_norm_layer_forward(ctx, &r->norm2, h)));
+        ctx, &r->conv2, genlab_group_norm_layer_forward_act(ctx, &r->norm2, h, GL_ACT_SILU));
     return genlab_add(ctx, r->has_shortcut ? genlab_conv2d_layer_forward(ctx, &r->shortcut, x) : x,
                       h);
 }
@@ -445,8 +441,8 @@ static genlab_tensor *unet_forward(genlab_ctx *ctx, void *state, genlab_tensor *
         if (lv->has_sample)
             h = genlab_conv2d_layer_forward(ctx, &lv->sample, genlab_upsample_nearest(ctx, h, 2));
     }
-    h = genlab_conv2d_layer_forward(
-        ctx, &u->conv_out, genlab_silu(ctx, genlab_group_norm_layer_forward(ctx, &u->norm_out, h)));
+    h = genlab_group_norm_layer_forward_act(ctx, &u->norm_out, h, GL_ACT_SILU);
+    h = genlab_conv2d_layer_forward(ctx, &u->conv_out, h);
     if (h && (u->ph != u->h || u->pw != u->w))
         h = genlab_slice(ctx, genlab_slice(ctx, h, 2, top, u->h), 3, left, u->w);
     return h;

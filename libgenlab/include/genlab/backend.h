@@ -96,6 +96,15 @@ typedef struct genlab_adam_scalars {
     int   decoupled;         /* AdamW */
 } genlab_adam_scalars;
 
+/* Group normalisation geometry: x (n, c, s) contiguous, groups divides c,
+ * statistics per (n, group) over its c / groups channels times s. act: a
+ * genlab_act (ops.h: 0 none, 1 SiLU) applied to the normalised output. */
+typedef struct genlab_norm_desc {
+    int64_t n, c, s, groups;
+    float   eps;
+    int     act;
+} genlab_norm_desc;
+
 typedef struct genlab_backend_i {
     uint32_t    abi_version;     /* GL_BACKEND_ABI_VERSION */
     uint32_t    struct_size;     /* sizeof(genlab_backend_i) of the builder */
@@ -208,6 +217,31 @@ typedef struct genlab_backend_i {
      * and the times it measured), for benchmark logs. Owned by state, valid
      * until the next call or release. NULL: nothing to tell. */
     const char *(*notes)(void *state);
+    /* group_norm — (optional, together with group_norm_backward) the fused
+     * forward of genlab_group_norm_act: per (n, group), mean and rstd =
+     * (biased var + eps)^-1/2 (OUT: mean, rstd, n * groups floats), then
+     * y = act((x - mean) rstd gamma + beta), every element written once.
+     * gamma, beta: (c), or NULL for 1 and 0. Each (n, group)'s statistics
+     * are one reduction in a fixed order (never split between threads), so
+     * the bits do not depend on the thread count. NULL: the op composes
+     * public ops instead. */
+    void (*group_norm)(void *state, const genlab_norm_desc *d, const float *x,
+                       const float *gamma, const float *beta, float *y, float *mean,
+                       float *rstd);
+    /* group_norm_backward — the fused backward of group_norm, from its x,
+     * gamma, beta, mean, rstd and the output gradient gy: gx (overwritten),
+     * ggamma and gbeta ((c), overwritten; either NULL when not wanted), the
+     * activation's derivative folded in. work: 2 n c floats of scratch (the
+     * per-(n, channel) partial sums, combined over n in order). */
+    void (*group_norm_backward)(void *state, const genlab_norm_desc *d, const float *x,
+                                const float *gamma, const float *beta, const float *mean,
+                                const float *rstd, const float *gy, float *gx, float *ggamma,
+                                float *gbeta, float *work);
+    /* conv2d_forward_bias — (optional) conv2d_forward with y[n, c] += b[c]
+     * done by the kernel as it writes y, b (cout). NULL: the op adds the
+     * bias in a pass of its own. */
+    void (*conv2d_forward_bias)(void *state, const genlab_conv_desc *d, const float *x,
+                                const float *w, const float *b, float *y);
 } genlab_backend_i;
 
 /* GL_BACKEND_GET(be, member) — be->member when the backend's struct_size

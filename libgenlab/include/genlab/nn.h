@@ -267,6 +267,14 @@ genlab_status  genlab_conv2d_layer_init(genlab_params *p, genlab_conv2d_layer *l
 genlab_status  genlab_conv2d_layer_spectral_norm(genlab_conv2d_layer *l);
 genlab_tensor *genlab_conv2d_layer_forward(genlab_ctx *ctx, genlab_conv2d_layer *l,
                                            genlab_tensor *x);
+/* genlab_conv2d_layer_forward_shift — forward(x) + shift viewed as (N,
+ * cout, 1, 1): shift (N, cout) is added to the bias first, so the output
+ * takes one add pass instead of two and the bias's gradient is summed from
+ * the small (N, cout) one (a UNet block's time embedding). shift NULL:
+ * genlab_conv2d_layer_forward. Sticky GL_ERR_SHAPE unless shift is (N,
+ * cout) for x (N, cin, H, W). */
+genlab_tensor *genlab_conv2d_layer_forward_shift(genlab_ctx *ctx, genlab_conv2d_layer *l,
+                                                 genlab_tensor *x, genlab_tensor *shift);
 
 /* ConvTranspose2d: x (N, cin, H, W) -> (N, cout, Ho, Wo). Weight and bias
  * U(-1/sqrt(fan_in), ..) with PyTorch's fan_in of this weight layout,
@@ -323,6 +331,10 @@ genlab_status  genlab_group_norm_layer_init(genlab_params *p, genlab_group_norm_
                                             bool affine);
 genlab_tensor *genlab_group_norm_layer_forward(genlab_ctx *ctx, genlab_group_norm_layer *l,
                                                genlab_tensor *x);
+/* genlab_group_norm_layer_forward_act — act(forward(x)) as one fused op
+ * (genlab_group_norm_act): the GroupNorm + SiLU pairs of a UNet. */
+genlab_tensor *genlab_group_norm_layer_forward_act(genlab_ctx *ctx, genlab_group_norm_layer *l,
+                                                   genlab_tensor *x, genlab_act act);
 
 /* LayerNorm: normalise over the last ndim axes, which must equal shape
  * (PyTorch's normalized_shape). weight 1, bias 0 (elementwise affine). */

@@ -156,9 +156,26 @@ genlab_tensor *genlab_batch_norm(genlab_ctx *ctx, genlab_tensor *x, genlab_tenso
                                  genlab_tensor *beta, genlab_tensor *running_mean,
                                  genlab_tensor *running_var, bool training, float momentum,
                                  float eps);
-/* genlab_group_norm — x (N, C, ...), C divisible by groups; gamma/beta (C) or NULL. */
+/* genlab_group_norm — x (N, C, ...), C divisible by groups; gamma/beta (C) or
+ * NULL. genlab_group_norm_act with GL_ACT_NONE. */
 genlab_tensor *genlab_group_norm(genlab_ctx *ctx, genlab_tensor *x, int groups,
                                  genlab_tensor *gamma, genlab_tensor *beta, float eps);
+/* Activations a normalisation may apply to its own output (one pass). */
+typedef enum genlab_act {
+    GL_ACT_NONE = 0,
+    GL_ACT_SILU = 1          /* x * sigmoid(x) */
+} genlab_act;
+/* genlab_group_norm_act — act(genlab_group_norm(x, groups, gamma, beta,
+ * eps)) as one op: x (N, C, ...), C divisible by groups; gamma/beta (C) or
+ * NULL (no affine); act GL_ACT_NONE or GL_ACT_SILU. Where the backend has
+ * the fused kernels (CPU, CUDA), the forward reads x twice (statistics,
+ * then the output: the group is still in cache) and writes y once, and the backward is one kernel too, unless the backward itself is
+ * being recorded (create_graph: gradient penalties), when it is composed
+ * of public ops and stays differentiable. Returns a new arena tensor, or
+ * NULL with a sticky error (bad shapes, groups, eps or act). */
+genlab_tensor *genlab_group_norm_act(genlab_ctx *ctx, genlab_tensor *x, int groups,
+                                     genlab_tensor *gamma, genlab_tensor *beta, float eps,
+                                     genlab_act act);
 /* genlab_layer_norm — normalise over the last n_axes axes; gamma/beta have
  * the shape of those axes, or NULL. */
 genlab_tensor *genlab_layer_norm(genlab_ctx *ctx, genlab_tensor *x, int n_axes,
