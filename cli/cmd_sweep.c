@@ -139,6 +139,8 @@ typedef struct step {
     char      status[16];     /* the newest's status */
     char      where[128];     /* STEP_RUNNING: "pid P on HOST" */
     bool      scored;         /* STEP_DONE: the completed run has the [score] scores */
+    bool      resumed;        /* this sweep resumed the point (kind turns STEP_DONE
+                                 when the store is read again after its training) */
     outcome   out;
 } step;
 
@@ -463,7 +465,7 @@ static void summary(const sweep_job *j, size_t first, size_t last, size_t waitin
     for (size_t k = first; k < last; k++) {
         const step *s = &j->pl.steps[k];
         count[s->out]++;
-        resumed += s->out == OUT_COMPLETED && s->kind == STEP_RESUME;
+        resumed += s->out == OUT_COMPLETED && s->resumed;
     }
     size_t total = last - first;
     printf("sweep %s: %zu point%s: %d completed (%d of them resumed), %d skipped, %d failed",
@@ -536,6 +538,7 @@ static int run_points(sweep_job *j, size_t first, size_t last, long jobs)
             else
                 printf("[%zu/%zu] %s %s\n", k + 1, n,
                        s->kind == STEP_RESUME ? "resume" : "start", pt->label);
+            s->resumed = s->resumed || (!score && s->kind == STEP_RESUME);
             pid_t pid = launch(j, k, score);
             if (pid < 0) {
                 s->out = OUT_FAILED;
