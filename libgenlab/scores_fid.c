@@ -12,10 +12,11 @@
  * those of M := L^T (P^T S2 P) L (r x r), and so has the symmetric
  * S1^(1/2) S2 S1^(1/2) the reference definition names; they are >= 0 as M
  * is positive semi-definite, and tr((S1 S2)^(1/2)) is the sum of their
- * square roots. M is formed with two triangular products (dtrmm, plus a
- * dgemm for the rows past the rank), symmetrized ((M + M^T) / 2, undoing
- * round-off asymmetry), and its eigenvalues taken with dsyevr (values
- * only).
+ * square roots. M is formed by dsygst (the reduction of the generalized
+ * problem S2 S1 x = lambda x, itype 2: C = L^T S L from the lower triangle
+ * of the symmetric S, n^3 flops where two triangular products take 2 n^3;
+ * L zero-padded to n x n past the rank, which only multiplies), and its
+ * eigenvalues taken with dsyevr (values only).
  *
  * Why not S1 = V diag(l) V^T: that eigendecomposition with vectors (dsyevr
  * or dsyevd) alone took 4-5 s at dim 2048 on the 2-core development
@@ -106,27 +107,6 @@ static void permuted(int64_t n, const double *s2, const lapack_int *piv, double 
     }
 }
 
-/* lt_s_l — M = L^T S L into the top-left r x r block of s (n x n,
- * column-major; overwritten), L the n x r lower-trapezoidal factor in l
- * (leading dimension n; its upper triangle is not read): L = [L1; L2],
- * L1 r x r lower triangular, L2 (n - r) x r. */
-static void lt_s_l(int64_t n, int64_t r, const double *l, double *s)
-{
-    const blasint bn = (blasint)n, br = (blasint)r, rest = (blasint)(n - r);
-    /* T = S L: columns [0, r) of s become S[:, :r] L1 + S[:, r:] L2 */
-    cblas_dtrmm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, bn, br, 1.0,
-                l, bn, s, bn);
-    if (rest > 0)
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, bn, br, rest, 1.0, s + r * n, bn,
-                    l + r, bn, 1.0, s, bn);
-    /* M = L^T T: rows [0, r) of T become L1^T T[:r, :] + L2^T T[r:, :] */
-    cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, br, br, 1.0, l,
-                bn, s, bn);
-    if (rest > 0)
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, br, br, rest, 1.0, l + r, bn, s + r,
-                    bn, 1.0, s, bn);
-}
-
 genlab_status genlab_frechet_distance(genlab_ctx *ctx, int64_t dim, const double *mu1,
                                       const double *sigma1, const double *mu2,
                                       const double *sigma2, double *out)
@@ -175,10 +155,17 @@ genlab_status genlab_frechet_distance(genlab_ctx *ctx, int64_t dim, const double
         permuted(n, sigma2, piv, full, s);
         free(full);
         full = NULL;
-        lt_s_l(n, r, l, s);
-        for (int64_t j = 0; j < r; j++)
-            for (int64_t i = j + 1; i < r; i++)
-                s[j * n + i] = 0.5 * (s[j * n + i] + s[i * n + j]);
+        /* columns past the rank hold dpstrf's unfactored Schur complement */
+        for (int64_t j = r; j < n; j++)
+            memset(l + j * n + j, 0, (size_t)(n - j) * sizeof(double));
+        info = LAPACKE_dsygst(LAPACK_COL_MAJOR, 2, 'L', (lapack_int)n, s, (lapack_int)n, l,
+                              (lapack_int)n);
+        if (info != 0) {
+            st = genlab_errorf(ctx, info == LAPACK_WORK_MEMORY_ERROR ? GL_ERR_NOMEM
+                                                                     : GL_ERR_NUMERIC,
+                               FN ": LAPACK dsygst failed (info %d)", (int)info);
+            goto done;
+        }
         if ((st = eigenvalues(ctx, r, s, n, w, piv + n)) != GL_OK)
             goto done;
         const double tol = (double)r * DBL_EPSILON * fmax(fabs(w[0]), fabs(w[r - 1]));
