@@ -14,6 +14,7 @@
  * Sections: pages, tables, artifacts, runs, sweeps, site.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -66,14 +67,30 @@ static int page_close(const cli_help *help, FILE *f, const char *name)
 
 /* ---- tables ---- */
 
-/* table — the rows of sql as an HTML table under heading h2 ("(none)" when
- * there are none) */
-static int table(const cli_help *help, genlab_store *s, FILE *f, const char *h2, const char *sql)
+/* query_text — the SQL of a printf-style format; NULL when out of memory */
+static char *query_text(const char *fmt, va_list ap)
 {
-    fprintf(f, "<h2>%s</h2>\n", h2);
-    cli_output *o = cli_output_new(f, CLI_FORMAT_HTML);
-    if (!o)
+    char *sql = NULL;
+    return vasprintf(&sql, fmt, ap) < 0 ? NULL : sql;
+}
+
+/* table — the rows of the query (printf-style) as an HTML table under
+ * heading h2 ("(none)" when there are none) */
+static int table(const cli_help *help, genlab_store *s, FILE *f, const char *h2,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int table(const cli_help *help, genlab_store *s, FILE *f, const char *h2,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = query_text(fmt, ap);
+    va_end(ap);
+    cli_output *o = sql ? cli_output_new(f, CLI_FORMAT_HTML) : NULL;
+    if (!o) {
+        free(sql);
         return cli_fail(help, "out of memory");
+    }
+    fprintf(f, "<h2>%s</h2>\n", h2);
     int rc = CLI_EXIT_OK;
     if (genlab_store_query(s, sql, cli_output_row, o) != GL_OK)
         rc = cli_fail(help, "%s", cli_output_error(o)[0] ? cli_output_error(o)
@@ -83,6 +100,7 @@ static int table(const cli_help *help, genlab_store *s, FILE *f, const char *h2,
     else if (cli_output_rows(o) == 0)
         fputs("<p>(none)</p>\n", f);
     cli_output_free(o);
+    free(sql);
     return rc;
 }
 
@@ -119,12 +137,23 @@ static void texts_free(texts *t)
     free(t->v);
 }
 
-/* column — the values of sql's rows, all columns in row order, into t */
-static int column(const cli_help *help, genlab_store *s, const char *sql, texts *t)
+/* column — the values of the query's (printf-style) rows, all columns in
+ * row order, into t */
+static int column(const cli_help *help, genlab_store *s, texts *t, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int column(const cli_help *help, genlab_store *s, texts *t, const char *fmt, ...)
 {
-    if (genlab_store_query(s, sql, text_row, t) == GL_OK)
-        return CLI_EXIT_OK;
-    return cli_fail(help, "%s", t->nomem ? "out of memory" : genlab_store_errmsg(s));
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = query_text(fmt, ap);
+    va_end(ap);
+    if (!sql)
+        return cli_fail(help, "out of memory");
+    int rc = CLI_EXIT_OK;
+    if (genlab_store_query(s, sql, text_row, t) != GL_OK)
+        rc = cli_fail(help, "%s", t->nomem ? "out of memory" : genlab_store_errmsg(s));
+    free(sql);
+    return rc;
 }
 
 /* plots — the curves (and one plot per score metric) of runs ids, as
@@ -194,11 +223,9 @@ static bool copy_file(const char *src, const char *dst)
 static int artifacts(const cli_help *help, genlab_store *s, FILE *f, const char *dir,
                      long long run)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT id, kind, path FROM artifacts WHERE run_id = %lld ORDER BY id", run);
     texts t = {0};
-    int rc = column(help, s, sql, &t);
+    int rc = column(help, s, &t,
+                    "SELECT id, kind, path FROM artifacts WHERE run_id = %lld ORDER BY id", run);
     fputs("<h2>samples</h2>\n", f);
     size_t shown = 0;
     for (size_t i = 0; rc == CLI_EXIT_OK && i + 2 < t.n; i += 3) {
@@ -236,44 +263,39 @@ static int artifacts(const cli_help *help, genlab_store *s, FILE *f, const char 
 static int run_page(const cli_help *help, genlab_store *s, const char *dir, long long run,
                     const char *title)
 {
-    char name[64], sql[1024], prefix[64];
+    char name[64], prefix[64];
     snprintf(name, sizeof name, "run-%lld.html", run);
     snprintf(prefix, sizeof prefix, "run-%lld", run);
     FILE *f = page_open(help, dir, name, title);
     if (!f)
         return CLI_EXIT_FAILURE;
-    snprintf(sql, sizeof sql,
-             "SELECT trainer, status, started, ended, seed, sweep, error_message AS error "
-             "FROM runs WHERE id = %lld", run);
     /* what a reader looks at first on top: samples, scores, curves; the long
      * parameter list last */
-    int rc = table(help, s, f, "run", sql);
+    int rc = table(help, s, f, "run",
+                   "SELECT trainer, status, started, ended, seed, sweep, error_message AS error "
+                   "FROM runs WHERE id = %lld", run);
     if (rc == CLI_EXIT_OK)
         rc = artifacts(help, s, f, dir, run);
-    snprintf(sql, sizeof sql,
-             "SELECT metric, step, value, std, n_samples, feature_extractor, ref_stats_id, "
-             "ref_split, resize, n_splits, protocol FROM scores WHERE run_id = %lld "
-             "ORDER BY metric, step, id", run);
     if (rc == CLI_EXIT_OK)
-        rc = table(help, s, f, "scores", sql);
-    snprintf(sql, sizeof sql,
-             "SELECT key, step, value FROM (SELECT key, step, value, row_number() OVER "
-             "(PARTITION BY key ORDER BY step DESC, rowid DESC) AS rn FROM metrics "
-             "WHERE run_id = %lld) WHERE rn = 1 ORDER BY key", run);
+        rc = table(help, s, f, "scores",
+                   "SELECT metric, step, value, std, n_samples, feature_extractor, "
+                   "ref_stats_id, ref_split, resize, n_splits, protocol FROM scores "
+                   "WHERE run_id = %lld ORDER BY metric, step, id", run);
     if (rc == CLI_EXIT_OK)
-        rc = table(help, s, f, "metrics (last value of each)", sql);
+        rc = table(help, s, f, "metrics (last value of each)",
+                   "SELECT key, step, value FROM (SELECT key, step, value, row_number() OVER "
+                   "(PARTITION BY key ORDER BY step DESC, rowid DESC) AS rn FROM metrics "
+                   "WHERE run_id = %lld) WHERE rn = 1 ORDER BY key", run);
     texts metrics = {0};
-    snprintf(sql, sizeof sql,
-             "SELECT DISTINCT metric FROM scores WHERE run_id = %lld ORDER BY metric", run);
     if (rc == CLI_EXIT_OK)
-        rc = column(help, s, sql, &metrics);
+        rc = column(help, s, &metrics,
+                    "SELECT DISTINCT metric FROM scores WHERE run_id = %lld ORDER BY metric", run);
     if (rc == CLI_EXIT_OK)
         rc = plots(help, s, f, dir, prefix, &run, 1, &metrics);
     texts_free(&metrics);
-    snprintf(sql, sizeof sql, "SELECT key, value FROM params WHERE run_id = %lld ORDER BY key",
-             run);
     if (rc == CLI_EXIT_OK)
-        rc = table(help, s, f, "parameters", sql);
+        rc = table(help, s, f, "parameters",
+                   "SELECT key, value FROM params WHERE run_id = %lld ORDER BY key", run);
     int closed = page_close(help, f, name);
     return rc == CLI_EXIT_OK ? closed : rc;
 }
@@ -286,7 +308,7 @@ static int sweep_page(const cli_help *help, genlab_store *s, const char *dir, si
     char name[64], prefix[64];
     snprintf(name, sizeof name, "sweep-%zu.html", k);
     snprintf(prefix, sizeof prefix, "sweep-%zu", k);
-    char *q = cli_sql_quote(sweep), *sql = NULL;
+    char *q = cli_sql_quote(sweep);
     if (!q)
         return cli_fail(help, "out of memory");
     FILE *f = page_open(help, dir, name, sweep);
@@ -294,41 +316,24 @@ static int sweep_page(const cli_help *help, genlab_store *s, const char *dir, si
         free(q);
         return CLI_EXIT_FAILURE;
     }
-    int rc = CLI_EXIT_OK;
     texts ids = {0}, metrics = {0};
-    if (asprintf(&sql,
-                 "SELECT json_remove(sweep_point, '$.seed', '$.\"train.seed\"') AS point,\n"
-                 "       count(*) AS runs, group_concat(id, ',') AS ids,\n"
-                 "       group_concat(status, ',') AS status\n"
-                 "  FROM runs WHERE sweep = %s AND json_valid(sweep_point)\n"
-                 " GROUP BY point ORDER BY min(id);\n", q) < 0)
-        sql = NULL, rc = cli_fail(help, "out of memory");
+    int rc = table(help, s, f, "points",
+                   "SELECT json_remove(sweep_point, '$.seed', '$.\"train.seed\"') AS point,\n"
+                   "       count(*) AS runs, group_concat(id, ',') AS ids,\n"
+                   "       group_concat(status, ',') AS status\n"
+                   "  FROM runs WHERE sweep = %s AND json_valid(sweep_point)\n"
+                   " GROUP BY point ORDER BY min(id);\n", q);
     if (rc == CLI_EXIT_OK)
-        rc = table(help, s, f, "points", sql);
-    free(sql);
-    if (rc == CLI_EXIT_OK &&
-        asprintf(&sql,
-                 "SELECT metric, config AS point, mean_std AS \"mean ± std\", n AS seeds,\n"
-                 "       runs, feature_extractor, n_samples, ref_stats_id\n"
-                 "  FROM score_by_config WHERE sweep = %s ORDER BY metric, config", q) < 0)
-        sql = NULL, rc = cli_fail(help, "out of memory");
+        rc = table(help, s, f, "scores (mean ± std over seeds)",
+                   "SELECT metric, config AS point, mean_std AS \"mean ± std\", n AS seeds,\n"
+                   "       runs, feature_extractor, n_samples, ref_stats_id\n"
+                   "  FROM score_by_config WHERE sweep = %s ORDER BY metric, config", q);
     if (rc == CLI_EXIT_OK)
-        rc = table(help, s, f, "scores (mean ± std over seeds)", sql);
-    free(sql);
-    sql = NULL;
-    if (rc == CLI_EXIT_OK && asprintf(&sql, "SELECT id FROM runs WHERE sweep = %s ORDER BY id",
-                                      q) < 0)
-        sql = NULL, rc = cli_fail(help, "out of memory");
+        rc = column(help, s, &ids, "SELECT id FROM runs WHERE sweep = %s ORDER BY id", q);
     if (rc == CLI_EXIT_OK)
-        rc = column(help, s, sql, &ids);
-    free(sql);
-    sql = NULL;
-    if (rc == CLI_EXIT_OK &&
-        asprintf(&sql, "SELECT DISTINCT metric FROM scores WHERE run_id IN "
-                       "(SELECT id FROM runs WHERE sweep = %s) ORDER BY metric", q) < 0)
-        sql = NULL, rc = cli_fail(help, "out of memory");
-    if (rc == CLI_EXIT_OK)
-        rc = column(help, s, sql, &metrics);
+        rc = column(help, s, &metrics,
+                    "SELECT DISTINCT metric FROM scores WHERE run_id IN "
+                    "(SELECT id FROM runs WHERE sweep = %s) ORDER BY metric", q);
     long long *v = rc == CLI_EXIT_OK ? calloc(ids.n + 1, sizeof *v) : NULL;
     if (rc == CLI_EXIT_OK && !v)
         rc = cli_fail(help, "out of memory");
@@ -343,7 +348,6 @@ static int sweep_page(const cli_help *help, genlab_store *s, const char *dir, si
         fputs("</ul>\n", f);
     }
     free(v);
-    free(sql);
     free(q);
     texts_free(&ids);
     texts_free(&metrics);
@@ -365,11 +369,12 @@ int cli_html_site(const cli_help *help, genlab_store *s, const char *dir)
     if (!make_dir(dir) || !make_dir(files))
         return cli_fail(help, "cannot create %s: %s", files, strerror(errno));
     texts sweeps = {0}, runs = {0};
-    int rc = column(help, s, "SELECT DISTINCT sweep FROM runs WHERE sweep IS NOT NULL "
-                             "ORDER BY sweep", &sweeps);
+    int rc = column(help, s, &sweeps,
+                    "SELECT DISTINCT sweep FROM runs WHERE sweep IS NOT NULL ORDER BY sweep");
     if (rc == CLI_EXIT_OK)
-        rc = column(help, s, "SELECT id, 'run ' || id || coalesce(': ' || name, '') || ' (' || "
-                             "trainer || ')' FROM runs ORDER BY id", &runs);
+        rc = column(help, s, &runs,
+                    "SELECT id, 'run ' || id || coalesce(': ' || name, '') || ' (' || "
+                    "trainer || ')' FROM runs ORDER BY id");
     FILE *f = rc == CLI_EXIT_OK ? page_open(help, dir, "index.html", "genlab store") : NULL;
     if (rc == CLI_EXIT_OK && !f)
         rc = CLI_EXIT_FAILURE;
