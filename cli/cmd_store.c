@@ -281,8 +281,9 @@ static const cli_help query_help = {
         "CREATE, DROP, ATTACH, PRAGMA and transactions are refused (exit status 1).\n"
         "Several statements separated by ';' run in order. The tables are runs,\n"
         "params, metrics, scores and artifacts (see db/schema.sql), and the views\n"
-        "run_param, run_config, score_latest, score_by_config and best_per_group with\n"
-        "the aggregate stdev (see db/views.sql and doc/reports.md).\n"
+        "run_param, run_config, score_latest, score_by_config, best_per_group,\n"
+        "report_metric and fid_by_param with the aggregate stdev (see db/views.sql\n"
+        "and doc/reports.md).\n"
         "\n"
         "options:\n" DB_OPTION_HELP FORMAT_OPTION_HELP PIVOT_OPTION_HELP
         "\n"
@@ -452,7 +453,7 @@ static void report_more(FILE *out)
 static bool scores_word(const char *tok, size_t n)
 {
     static const char *const words[] = {"scores", "score_latest", "score_by_config",
-                                        "best_per_group"};
+                                        "best_per_group", "fid_by_param"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (n == strlen(words[i]) && !memcmp(tok, words[i], n))
             return true;

@@ -20,7 +20,7 @@
 -- rule and reference split. The seed and the genlab version may differ.
 --
 -- Sections: parameters and configurations, scores, scores over seeds,
--- the reports' metrics.
+-- the reports' metrics and FID by parameter.
 
 -- ---- parameters and configurations ----
 
@@ -111,3 +111,16 @@ SELECT b.score,
        CASE WHEN EXISTS (SELECT 1 FROM scores WHERE metric = b.score) THEN b.score
             ELSE 'classifier_' || b.score END AS metric
   FROM (SELECT 'fid' AS score UNION ALL SELECT 'is') AS b;
+
+-- fid_by_param: the report's FID (report_metric) of each configuration,
+-- mean ± std over seeds, once for each of its parameters (key, value, num
+-- as in run_param): a report of FID against one parameter keeps the rows of
+-- that key (batch-arch, lr-arch, beta1-arch). A configuration of a sweep
+-- whose points do not set the key is left out, as that sweep studied
+-- something else; runs outside sweeps are in.
+CREATE TEMP VIEW fid_by_param AS
+SELECT c.trainer AS arch, p.key, p.value, p.num, c.mean_std AS fid, c.sweep, c.first_run
+  FROM score_by_config AS c JOIN run_param AS p ON p.run_id = c.first_run
+ WHERE c.metric = (SELECT metric FROM report_metric WHERE score = 'fid') AND c.n > 0
+   AND (c.sweep IS NULL OR (SELECT json_type(sweep_point, '$."' || p.key || '"') FROM runs
+                            WHERE id = c.first_run) IS NOT NULL);

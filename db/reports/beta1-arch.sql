@@ -15,7 +15,7 @@
 -- trainer, then `genlab score` on every run. The architecture is the
 -- trainer (gan, vae, diffusion). Each run counts with its latest FID
 -- (score_latest); runs that differ only by seed are one cell
--- (score_by_config, db/views.sql). A cell is "mean ± std" (the sample
+-- (score_by_config and fid_by_param, db/views.sql). A cell is "mean ± std" (the sample
 -- standard deviation), or the value alone for one seed.
 --
 -- Runs of other sweeps (those whose points do not set optim.beta1) are left
@@ -30,11 +30,5 @@
 --
 -- pivot: arch,beta1,fid
 
-SELECT c.trainer AS arch,
-       (SELECT value FROM run_param WHERE run_id = c.first_run AND key = 'optim.beta1') AS beta1,
-       c.mean_std AS fid
-  FROM score_by_config AS c
- WHERE c.metric = (SELECT metric FROM report_metric WHERE score = 'fid') AND c.n > 0
-   AND (c.sweep IS NULL OR (SELECT json_type(sweep_point, '$."optim.beta1"') FROM runs
-                            WHERE id = c.first_run) IS NOT NULL)
- ORDER BY arch, (SELECT num FROM run_param WHERE run_id = c.first_run AND key = 'optim.beta1');
+SELECT arch, value AS beta1, fid FROM fid_by_param WHERE key = 'optim.beta1'
+ ORDER BY arch, num;
