@@ -298,11 +298,11 @@ static genlab_tensor *batch_norm_train(genlab_ctx *ctx, genlab_tensor *x, genlab
     if (x->numel == 0 || !GL_BACKEND_GET(ctx->be, batch_norm) ||
         !GL_BACKEND_GET(ctx->be, batch_norm_backward)) {
         const norm_view v = batch_view(&d);
-        genlab_tensor *m, *v2;
-        genlab_tensor *y = norm_composed(ctx, x, gamma, beta, &v, eps, GL_ACT_NONE, &m, &v2);
+        genlab_tensor *m, *bv;
+        genlab_tensor *y = norm_composed(ctx, x, gamma, beta, &v, eps, GL_ACT_NONE, &m, &bv);
         if (y) {
             *mean = gl_f32(m);
-            *var = gl_f32(v2);
+            *var = gl_f32(bv);
         }
         return y;
     }
@@ -311,10 +311,9 @@ static genlab_tensor *batch_norm_train(genlab_ctx *ctx, genlab_tensor *x, genlab
     genlab_tensor *bv = gl_new(ctx, GL_F32, 1, &d.c);
     if (!y || !stats || !bv)
         return NULL;
-    const float *mu = gl_f32(stats), *rstd = gl_f32(stats) + d.c;
+    float *mu = gl_f32(stats), *rstd = gl_f32(stats) + d.c;
     ctx->be->batch_norm(ctx->be_state, &d, gl_f32(x), gamma ? gl_f32(gamma) : NULL,
-                        beta ? gl_f32(beta) : NULL, gl_f32(y), gl_f32(stats),
-                        gl_f32(stats) + d.c);
+                        beta ? gl_f32(beta) : NULL, gl_f32(y), mu, rstd);
     /* the biased variance back from rstd: rstd^-2 - eps, within a few ulps
      * of var + eps (so of var where var >> eps; where var ~ 0, a few 1e-7
      * eps either side of it, which eval mode's + eps absorbs) */
