@@ -207,10 +207,11 @@ static int64_t bn_chunks(const genlab_norm_desc *d)
     return k < 1 ? 1 : k;
 }
 
-/* bn_walk — f(offset of x) for this thread's values of chunk blockIdx.y
- * of channel blockIdx.x (values r of [r0, r1), r0 = chunk len, at row
- * r / s and position r % s; the thread takes r0 + t, r0 + t + T, ...),
- * stepping row and position without a division per value */
+/* bn_walk — f(offset in x) for this thread's values of chunk blockIdx.y
+ * of channel blockIdx.x: the chunk is values [r0, r0 + len) of the
+ * channel's m (r0 = blockIdx.y len), value r at row r / s and position
+ * r % s; thread t takes r0 + t, r0 + t + T, ..., stepping row and
+ * position without a division per value */
 template <typename F>
 __device__ static void bn_walk(const genlab_norm_desc &d, int64_t len, F f)
 {
@@ -257,9 +258,10 @@ __device__ static void bn_chunk_sums(const genlab_norm_desc &d, int64_t len, con
 }
 
 /* bn_channel_sums — channel blockIdx.x's two sums: its chunks' partials
- * (part: 2 chunks per channel, (a, b) pairs) added in chunk order by the
- * block's thread 0 (the same bits in every block of the channel), or with
- * one chunk (part NULL) the block's own sums. tree: as block_sum2's. */
+ * (part: an (a, b) pair per chunk, the channel's chunks in a row) added in
+ * chunk order by the block's thread 0 (the same bits in every block of
+ * the channel), or with one chunk (part NULL) the block's own sums.
+ * tree: as block_sum2's. */
 __device__ static void bn_channel_sums(const genlab_norm_desc &d, int64_t len,
                                        const double *part, int64_t chunks, const float *x,
                                        const float *gy, float mu, float r, double *tree,
