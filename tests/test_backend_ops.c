@@ -26,7 +26,7 @@
  * largest magnitude covers their normwise error).
  *
  * Sections: fixtures, comparisons, kernels (elementwise, strided, gemm, conv,
- * pools, rng, adam), ops forward and backward, the GAN run, main.
+ * pools, batch norm, rng, adam), ops forward and backward, the GAN run, main.
  */
 #include <check.h>
 #include <dlfcn.h>
@@ -627,6 +627,118 @@ START_TEST(test_resample)
 }
 END_TEST
 
+/* ---- kernels: batch norm ---- */
+
+typedef struct bn_case {
+    int64_t n, c, s;
+    bool    gamma, beta;
+} bn_case;
+
+static const bn_case bn_cases[] = {
+    /* n     c   s     gamma  beta   path on the GPU */
+    {16,     6,  25,   true,  true},    /* 400 per channel: one chunk, one kernel each way */
+    {64,     32, 256,  true,  true},    /* DCGAN's 16x16 layer: 8 chunks of 2048 */
+    {8,      64, 1024, true,  false},   /* rows longer than a block: 4 chunks */
+    {2000,   3,  5,    false, true},    /* short rows, 3 channels: 5 chunks, a block
+                                         * step of 51 rows and 1 position */
+    {128,    4,  1,    false, false},   /* BatchNorm1d: one position per row */
+    {5,      3,  7,    true,  true},    /* odd sizes below a block */
+};
+
+/* bn_bound — per element of y (or gx, gy given): k FLT_EPSILON times the
+ * magnitudes the result is made of, from the CPU's values: y = (x - mean)
+ * sc + sh, sc = rstd gamma; gx = rstd (g gy - fa - xhat fb), fa and fb the
+ * channel's g gbeta / m and g ggamma / m. A statistic 1 ulp off moves x -
+ * mean by up to ulp(mean), hence |x| + 2 |mean|. */
+static float *bn_bound(const bn_case *c, const pair *x, const float *gamma, const float *beta,
+                       const pair *mean, const pair *rstd, const pair *gy, const pair *gg,
+                       const pair *gb, double k)
+{
+    const int64_t n = c->n * c->c * c->s, m = c->n * c->s;
+    float *b = malloc((size_t)n * sizeof *b);
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t ch = i / c->s % c->c;
+        const double g = gamma ? fabsf(gamma[ch]) : 1.0, r = rstd->c[ch];
+        const double dx = fabs(x->c[i]) + 2.0 * fabs(mean->c[ch]);
+        if (!gy)
+            b[i] = (float)(k * FLT_EPSILON * (dx * r * g + (beta ? fabsf(beta[ch]) : 0.0)));
+        else
+            b[i] = (float)(k * FLT_EPSILON * r *
+                           (g * fabs(gy->c[i]) + g * fabs(gb->c[ch]) / (double)m +
+                            dx * r * g * fabs(gg->c[ch]) / (double)m));
+    }
+    return b;
+}
+
+START_TEST(test_batch_norm)
+{
+    /* mean, rstd, ggamma, gbeta: sums in double in other orders, rounded
+     * once: FLT_EPSILON relative (one float ulp), plus 1e-6 of the sum of
+     * the terms' magnitudes for the parameters' gradients, whose terms
+     * differ by an ulp where rstd does (as the reduce cases). y and gx: 4
+     * and 8 FLT_EPSILON of their terms (bn_bound): the statistics' ulp and
+     * the GPU's FMA contraction. The backward runs on the CPU's statistics
+     * on both sides, so it is compared on its own. Two GPU runs: the same
+     * bits (the chunking depends on the shape only). */
+    const bn_case *c = &bn_cases[_i];
+    const genlab_norm_desc d = {c->n, c->c, c->s, 0, 1e-5f, 0};
+    const int64_t nx = c->n * c->c * c->s;
+    pair x = pair_rand(nx, -2, 3), gm = pair_rand(c->c, 0.5f, 1.5f), bt = pair_rand(c->c, -1, 1);
+    pair gy = pair_rand(nx, -1, 1);
+    const float *gc = c->gamma ? gm.c : NULL, *gg = c->gamma ? gm.g : NULL;
+    const float *bc = c->beta ? bt.c : NULL, *bg = c->beta ? bt.g : NULL;
+    pair y = pair_new(nx), mean = pair_new(c->c), rstd = pair_new(c->c);
+    pair gx = pair_new(nx), ggam = pair_new(c->c), gbet = pair_new(c->c);
+    cpu->batch_norm(cpu_st, &d, x.c, gc, bc, y.c, mean.c, rstd.c);
+    cu->batch_norm(cu_st, &d, x.g, gg, bg, y.g, mean.g, rstd.g);
+    char what[96];
+    snprintf(what, sizeof what, "batch_norm case %d mean", _i);
+    expect_close(what, &mean, 0, FLT_EPSILON, NULL);
+    snprintf(what, sizeof what, "batch_norm case %d rstd", _i);
+    expect_close(what, &rstd, 0, FLT_EPSILON, NULL);
+    float *b = bn_bound(c, &x, gc, bc, &mean, &rstd, NULL, NULL, NULL, 4);
+    snprintf(what, sizeof what, "batch_norm case %d y", _i);
+    expect_close(what, &y, 0, 0, b);
+    free(b);
+    /* the backward from the CPU's statistics on both sides */
+    cu->from_host(cu_st, mean.g, mean.c, (size_t)c->c * 4);
+    cu->from_host(cu_st, rstd.g, rstd.c, (size_t)c->c * 4);
+    cpu->batch_norm_backward(cpu_st, &d, x.c, gc, mean.c, rstd.c, gy.c, gx.c, ggam.c, gbet.c);
+    cu->batch_norm_backward(cu_st, &d, x.g, gg, mean.g, rstd.g, gy.g, gx.g, ggam.g, gbet.g);
+    float *sb = calloc((size_t)c->c, sizeof *sb), *sg = calloc((size_t)c->c, sizeof *sg);
+    for (int64_t i = 0; i < nx; i++) {
+        const int64_t ch = i / c->s % c->c;
+        sb[ch] += 1e-6f * fabsf(gy.c[i]);
+        sg[ch] += 1e-6f * fabsf(gy.c[i] * (x.c[i] - mean.c[ch]) * rstd.c[ch]);
+    }
+    snprintf(what, sizeof what, "batch_norm case %d gbeta", _i);
+    expect_close(what, &gbet, 0, FLT_EPSILON, sb);
+    snprintf(what, sizeof what, "batch_norm case %d ggamma", _i);
+    expect_close(what, &ggam, 0, FLT_EPSILON, sg);
+    b = bn_bound(c, &x, gc, bc, &mean, &rstd, &gy, &ggam, &gbet, 8);
+    snprintf(what, sizeof what, "batch_norm case %d gx", _i);
+    expect_close(what, &gx, 0, 0, b);
+    free(b);
+    free(sb);
+    free(sg);
+    /* a second GPU run of both, on the same statistics: the same bits */
+    pair y2 = pair_new(nx), m2 = pair_new(c->c), r2 = pair_new(c->c), gx2 = pair_new(nx);
+    pair gg2 = pair_new(c->c), gb2 = pair_new(c->c);
+    cu->batch_norm(cu_st, &d, x.g, gg, bg, y2.g, m2.g, r2.g);
+    cu->batch_norm_backward(cu_st, &d, x.g, gg, mean.g, rstd.g, gy.g, gx2.g, gg2.g, gb2.g);
+    pair *first[] = {&y, &gx, &ggam, &gbet}, *second[] = {&y2, &gx2, &gg2, &gb2};
+    for (int k = 0; k < 4; k++) {
+        pair_fetch(second[k]);
+        ck_assert_msg(!memcmp(first[k]->h, second[k]->h, (size_t)first[k]->n * 4),
+                      "batch_norm case %d: output %d differs between two GPU runs", _i, k);
+    }
+    pair *all[] = {&x, &gm, &bt, &gy, &y, &mean, &rstd, &gx, &ggam, &gbet,
+                   &y2, &m2, &r2, &gx2, &gg2, &gb2};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        pair_free(all[i]);
+}
+END_TEST
+
 /* ---- kernels: rng ---- */
 
 START_TEST(test_rng)
@@ -750,6 +862,24 @@ static genlab_tensor *op_batch_norm(genlab_ctx *ctx, genlab_tensor **in)
     return genlab_sum_all(ctx, genlab_mul(ctx, y, in[3]));
 }
 
+static genlab_tensor *op_batch_norm_plain(genlab_ctx *ctx, genlab_tensor **in)
+{
+    genlab_tensor *y = genlab_batch_norm(ctx, in[0], NULL, NULL, NULL, NULL, true, 0.1f, 1e-5f);
+    return genlab_sum_all(ctx, genlab_mul(ctx, y, in[1]));
+}
+
+/* training mode updates running stats from zeros and ones, then eval mode
+ * normalises x with them: the loss and x's gradient carry the updated
+ * statistics */
+static genlab_tensor *op_batch_norm_running(genlab_ctx *ctx, genlab_tensor **in)
+{
+    const int64_t c = genlab_tensor_dim(in[0], 1);
+    genlab_tensor *rm = genlab_full(ctx, 1, &c, 0.0f), *rv = genlab_full(ctx, 1, &c, 1.0f);
+    genlab_tensor *t = genlab_batch_norm(ctx, in[0], in[1], in[2], rm, rv, true, 0.1f, 1e-5f);
+    genlab_tensor *e = genlab_batch_norm(ctx, in[0], in[1], in[2], rm, rv, false, 0.1f, 1e-5f);
+    return genlab_sum_all(ctx, genlab_mul(ctx, genlab_add(ctx, t, e), in[3]));
+}
+
 static genlab_tensor *op_losses(genlab_ctx *ctx, genlab_tensor **in)
 {
     genlab_tensor *t = genlab_sigmoid(ctx, in[1]);
@@ -768,6 +898,12 @@ static const op_case op_cases[] = {
     {"gn + silu",   4, {{5, 16, 33, 31}, {16, 1, 1, 1}, {16, 1, 1, 1}, {5, 16, 33, 31}},
      op_group_norm_silu},
     {"batch_norm",  4, {{16, 6, 5, 5}, {6, 1, 1, 1}, {6, 1, 1, 1}, {16, 6, 5, 5}},    op_batch_norm},
+    /* no gamma or beta: the backward kernel gets no parameter gradients */
+    {"bn plain",    2, {{32, 8, 6, 6}, {32, 8, 6, 6}},                                op_batch_norm_plain},
+    /* 16384 values per channel (8 chunks on the GPU), the running stats
+     * carried into an eval-mode pass */
+    {"bn running",  4, {{64, 16, 16, 16}, {16, 1, 1, 1}, {16, 1, 1, 1}, {64, 16, 16, 16}},
+     op_batch_norm_running},
     {"losses",      2, {{64, 10, 1, 1}, {64, 10, 1, 1}},                              op_losses},
 };
 
@@ -1010,6 +1146,7 @@ static Suite *suite(bool gpu)
     tcase_add_test(t, test_max_pool_gather_scatter);
     tcase_add_loop_test(t, test_resample, 0,
                         (int)(sizeof resample_cases / sizeof *resample_cases));
+    tcase_add_loop_test(t, test_batch_norm, 0, (int)(sizeof bn_cases / sizeof *bn_cases));
     tcase_add_test(t, test_rng);
     tcase_add_test(t, test_adam);
     suite_add_tcase(s, t);

@@ -93,7 +93,7 @@ static inline float gl_cpu_expf(float x)
 /* gl_cpu_scratch — a workspace of at least bytes, kept across calls (NULL on OOM). */
 float *gl_cpu_scratch(gl_cpu_state *st, size_t bytes);
 
-/* cpu_norm.c: the vtable's fused group norm kernels */
+/* cpu_norm.c: the vtable's fused group and batch norm kernels */
 void gl_cpu_group_norm(void *state, const genlab_norm_desc *d, const float *x,
                        const float *gamma, const float *beta, float *y, float *mean,
                        float *rstd);
@@ -101,6 +101,12 @@ void gl_cpu_group_norm_backward(void *state, const genlab_norm_desc *d, const fl
                                 const float *gamma, const float *beta, const float *mean,
                                 const float *rstd, const float *gy, float *gx, float *ggamma,
                                 float *gbeta, float *work);
+void gl_cpu_batch_norm(void *state, const genlab_norm_desc *d, const float *x,
+                       const float *gamma, const float *beta, float *y, float *mean,
+                       float *rstd);
+void gl_cpu_batch_norm_backward(void *state, const genlab_norm_desc *d, const float *x,
+                                const float *gamma, const float *mean, const float *rstd,
+                                const float *gy, float *gx, float *ggamma, float *gbeta);
 
 /* cpu_conv_dispatch.c: the vtable's conv kernels */
 void gl_cpu_conv2d_forward(void *state, const genlab_conv_desc *d, const float *x,

@@ -448,6 +448,8 @@ static const genlab_backend_i cpu_backend = {
     .group_norm = gl_cpu_group_norm,
     .group_norm_backward = gl_cpu_group_norm_backward,
     .conv2d_forward_bias = gl_cpu_conv2d_forward_bias,
+    .batch_norm = gl_cpu_batch_norm,
+    .batch_norm_backward = gl_cpu_batch_norm_backward,
 };
 
 const genlab_backend_i *genlab_backend_cpu(void) { return &cpu_backend; }

@@ -211,6 +211,8 @@ static const genlab_backend_i cuda_backend = {
     .notes = cuda_notes,
     .group_norm = gl_cuda_group_norm,
     .group_norm_backward = gl_cuda_group_norm_backward,
+    .batch_norm = gl_cuda_batch_norm,
+    .batch_norm_backward = gl_cuda_batch_norm_backward,
 };
 
 const genlab_backend_i *gl_cuda_table(void) { return &cuda_backend; }

@@ -165,6 +165,12 @@ void gl_cuda_group_norm_backward(void *state, const genlab_norm_desc *d, const f
                                  const float *gamma, const float *beta, const float *mean,
                                  const float *rstd, const float *gy, float *gx, float *ggamma,
                                  float *gbeta, float *work);
+void gl_cuda_batch_norm(void *state, const genlab_norm_desc *d, const float *x,
+                        const float *gamma, const float *beta, float *y, float *mean,
+                        float *rstd);
+void gl_cuda_batch_norm_backward(void *state, const genlab_norm_desc *d, const float *x,
+                                 const float *gamma, const float *mean, const float *rstd,
+                                 const float *gy, float *gx, float *ggamma, float *gbeta);
 
 /* Threads per block of the elementwise kernels, and the grid for n items
  * (capped: the kernels loop with a grid stride). */

@@ -96,9 +96,10 @@ typedef struct genlab_adam_scalars {
     int   decoupled;         /* AdamW */
 } genlab_adam_scalars;
 
-/* Group normalisation geometry: x (n, c, s) contiguous, groups divides c,
- * statistics per (n, group) over its c / groups channels times s. act: a
- * genlab_act (ops.h: 0 none, 1 SiLU) applied to the normalised output. */
+/* Normalisation geometry: x (n, c, s) contiguous. Group norm: groups
+ * divides c, statistics per (n, group) over its c / groups channels times
+ * s; act: a genlab_act (ops.h: 0 none, 1 SiLU) applied to the normalised
+ * output. Batch norm reads n, c, s and eps only (statistics per channel). */
 typedef struct genlab_norm_desc {
     int64_t n, c, s, groups;
     float   eps;
@@ -242,6 +243,26 @@ typedef struct genlab_backend_i {
      * bias in a pass of its own. */
     void (*conv2d_forward_bias)(void *state, const genlab_conv_desc *d, const float *x,
                                 const float *w, const float *b, float *y);
+    /* ABI addition: batch_norm, batch_norm_backward */
+    /* batch_norm — (optional, together with batch_norm_backward) the fused
+     * training-mode forward of genlab_batch_norm: per channel, over the n s
+     * values of (n, c, s) x, mean and rstd = (biased var + eps)^-1/2 (OUT:
+     * mean, rstd, c floats each), then y = (x - mean) rstd gamma + beta,
+     * every element written once. Reads d's n, c, s and eps (groups and act
+     * are not used). gamma, beta: (c), or NULL for 1 and 0. Each channel's
+     * statistics are one reduction in an order fixed by the shape (never
+     * split by thread count or timing, no atomics). NULL: the op composes
+     * public ops instead. */
+    void (*batch_norm)(void *state, const genlab_norm_desc *d, const float *x,
+                       const float *gamma, const float *beta, float *y, float *mean,
+                       float *rstd);
+    /* batch_norm_backward — the fused backward of batch_norm, from its x,
+     * gamma (NULL for 1), mean, rstd and the output gradient gy: gx
+     * (overwritten), ggamma and gbeta ((c), overwritten; either NULL when
+     * not wanted). Sums per channel in a fixed order, as the forward. */
+    void (*batch_norm_backward)(void *state, const genlab_norm_desc *d, const float *x,
+                                const float *gamma, const float *mean, const float *rstd,
+                                const float *gy, float *gx, float *ggamma, float *gbeta);
 } genlab_backend_i;
 
 /* GL_BACKEND_GET(be, member) — be->member when the backend's struct_size

@@ -151,7 +151,13 @@ genlab_tensor *genlab_upsample_bilinear(genlab_ctx *ctx, genlab_tensor *x, int64
 /* genlab_batch_norm — x (N, C, ...). training: normalise with batch
  * statistics and, if running_mean/var are given, update them in place
  * (momentum as in PyTorch, unbiased variance); eval: use the running stats.
- * gamma/beta (C) may be NULL (no affine). */
+ * gamma/beta (C) may be NULL (no affine). Training mode is one op where
+ * the backend has the fused kernels (CPU, CUDA): the forward writes y once
+ * and the backward is one kernel call, unless the backward itself is being
+ * recorded (create_graph), when it is composed of public ops; eval mode is
+ * composed. Differentiable twice either way. Returns a new arena tensor,
+ * or NULL with a sticky error (bad shapes, eps or momentum, eval without
+ * running stats, one value per channel when training). */
 genlab_tensor *genlab_batch_norm(genlab_ctx *ctx, genlab_tensor *x, genlab_tensor *gamma,
                                  genlab_tensor *beta, genlab_tensor *running_mean,
                                  genlab_tensor *running_var, bool training, float momentum,
