@@ -378,7 +378,10 @@ int cmd_plot(int argc, char **argv)
         cli_plot_request req = {.metrics = metric, .score = score, .logy = logy, .title = title};
         rc = cli_plot_runs(&plot_help, s, ids.v, ids.n, &req, outp, &nseries);
     }
-    if (rc == CLI_EXIT_OK)
+    if (rc == CLI_EXIT_OK && nseries > CLI_PLOT_LEGEND_MAX)
+        printf("%s: %zu lines (the legend names the first %d)\n", outp, nseries,
+               CLI_PLOT_LEGEND_MAX);
+    else if (rc == CLI_EXIT_OK)
         printf("%s: %zu line%s\n", outp, nseries, nseries == 1 ? "" : "s");
     if (rc == CLI_EXIT_OK && nseries == 0)
         fprintf(stderr, "genlab plot: warning: no %s of these runs: the plot is empty\n",

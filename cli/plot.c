@@ -231,7 +231,7 @@ static void draw_series(cairo_t *cr, const frame *f, const cli_series *s, const 
 
 static void draw_legend(cairo_t *cr, const frame *f, const cli_series *series, size_t n)
 {
-    size_t shown = n > 20 ? 20 : n;   /* more would cover the plot */
+    size_t shown = n > CLI_PLOT_LEGEND_MAX ? CLI_PLOT_LEGEND_MAX : n;
     if (shown == 0)
         return;
     cairo_set_font_size(cr, 11);
@@ -242,7 +242,14 @@ static void draw_legend(cairo_t *cr, const frame *f, const cli_series *series, s
         cairo_text_extents(cr, clean_text(series[i].label, buf, sizeof buf), &e);
         w = fmax(w, e.x_advance);
     }
-    double line = 15, bw = w + 40, bh = (double)shown * line + 8;
+    char more[64] = "";
+    if (shown < n) {
+        snprintf(more, sizeof more, "(and %zu more, not listed)", n - shown);
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, more, &e);
+        w = fmax(w, e.x_advance - 28);
+    }
+    double line = 15, bw = w + 40, bh = (double)(shown + (more[0] != 0)) * line + 8;
     double bx = f->x1 - bw - 8, by = f->y0 + 8;
     cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
     cairo_rectangle(cr, bx, by, bw, bh);
@@ -261,6 +268,8 @@ static void draw_legend(cairo_t *cr, const frame *f, const cli_series *series, s
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         text_at(cr, bx + 34, y, series[i].label, 0, 0.5);
     }
+    if (more[0])
+        text_at(cr, bx + 6, by + 4 + line * ((double)shown + 0.5), more, 0, 0.5);
 }
 
 /* draw — the whole plot on cr, w x h device units */

@@ -36,6 +36,10 @@ typedef struct cli_plot_spec {
     int         width, height;             /* pixels (PNG) or points (SVG); 0: 720 x 450 */
 } cli_plot_spec;
 
+/* The legend names this many series at most (more would cover the plot),
+ * and says how many it leaves out. */
+#define CLI_PLOT_LEGEND_MAX 20
+
 /* cli_plot_write — draw series[0..n-1] into the file path, a PNG when it
  * ends in ".png", an SVG when it ends in ".svg". With no finite point the
  * axes are drawn with "no data". Returns 0, or -1 with a message in err

@@ -122,6 +122,10 @@ run "$PNG_PROBE" "$tmp/curves.png"
 # the default size; a line is at least a few hundred coloured pixels
 check "plot PNG decodes, 720x450, with coloured lines" \
     eval 'rc_is 0 && [ "$(cut -d" " -f1-2 "$out")" = "720 450" ] && [ "$(cut -d" " -f4 "$out")" -gt 500 ]'
+run $G plot --db "$db" $(seq 1 12) --out "$tmp/many.png"
+check "plot: over 20 lines, the legend's cut is said" \
+    eval 'rc_is 0 && out_has "many.png: 24 lines (the legend names the first 20)" &&
+          "$PNG_PROBE" "$tmp/many.png" >/dev/null'
 run $G plot --db "$db" --sweep losses --score fid --log-y --out "$tmp/fid.svg"
 check "plot --sweep --score --log-y: an SVG" eval 'rc_is 0 && out_has "fid.svg: 9 lines"'
 check "plot SVG parses as XML, an <svg> with a path per line" \
