@@ -242,6 +242,13 @@ typedef struct genlab_backend_i {
      * bias in a pass of its own. */
     void (*conv2d_forward_bias)(void *state, const genlab_conv_desc *d, const float *x,
                                 const float *w, const float *b, float *y);
+    /* set_precision — (optional) the compute type of the state's following
+     * gemm and conv2d_* calls (context.h: fp32, tf32, bf16, f16). Operands
+     * and results stay float32 in memory; a backend converts them for the
+     * product as it needs, and accumulates in float32. Returns non-zero when
+     * the state computes so from now on, 0 (nothing changed) when it cannot
+     * (a device without bfloat16). NULL: the backend computes in fp32 only. */
+    int (*set_precision)(void *state, genlab_precision p);
 } genlab_backend_i;
 
 /* GL_BACKEND_GET(be, member) — be->member when the backend's struct_size
