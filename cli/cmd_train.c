@@ -96,7 +96,7 @@ static void train_more(FILE *out)
     char allowed[160], key[64];
     for (size_t i = 0; genlab_run_param(i, &scope, &d); i++) {
         snprintf(key, sizeof key, "%s.%s", scope, d.name);
-        fprintf(out, "  %-19s %-9s %-10s %-24s %s\n", key, genlab_param_type_name(d.type),
+        fprintf(out, "  %-21s %-9s %-10s %-24s %s\n", key, genlab_param_type_name(d.type),
                 cli_param_default(&d), cli_param_allowed(&d, allowed, sizeof allowed), d.help);
     }
     print_default_job(out);

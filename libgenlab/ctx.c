@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * ctx.c — contexts (and the choice of their backend: the built-in CPU or
- * a backend plugin), status texts and the sticky error.
+ * a backend plugin, and its compute precision), status texts and the
+ * sticky error.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -219,3 +220,32 @@ const char *genlab_ctx_backend_notes(genlab_ctx *ctx)
 }
 
 int genlab_ctx_threads(const genlab_ctx *ctx) { return ctx->be->threads(ctx->be_state); }
+
+const char *genlab_precision_name(genlab_precision p)
+{
+    switch (p) {
+    case GL_PRECISION_FP32: return "fp32";
+    case GL_PRECISION_TF32: return "tf32";
+    case GL_PRECISION_BF16: return "bf16";
+    case GL_PRECISION_F16:  return "f16";
+    case GL_PRECISION_COUNT: break;
+    }
+    return NULL;
+}
+
+genlab_status genlab_ctx_set_precision(genlab_ctx *ctx, genlab_precision p)
+{
+    const char *name = genlab_precision_name(p);
+    if (!name)
+        return genlab_errorf(ctx, GL_ERR_INVALID, "precision=%d is not one of fp32 (0), tf32 "
+                             "(1), bf16 (2), f16 (3)", (int)p);
+    int (*set)(void *, genlab_precision) = GL_BACKEND_GET(ctx->be, set_precision);
+    if (!set && p != GL_PRECISION_FP32)
+        return genlab_errorf(ctx, GL_ERR_UNSUPPORTED, "precision=%s needs a backend with "
+                             "reduced-precision compute; the %s backend computes in fp32",
+                             name, ctx->be->name);
+    if (set && !set(ctx->be_state, p))
+        return genlab_errorf(ctx, GL_ERR_UNSUPPORTED, "precision=%s is not supported by the %s "
+                             "backend on %s", name, ctx->be->name, genlab_ctx_device_name(ctx));
+    return GL_OK;
+}

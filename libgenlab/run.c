@@ -11,6 +11,12 @@
  *
  * Sections: the core's parameters, optimizer, data, setup, curves, the run,
  * a trained model.
+ *
+ * Precision and loss scaling: setup sets train.precision on the context
+ * (an error naming it where the backend cannot) and makes the run's loss
+ * scaler (train.loss_scale), which the trainer's networks take through
+ * the host (run_trainer.c unscales and skips); the loop updates it after
+ * each step and logs its scale, run_ckpt.c saves and restores it.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -26,6 +32,8 @@
 /* ---- the core's parameters ---- */
 
 static const char *const optim_names[] = {"adam", "adamw", "sgd", NULL};
+/* in genlab_precision's order (context.h) */
+static const char *const precision_names[] = {"fp32", "tf32", "bf16", "f16", NULL};
 static const char *const schedule_names[] = {"constant", "linear", "cosine", NULL};
 
 static const genlab_param_def train_params[] = {
@@ -47,6 +55,14 @@ static const genlab_param_def train_params[] = {
              "probe accepts this machine, else cpu); recorded as the backend used"},
     {.name = "device", .type = GL_PARAM_STRING, .def = "",
      .help = "recorded, not read: the device the run used (the GPU's name, or \"cpu\")"},
+    {.name = "precision", .type = GL_PARAM_ENUM, .def = "fp32", .choices = precision_names,
+     .help = "compute type of matrix products and convolutions (parameters stay float32): "
+             "fp32, tf32, bf16 or f16 (these three need a backend that has them: cuda)"},
+    {.name = "loss_scale", .type = GL_PARAM_STRING, .def = "auto",
+     .help = "loss scaling: none, dynamic (GradScaler: skips steps with inf/NaN gradients), a "
+             "positive number (fixed), or auto (dynamic with f16, else none); recorded resolved"},
+    {.name = "loss_scale_init", .type = GL_PARAM_FLOAT, .def = "65536", .min = "1e-30",
+     .max = "3.4e38", .help = "the first scale of dynamic loss scaling"},
     {.name = "log_every", .type = GL_PARAM_INT, .def = "10", .min = "1", .max = "1000000000",
      .help = "steps between logged curve points (step 0 and the last are always logged)"},
     {.name = "name", .type = GL_PARAM_STRING, .def = "", .help = "the run's label"},
@@ -280,9 +296,22 @@ static genlab_status setup(gl_run *r)
     r->ckpt_keep = genlab_config_int(cfg, "train.ckpt_keep");
     int64_t seed = genlab_config_int(cfg, "train.seed");
     int64_t threads = genlab_config_int(cfg, "train.threads");
+    genlab_precision precision =
+        (genlab_precision)index_of(precision_names, genlab_config_str(cfg, "train.precision"));
+    const char *loss_scale = genlab_config_str(cfg, "train.loss_scale");
+    double scale_init = genlab_config_float(cfg, "train.loss_scale_init");
     if (genlab_config_status(cfg) != GL_OK)
         return gl_run_fail(r, GL_ERR_STATE, "genlab_run_train: %s (declare the core's keys with "
                            "genlab_run_declare)", genlab_config_errmsg(cfg));
+    genlab_loss_scale_options scaling;
+    if (!strcmp(loss_scale, "auto"))
+        scaling = genlab_loss_scale_defaults(precision == GL_PRECISION_F16 ? GL_LOSS_SCALE_DYNAMIC
+                                                                           : GL_LOSS_SCALE_NONE);
+    else if (!genlab_loss_scale_parse(loss_scale, &scaling))
+        return gl_run_fail(r, GL_ERR_INVALID, "train.loss_scale: \"%s\" is not auto, none, "
+                           "dynamic or a positive number (a float's range)", loss_scale);
+    if (scaling.kind == GL_LOSS_SCALE_DYNAMIC)
+        scaling.init_scale = scale_init;
     r->out->steps_total = r->steps;
     if (!r->model)   /* a model's context is seeded by its caller */
         r->seed = (uint64_t)seed;
@@ -299,6 +328,16 @@ static genlab_status setup(gl_run *r)
     if ((st = genlab_run_optim(r->ctx, cfg, NULL, &r->lr)) != GL_OK)
         return gl_run_fail(r, st, "%s", gl_run_why(r, st));
     genlab_host_init(&r->host, r->reg, r->ctx, cfg);
+    /* a model samples in fp32 and does not train: it can be opened on a
+     * backend without the precision its run had */
+    if (!r->model) {
+        if ((st = genlab_ctx_set_precision(r->ctx, precision)) != GL_OK)
+            return gl_run_fail(r, st, "train.%s", genlab_ctx_errmsg(r->ctx));
+        if ((st = genlab_loss_scaler_create(r->ctx, &scaling, &r->scaler)) != GL_OK)
+            return gl_run_fail(r, st, "train.loss_scale: %s", genlab_ctx_errmsg(r->ctx));
+        if (genlab_loss_scaler_enabled(r->scaler))
+            r->host.loss_scaler = r->scaler;
+    }
 
     const genlab_config *scope;
     if ((st = genlab_config_component(cfg, "train.trainer", GL_KIND_TRAINER, &r->trainer_c,
@@ -329,6 +368,7 @@ static void teardown(gl_run *r)
     if (r->dataset)
         r->dataset->close(r->dataset_state);
     free(r->ckpt_dir);
+    genlab_loss_scaler_destroy(r->scaler);
     genlab_ctx_destroy(r->ctx);
 }
 
@@ -409,8 +449,9 @@ static genlab_status record(gl_run *r)
     }
     /* the configuration, with where it ran in place of what was asked:
      * train.backend is the backend chosen ("auto" resolved), train.device
-     * its device. Both stay declared keys, so the recorded parameters
-     * resolve again (genlab score, resume). */
+     * its device, train.loss_scale "auto" the scaling it chose. All stay
+     * declared keys, so the recorded parameters resolve again (genlab
+     * score, resume). */
     size_t n = genlab_config_count(r->cfg);
     genlab_param_row *rows = calloc(n ? n : 1, sizeof *rows);
     if (!rows)
@@ -422,6 +463,8 @@ static genlab_status record(gl_run *r)
             rows[i].value = genlab_ctx_backend_name(r->ctx);
         else if (strcmp(it->key, "train.device") == 0)
             rows[i].value = genlab_ctx_device_name(r->ctx);
+        else if (strcmp(it->key, "train.loss_scale") == 0 && strcmp(it->value, "auto") == 0)
+            rows[i].value = genlab_loss_scaler_enabled(r->scaler) ? "dynamic" : "none";
     }
     st = genlab_store_run_params(r->store, out->run_id, rows, n);
     free(rows);
@@ -437,6 +480,22 @@ static int non_finite(const genlab_step_metrics *m)
         if (!isfinite(m->value[i]))
             return i;
     return -1;
+}
+
+/* scaling_metrics — the end of a step for the loss scaler (update: the
+ * scale backs off after a skipped step, grows after enough finite ones)
+ * and, when the step used it, its curves: "loss_scale", the scale the step
+ * multiplied its losses by, and "skipped_steps", the steps left out so far */
+static void scaling_metrics(gl_run *r, genlab_step_metrics *m)
+{
+    genlab_loss_scale_state used, after;
+    genlab_loss_scaler_get_state(r->scaler, &used);
+    if (!genlab_loss_scaler_update(r->scaler))
+        return;
+    genlab_loss_scaler_get_state(r->scaler, &after);
+    genlab_step_metric(m, "loss_scale", used.scale);
+    genlab_step_metric(m, "skipped_steps", (double)after.skipped);
+    r->out->skipped_steps = after.skipped;
 }
 
 /* loop — the steps. Returns GL_OK after the last step, GL_ERR_INTERRUPTED
@@ -472,6 +531,7 @@ static genlab_status loop(gl_run *r)
             gl_run_fail(r, st, "step %" PRId64 ": %s", step, gl_run_why(r, st));
             break;
         }
+        scaling_metrics(r, &m);
         win_step += dt;
         win_data += r->data.seconds;
         win_n++;

@@ -14,6 +14,9 @@
  *   genlab.rng           "seed o0 ... o7": the context's seed and stream counters
  *   genlab.data          "epoch offset d0 ... d7": the loader's position
  *                        (absent without a dataset)
+ *   genlab.loss_scale    "scale growth_tracker skipped": the loss scaler's
+ *                        state, the scale as %.9g (a float read back
+ *                        exactly); absent without loss scaling
  *   genlab.config        the resolved configuration as JSON (for people)
  *
  * Sections: text helpers, directory, saving, restoring.
@@ -156,6 +159,13 @@ static genlab_status add_meta(gl_run *r, genlab_ckpt_writer *w, int64_t done)
                      GL_STREAM_COUNT);
         st = genlab_ckpt_set_meta(w, "genlab.data", buf);
     }
+    if (st == GL_OK && genlab_loss_scaler_enabled(r->scaler)) {
+        genlab_loss_scale_state ls;
+        genlab_loss_scaler_get_state(r->scaler, &ls);
+        snprintf(buf, sizeof buf, "%.9g %" PRId64 " %" PRId64, (double)ls.scale,
+                 ls.growth_tracker, ls.skipped);
+        st = genlab_ckpt_set_meta(w, "genlab.loss_scale", buf);
+    }
     char *config = genlab_config_json(r->cfg);
     if (st == GL_OK)
         st = config ? genlab_ckpt_set_meta(w, "genlab.config", config)
@@ -231,8 +241,35 @@ static const char *unvisited(const restore_ctx *rc)
     return NULL;
 }
 
-/* restore_state — metadata into the context, the loader position and the
- * first step */
+/* restore_scaler — the loss scaler's state, when the run scales and the
+ * checkpoint has one (a run that did not scale then starts from the
+ * initial scale) */
+static genlab_status restore_scaler(gl_run *r, const genlab_ckpt *ck)
+{
+    const char *text = genlab_ckpt_meta(ck, "genlab.loss_scale");
+    if (!genlab_loss_scaler_enabled(r->scaler) || !text)
+        return GL_OK;
+    genlab_loss_scale_state ls;
+    char *end;
+    errno = 0;
+    double scale = strtod(text, &end);
+    int64_t counts[2];
+    uint64_t unused;
+    if (end == text || errno || *end != ' ' ||
+        !parse_state(end + 1, counts, 2, &unused, 0))
+        return gl_run_fail(r, GL_ERR_FORMAT, "%s: no valid \"genlab.loss_scale\" in its "
+                           "metadata", genlab_ckpt_path(ck));
+    ls = (genlab_loss_scale_state){(float)scale, counts[0], counts[1]};
+    genlab_status st = genlab_loss_scaler_set_state(r->ctx, r->scaler, &ls);
+    if (st != GL_OK)
+        return gl_run_fail(r, st, "%s: genlab.loss_scale: %s", genlab_ckpt_path(ck),
+                           genlab_ctx_errmsg(r->ctx));
+    r->out->skipped_steps = ls.skipped;
+    return GL_OK;
+}
+
+/* restore_state — metadata into the context, the loader position, the
+ * loss scaler and the first step */
 static genlab_status restore_state(gl_run *r, const genlab_ckpt *ck)
 {
     const char *path = genlab_ckpt_path(ck);
@@ -260,6 +297,9 @@ static genlab_status restore_state(gl_run *r, const genlab_ckpt *ck)
         r->resume_pos.epoch = pos[0];
         r->resume_pos.offset = pos[1];
     }
+    genlab_status st = restore_scaler(r, ck);
+    if (st != GL_OK)
+        return st;
     genlab_rng_restore(r->ctx, rng[0], rng + 1);
     r->first_step = step;
     r->last_ckpt = step;

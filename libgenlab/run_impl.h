@@ -44,6 +44,8 @@ typedef struct gl_run {
     const char          *dataset_hash;    /* NULL: unknown */
     gl_data              data;
     gl_loader_pos        resume_pos;      /* the checkpoint's data position */
+    genlab_loss_scaler  *scaler;          /* train.loss_scale (kind none when off;
+                                           * NULL for a model) */
     int64_t              last_ckpt;       /* steps done at the last checkpoint */
     char                *ckpt_dir;        /* NULL until the run's row exists */
 } gl_run;

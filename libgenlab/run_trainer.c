@@ -4,10 +4,12 @@
  * their components, their losses (refused when they need an input the
  * trainer does not give), the settings of their runs (and when their
  * grids are due), their networks (an arch component built into a
- * parameter block with its optimizer, and checkpointed), and the samples
- * of a run (fixed latents; the check of a generate()'s latents; images
- * along latent interpolations through a trainer's generate(); grids
- * written into the run's directory and recorded as its artifacts). The
+ * parameter block with its optimizer and the run's loss scaler, stepped
+ * (a step whose scaled gradients are not finite left out) and
+ * checkpointed), and the samples of a run (fixed latents; the check of a
+ * generate()'s latents; images along latent interpolations through a
+ * trainer's generate(); grids written into the run's directory and
+ * recorded as its artifacts). The
  * GAN, VAE and diffusion trainers (plugins/) use them, so each builds,
  * steps and writes alike.
  *
@@ -23,6 +25,7 @@
 
 #include "genlab/nn.h"
 #include "genlab/ops.h"
+#include "genlab/optim.h"
 #include "genlab/rng.h"
 #include "genlab/run.h"
 
@@ -115,6 +118,7 @@ genlab_status genlab_net_create(const genlab_host *host, const genlab_config *cf
     n->lr = *sched;
     if (lr > 0)
         o.lr = n->lr.base_lr = lr;
+    n->scaler = GL_IFACE_GET(host, genlab_host, loss_scaler);
     return genlab_optim_create(ctx, n->params, &o, &n->optim);
 }
 
@@ -129,10 +133,32 @@ void genlab_net_destroy(genlab_net *n)
     *n = (genlab_net){0};
 }
 
+genlab_tensor *genlab_net_scale_loss(genlab_ctx *ctx, const genlab_net *n, genlab_tensor *loss)
+{
+    return genlab_loss_scaler_apply(ctx, n->scaler, loss);
+}
+
+genlab_status genlab_net_unscale(genlab_ctx *ctx, genlab_net *n, bool *finite)
+{
+    if (!n->unscaled) {
+        genlab_status st = genlab_loss_scaler_unscale(ctx, n->scaler, n->params, &n->finite);
+        if (st != GL_OK)
+            return st;
+        n->unscaled = true;
+    }
+    if (finite)
+        *finite = n->finite;
+    return GL_OK;
+}
+
 genlab_status genlab_net_step(genlab_ctx *ctx, genlab_net *n, int64_t step)
 {
-    genlab_status st = genlab_optim_set_lr(ctx, n->optim, genlab_lr_at(&n->lr, step));
-    return st == GL_OK ? genlab_optim_step(ctx, n->optim) : st;
+    bool finite;
+    genlab_status st = genlab_net_unscale(ctx, n, &finite);
+    n->unscaled = false;   /* the next backward's gradients are scaled again */
+    if (st == GL_OK)
+        st = genlab_optim_set_lr(ctx, n->optim, genlab_lr_at(&n->lr, step));
+    return st == GL_OK && finite ? genlab_optim_step(ctx, n->optim) : st;
 }
 
 genlab_status genlab_net_visit(genlab_net *n, const char *prefix, genlab_visit_fn fn, void *user)

@@ -25,8 +25,14 @@
  * algorithms are not elementwise-bounded this way: a floor of 1e-5 of the
  * largest magnitude covers their normwise error).
  *
+ * Reduced precision (set_precision: tf32, bf16, f16): the gemm and conv
+ * cases again with the GPU computing in each, against the CPU's float32
+ * results, the bound widened by the type's rounding of the operands
+ * (prec_cases says how much for each).
+ *
  * Sections: fixtures, comparisons, kernels (elementwise, strided, gemm, conv,
- * pools, batch norm, rng, adam), ops forward and backward, the GAN run, main.
+ * reduced precision, pools, batch norm, rng, adam), ops forward and backward,
+ * the GAN run, main.
  */
 #include <check.h>
 #include <dlfcn.h>
@@ -138,19 +144,78 @@ static void expect_close(const char *what, pair *p, double atol, double rtol,
 /* exact on both sides (see the file comment) */
 static void expect_exact(const char *what, pair *p) { expect_close(what, p, 0, 0, NULL); }
 
-/* gamma_K bound, doubled (both sides err), per element of the CPU's
- * result on absolute values, plus the 1e-5 normwise floor */
-static float *linear_bound(const pair *absref, int64_t k)
+/* bound_of — per element of the CPU's result on absolute values: the
+ * gamma_K bound doubled (both sides err) plus rel of it, and floor of the
+ * largest magnitude */
+static float *bound_of(const pair *absref, int64_t k, double rel, double floor)
 {
     const double u = 0x1p-24, gk = (double)k * u / (1.0 - (double)k * u);
-    float *b = malloc((size_t)absref->n * sizeof *b);
+    float *b = calloc((size_t)(absref->n ? absref->n : 1), sizeof *b);
+    ck_assert(b != NULL);
     double mx = 0;
     for (int64_t i = 0; i < absref->n; i++)
         mx = fmax(mx, fabs(absref->c[i]));
     for (int64_t i = 0; i < absref->n; i++)
-        b[i] = (float)(2.0 * gk * fabs(absref->c[i]) + 1e-5 * mx);
+        b[i] = (float)((2.0 * gk + rel) * fabs(absref->c[i]) + floor * mx);
     return b;
 }
+
+/* gamma_K bound, doubled, plus the 1e-5 normwise floor */
+static float *linear_bound(const pair *absref, int64_t k) { return bound_of(absref, k, 0, 1e-5); }
+
+/* One compute type of the CUDA backend (set_precision) and what bounds its
+ * gemm and convolutions against the CPU's float32 ones: u, the relative
+ * error of an operand rounded to the type, and whether cuDNN stores the
+ * convolution's result in it too. */
+typedef struct prec_case {
+    genlab_precision p;
+    double           u;
+    bool             stores;
+} prec_case;
+
+/* u: bfloat16 keeps 8 significant bits (2^-8, rounded to nearest); half
+ * keeps 11 (2^-11), and so does TF32, but tensor cores may truncate to
+ * TF32 (one unit of its last place: 2^-10), and cuBLAS's _FAST_16F may
+ * compute in TF32 instead of half, so f16 takes 2^-10 as well. The 16-bit
+ * convolutions store their result in 16 bits (cuda_conv.c); TF32 keeps
+ * float32 operands and results. */
+static const prec_case prec_cases[] = {
+    /* precision          u        stores */
+    {GL_PRECISION_TF32,   0x1p-10, false},
+    {GL_PRECISION_BF16,   0x1p-8,  true},
+    {GL_PRECISION_F16,    0x1p-10, true},
+};
+#define N_PREC ((int)(sizeof prec_cases / sizeof *prec_cases))
+
+/* precision_bound — the linear bound widened for pc's operands: a product
+ * of two operands each within relative u is within (2u + u^2) of the exact
+ * one, a result stored in the type is rounded once more (u), and the
+ * normwise floor of cuDNN's FFT and Winograd algorithms, which transform
+ * the rounded operands (a few more roundings, with growth), is 8u of the
+ * largest magnitude */
+static float *precision_bound(const pair *absref, int64_t k, const prec_case *pc, bool stored)
+{
+    const double u = pc->u;
+    return bound_of(absref, k, 2 * u + u * u + (stored ? u : 0), 8 * u);
+}
+
+/* use_precision — set the GPU state's compute type: true, or false when
+ * the device lacks it (only bf16 may be refused, before compute capability
+ * 8.0: anything else is a failure) */
+static bool use_precision(genlab_precision p)
+{
+    int (*set)(void *, genlab_precision) = GL_BACKEND_GET(cu, set_precision);
+    ck_assert_msg(set != NULL, "the cuda backend has no set_precision member");
+    if (set(cu_st, p))
+        return true;
+    ck_assert_msg(p == GL_PRECISION_BF16, "set_precision(%s) refused", genlab_precision_name(p));
+    fprintf(stderr, "backend_ops: the device has no bf16 convolutions: bf16 case skipped\n");
+    return false;
+}
+
+/* the precision cases' teardown (it runs after a failed case too): the
+ * state the other cases share back in fp32 */
+static void reset_precision(void) { (void)use_precision(GL_PRECISION_FP32); }
 
 /* pair_abs — |p| on the CPU side only (the bound's inputs) */
 static pair pair_abs(const pair *p)
@@ -433,10 +498,11 @@ static void run_gemm(const gemm_case *c, const pair *a, const pair *b, pair *y, 
                   c->m * c->n, c->batch);
 }
 
-START_TEST(test_gemm)
+/* check_gemm — one gemm case on both backends, the GPU computing in pc's
+ * precision (NULL: fp32): within the gamma_K bound (file comment), K =
+ * k + 1 with beta's term, widened by precision_bound for pc */
+static void check_gemm(const gemm_case *c, const prec_case *pc, const char *what)
 {
-    /* gamma_K bound (file comment), K = k + 1 with beta's term */
-    const gemm_case *c = &gemm_cases[_i];
     pair a = pair_rand((c->shared_a ? 1 : c->batch) * c->m * c->k, -1, 1);
     pair b = pair_rand((c->shared_b ? 1 : c->batch) * c->k * c->n, -1, 1);
     pair y = pair_rand(c->batch * c->m * c->n, -1, 1);
@@ -444,9 +510,7 @@ START_TEST(test_gemm)
     run_gemm(c, &a, &b, &y, false, false);
     run_gemm(c, &a, &b, &y, true, false);
     run_gemm(c, &aa, &ab, &ay, false, true);
-    float *bound = linear_bound(&ay, c->k + 1);
-    char what[64];
-    snprintf(what, sizeof what, "gemm case %d", _i);
+    float *bound = pc ? precision_bound(&ay, c->k + 1, pc, false) : linear_bound(&ay, c->k + 1);
     expect_close(what, &y, 0, 0, bound);
     free(bound);
     pair_free(&a);
@@ -455,6 +519,13 @@ START_TEST(test_gemm)
     pair_free(&aa);
     pair_free(&ab);
     pair_free(&ay);
+}
+
+START_TEST(test_gemm)
+{
+    char what[64];
+    snprintf(what, sizeof what, "gemm case %d", _i);
+    check_gemm(&gemm_cases[_i], NULL, what);
 }
 END_TEST
 
@@ -485,47 +556,67 @@ static genlab_conv_desc conv_desc(const conv_case *c)
     return d;
 }
 
-START_TEST(test_conv)
+/* conv_run — pass (0 forward, 1 backward-data, 2 backward-weight) of d
+ * on the CPU's or the GPU's side of the pairs, into out */
+static void conv_run(bool gpu, const genlab_conv_desc *d, int pass, const pair *x,
+                     const pair *w, const pair *gy, pair *out)
 {
-    /* gamma_K bound (file comment) with each pass's K: forward sums
-     * cin/g * kh * kw terms, backward-data at most cout/g * kh * kw,
-     * backward-weight n * ho * wo */
-    const conv_case *c = &conv_cases[_i / 3];
-    const int pass = _i % 3;
+    const genlab_backend_i *be = gpu ? cu : cpu;
+    void *st = gpu ? cu_st : cpu_st;
+#define SIDE(p) (gpu ? (p)->g : (p)->c)
+    if (pass == 0)
+        be->conv2d_forward(st, d, SIDE(x), SIDE(w), SIDE(out));
+    else if (pass == 1)
+        be->conv2d_backward_data(st, d, SIDE(gy), SIDE(w), SIDE(out));
+    else
+        be->conv2d_backward_weight(st, d, SIDE(x), SIDE(gy), SIDE(out));
+#undef SIDE
+}
+
+/* check_conv — one conv case and pass on both backends, the GPU computing
+ * in pc's precision (NULL: fp32): within the gamma_K bound (file comment)
+ * with the pass's K — forward sums cin/g * kh * kw terms, backward-data at
+ * most cout/g * kh * kw, backward-weight n * ho * wo — widened by
+ * precision_bound for pc. With 16-bit operands the GPU's result must also
+ * differ from its own fp32 one somewhere (the operands were rounded: a
+ * precision set but not used would give fp32's bits). */
+static void check_conv(const conv_case *c, int pass, const prec_case *pc, const char *what)
+{
     const genlab_conv_desc d = conv_desc(c);
     const int64_t nx = d.n * d.cin * d.h * d.w, nw = d.cout * (d.cin / d.groups) * d.kh * d.kw;
     const int64_t ny = d.n * d.cout * d.ho * d.wo;
     pair x = pair_rand(nx, -1, 1), w = pair_rand(nw, -1, 1), gy = pair_rand(ny, -1, 1);
     pair ax = pair_abs(&x), aw = pair_abs(&w), agy = pair_abs(&gy);
-    pair out, ref;
-    int64_t k;
-    if (pass == 0) {
-        out = pair_new(ny), ref = pair_new(ny);
-        cpu->conv2d_forward(cpu_st, &d, x.c, w.c, out.c);
-        cu->conv2d_forward(cu_st, &d, x.g, w.g, out.g);
-        cpu->conv2d_forward(cpu_st, &d, ax.c, aw.c, ref.c);
-        k = d.cin / d.groups * d.kh * d.kw;
-    } else if (pass == 1) {
-        out = pair_new(nx), ref = pair_new(nx);
-        cpu->conv2d_backward_data(cpu_st, &d, gy.c, w.c, out.c);
-        cu->conv2d_backward_data(cu_st, &d, gy.g, w.g, out.g);
-        cpu->conv2d_backward_data(cpu_st, &d, agy.c, aw.c, ref.c);
-        k = d.cout / d.groups * d.kh * d.kw;
-    } else {
-        out = pair_new(nw), ref = pair_new(nw);
-        cpu->conv2d_backward_weight(cpu_st, &d, x.c, gy.c, out.c);
-        cu->conv2d_backward_weight(cu_st, &d, x.g, gy.g, out.g);
-        cpu->conv2d_backward_weight(cpu_st, &d, ax.c, agy.c, ref.c);
-        k = d.n * d.ho * d.wo;
-    }
-    float *bound = linear_bound(&ref, k);
-    char what[64];
-    snprintf(what, sizeof what, "conv case %d pass %d", _i / 3, pass);
+    const int64_t n_out[3] = {ny, nx, nw};
+    const int64_t k[3] = {d.cin / d.groups * d.kh * d.kw, d.cout / d.groups * d.kh * d.kw,
+                          d.n * d.ho * d.wo};
+    pair out = pair_new(n_out[pass]), ref = pair_new(n_out[pass]);
+    conv_run(false, &d, pass, &x, &w, &gy, &out);
+    conv_run(true, &d, pass, &x, &w, &gy, &out);
+    conv_run(false, &d, pass, &ax, &aw, &agy, &ref);
+    float *bound = pc ? precision_bound(&ref, k[pass], pc, pc->stores)
+                      : linear_bound(&ref, k[pass]);
     expect_close(what, &out, 0, 0, bound);
     free(bound);
+    if (pc && pc->stores) {
+        pair f32 = pair_new(n_out[pass]);
+        ck_assert(use_precision(GL_PRECISION_FP32));
+        conv_run(true, &d, pass, &x, &w, &gy, &f32);
+        pair_fetch(&f32);
+        ck_assert_msg(memcmp(out.h, f32.h, (size_t)out.n * sizeof *out.h) != 0,
+                      "%s: the same bits as in fp32", what);
+        pair_free(&f32);
+    }
     pair *all[] = {&x, &w, &gy, &ax, &aw, &agy, &out, &ref};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         pair_free(all[i]);
+}
+
+START_TEST(test_conv)
+{
+    char what[64];
+    snprintf(what, sizeof what, "conv case %d pass %d", _i / 3, _i % 3);
+    check_conv(&conv_cases[_i / 3], _i % 3, NULL, what);
 }
 END_TEST
 
@@ -540,6 +631,40 @@ START_TEST(test_conv_notes)
                       strstr(t, "conv backward_filter") && !strstr(t, ": none"),
                   "conv notes: %s", t ? t : "(NULL)");
     fprintf(stderr, "%s", t);
+}
+END_TEST
+
+/* ---- kernels: reduced precision ---- */
+
+#define N_GEMM ((int)(sizeof gemm_cases / sizeof *gemm_cases))
+#define N_CONV ((int)(sizeof conv_cases / sizeof *conv_cases))
+
+/* every gemm case in each reduced precision (prec_cases' bounds). No
+ * check that the bits differ from fp32: for a small or odd shape cuBLAS
+ * may take a float32 kernel, which its _FAST_ compute types allow. */
+START_TEST(test_gemm_precision)
+{
+    const prec_case *pc = &prec_cases[_i / N_GEMM];
+    if (!use_precision(pc->p))
+        return;
+    char what[64];
+    snprintf(what, sizeof what, "gemm case %d in %s", _i % N_GEMM, genlab_precision_name(pc->p));
+    check_gemm(&gemm_cases[_i % N_GEMM], pc, what);
+}
+END_TEST
+
+/* every conv case and pass in each reduced precision (prec_cases' bounds;
+ * 16-bit operands must change the bits) */
+START_TEST(test_conv_precision)
+{
+    const prec_case *pc = &prec_cases[_i / (3 * N_CONV)];
+    const int c = _i % (3 * N_CONV) / 3, pass = _i % 3;
+    if (!use_precision(pc->p))
+        return;
+    char what[64];
+    snprintf(what, sizeof what, "conv case %d pass %d in %s", c, pass,
+             genlab_precision_name(pc->p));
+    check_conv(&conv_cases[c], pass, pc, what);
 }
 END_TEST
 
@@ -1112,6 +1237,10 @@ START_TEST(test_choice)
                       "message '%s'", genlab_registry_errmsg(reg));
     }
     genlab_ctx_destroy(ctx);
+    /* the plugin offers reduced-precision compute (what it computes is
+     * checked by the precision cases, on a GPU) */
+    ck_assert_msg(GL_BACKEND_GET(cu, set_precision) != NULL,
+                  "the cuda backend has no set_precision member");
     /* an unknown name, with or without a registry */
     genlab_ctx_options u = {.backend = "tpu", .registry = reg};
     ck_assert_int_eq(genlab_ctx_create(&u, &ctx), GL_ERR_UNSUPPORTED);
@@ -1149,6 +1278,12 @@ static Suite *suite(bool gpu)
     tcase_add_loop_test(t, test_batch_norm, 0, (int)(sizeof bn_cases / sizeof *bn_cases));
     tcase_add_test(t, test_rng);
     tcase_add_test(t, test_adam);
+    suite_add_tcase(s, t);
+    t = tcase_create("precision");
+    tcase_set_timeout(t, 120);
+    tcase_add_checked_fixture(t, NULL, reset_precision);
+    tcase_add_loop_test(t, test_gemm_precision, 0, N_PREC * N_GEMM);
+    tcase_add_loop_test(t, test_conv_precision, 0, N_PREC * N_CONV * 3);
     suite_add_tcase(s, t);
     t = tcase_create("ops");
     tcase_set_timeout(t, 120);

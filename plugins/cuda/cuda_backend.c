@@ -13,8 +13,15 @@
  *
  * Environment (read once per state, at init): GENLAB_CUDA_DETERMINISTIC=1
  * picks deterministic algorithms and no atomics (bit-identical runs);
- * GENLAB_CUDA_TF32=1 lets cuBLAS and cuDNN use TF32 tensor cores (faster,
- * about 1e-3 relative error: off by default).
+ * GENLAB_CUDA_TF32=1 starts the state in precision tf32, exactly as
+ * set_precision(tf32) would (cuBLAS and cuDNN on TF32 tensor cores: faster,
+ * about 1e-3 relative error; fp32 by default). A run sets its own
+ * precision (train.precision), which replaces it.
+ *
+ * Precision (set_precision): fp32, tf32 and f16 on every device the probe
+ * accepts (tf32 computes in fp32 before compute capability 8.0, which has
+ * no TF32 tensor cores); bf16 from 8.0 on (cuDNN has no bfloat16
+ * convolutions before). gemm and the convolutions read it at each call.
  *
  * Sections: probe, state, memory, the table.
  */
@@ -80,6 +87,15 @@ static bool env_on(const char *name)
     return v && strcmp(v, "1") == 0;
 }
 
+static int cuda_set_precision(void *state, genlab_precision p)
+{
+    gl_cuda *st = state;
+    if ((unsigned)p >= GL_PRECISION_COUNT || (p == GL_PRECISION_BF16 && st->cc_major < 8))
+        return 0;
+    st->precision = p;
+    return 1;
+}
+
 static void cuda_release(void *state)
 {
     gl_cuda *st = state;
@@ -109,16 +125,15 @@ static genlab_status cuda_init(int n_threads, void **state)
     st->device = 0;
     st->alloc.device = 0;
     st->deterministic = env_on("GENLAB_CUDA_DETERMINISTIC");
-    st->tf32 = env_on("GENLAB_CUDA_TF32");
     struct cudaDeviceProp prop;
+    /* the default math mode: the compute type of each gemm call
+     * (cuda_gemm.c) alone decides whether tensor cores round operands */
     bool ok = cudaSetDevice(st->device) == cudaSuccess &&
               cudaGetDeviceProperties(&prop, st->device) == cudaSuccess &&
               cudaStreamCreateWithFlags(&st->stream, cudaStreamNonBlocking) == cudaSuccess &&
               cublasCreate(&st->blas) == CUBLAS_STATUS_SUCCESS &&
               cublasSetStream(st->blas, st->stream) == CUBLAS_STATUS_SUCCESS &&
-              cublasSetMathMode(st->blas, st->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
-                                                   : CUBLAS_DEFAULT_MATH) ==
-                  CUBLAS_STATUS_SUCCESS &&
+              cublasSetMathMode(st->blas, CUBLAS_DEFAULT_MATH) == CUBLAS_STATUS_SUCCESS &&
               cudnnCreate(&st->dnn) == CUDNN_STATUS_SUCCESS &&
               cudnnSetStream(st->dnn, st->stream) == CUDNN_STATUS_SUCCESS;
     if (!ok) {
@@ -127,6 +142,9 @@ static genlab_status cuda_init(int n_threads, void **state)
     }
     snprintf(st->name, sizeof st->name, "%s", prop.name);
     st->sms = prop.multiProcessorCount;
+    st->cc_major = prop.major;
+    if (env_on("GENLAB_CUDA_TF32"))
+        cuda_set_precision(st, GL_PRECISION_TF32);
     *state = st;
     return GL_OK;
 }
@@ -213,6 +231,7 @@ static const genlab_backend_i cuda_backend = {
     .group_norm_backward = gl_cuda_group_norm_backward,
     .batch_norm = gl_cuda_batch_norm,
     .batch_norm_backward = gl_cuda_batch_norm_backward,
+    .set_precision = cuda_set_precision,
 };
 
 const genlab_backend_i *gl_cuda_table(void) { return &cuda_backend; }

@@ -13,8 +13,19 @@
  * for gl_cuda_conv_notes, which bench_gan prints — except in determinism mode
  * (GENLAB_CUDA_DETERMINISTIC=1), where cuDNN's heuristic ranking (the same
  * on every run) is filtered for deterministic algorithms, so that two runs
- * pick the same algorithms and give the same bits. TF32 is off
- * (CUDNN_FMA_MATH) unless GENLAB_CUDA_TF32=1.
+ * pick the same algorithms and give the same bits.
+ *
+ * Precision (the state's, set_precision; part of a plan's key, so each
+ * precision has its own descriptors and measured algorithm): fp32 computes
+ * with CUDNN_FMA_MATH (no tensor cores: results comparable with the CPU),
+ * tf32 with CUDNN_DEFAULT_MATH (TF32 tensor cores where the device has
+ * them). bf16 and f16 convert the pass's two operands into 16-bit scratch
+ * from the caching allocator (cuda_half.cu), run cuDNN on
+ * CUDNN_DATA_BFLOAT16 / CUDNN_DATA_HALF descriptors with float32 compute
+ * (cuDNN's "pseudo" configurations) on tensor cores, and convert the
+ * 16-bit result back into the float32 output. Every pass overwrites its
+ * output (the engine accumulates gradients itself), so nothing is added
+ * in 16 bits.
  *
  * Not here: shape checks (libgenlab/ops_conv.c validated the descriptor).
  *
@@ -40,6 +51,7 @@ typedef enum conv_pass { PASS_FORWARD, PASS_DATA, PASS_FILTER } conv_pass;
 typedef struct gl_cuda_conv_plan {
     genlab_conv_desc d;
     conv_pass        pass;
+    genlab_precision prec;
     cudnnTensorDescriptor_t      x, y;
     cudnnFilterDescriptor_t      w;
     cudnnConvolutionDescriptor_t conv;
@@ -74,19 +86,41 @@ void gl_cuda_conv_release(gl_cuda *st)
     st->n_plans = st->cap_plans = 0;
 }
 
-static bool plan_describe(gl_cuda *st, gl_cuda_conv_plan *p)
+/* data_type — how a precision's operands are stored for cuDNN */
+static cudnnDataType_t data_type(genlab_precision p)
+{
+    return p == GL_PRECISION_BF16  ? CUDNN_DATA_BFLOAT16
+           : p == GL_PRECISION_F16 ? CUDNN_DATA_HALF
+                                   : CUDNN_DATA_FLOAT;
+}
+
+/* math_type — fp32: FMA only; tf32: TF32 tensor cores allowed; 16-bit
+ * operands: tensor cores */
+static cudnnMathType_t math_type(genlab_precision p)
+{
+    return p == GL_PRECISION_FP32   ? CUDNN_FMA_MATH
+           : p == GL_PRECISION_TF32 ? CUDNN_DEFAULT_MATH
+                                    : CUDNN_TENSOR_OP_MATH;
+}
+
+/* elem_bytes — the size of one stored operand element */
+static size_t elem_bytes(genlab_precision p) { return gl_cuda_reduced(p) ? 2 : sizeof(float); }
+
+/* plan_describe — the descriptors: x, y and w in the precision's data
+ * type, the convolution computing in float32 (CUDNN_DATA_FLOAT) always */
+static bool plan_describe(gl_cuda_conv_plan *p)
 {
     const genlab_conv_desc *d = &p->d;
+    const cudnnDataType_t dt = data_type(p->prec);
     return cudnnCreateTensorDescriptor(&p->x) == CUDNN_STATUS_SUCCESS &&
            cudnnCreateTensorDescriptor(&p->y) == CUDNN_STATUS_SUCCESS &&
            cudnnCreateFilterDescriptor(&p->w) == CUDNN_STATUS_SUCCESS &&
            cudnnCreateConvolutionDescriptor(&p->conv) == CUDNN_STATUS_SUCCESS &&
-           cudnnSetTensor4dDescriptor(p->x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, (int)d->n,
-                                      (int)d->cin, (int)d->h, (int)d->w) == CUDNN_STATUS_SUCCESS &&
-           cudnnSetTensor4dDescriptor(p->y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, (int)d->n,
-                                      (int)d->cout, (int)d->ho, (int)d->wo) ==
-               CUDNN_STATUS_SUCCESS &&
-           cudnnSetFilter4dDescriptor(p->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, (int)d->cout,
+           cudnnSetTensor4dDescriptor(p->x, CUDNN_TENSOR_NCHW, dt, (int)d->n, (int)d->cin,
+                                      (int)d->h, (int)d->w) == CUDNN_STATUS_SUCCESS &&
+           cudnnSetTensor4dDescriptor(p->y, CUDNN_TENSOR_NCHW, dt, (int)d->n, (int)d->cout,
+                                      (int)d->ho, (int)d->wo) == CUDNN_STATUS_SUCCESS &&
+           cudnnSetFilter4dDescriptor(p->w, dt, CUDNN_TENSOR_NCHW, (int)d->cout,
                                       (int)(d->cin / d->groups), (int)d->kh, (int)d->kw) ==
                CUDNN_STATUS_SUCCESS &&
            cudnnSetConvolution2dDescriptor(p->conv, (int)d->ph, (int)d->pw, (int)d->sh,
@@ -94,17 +128,17 @@ static bool plan_describe(gl_cuda *st, gl_cuda_conv_plan *p)
                                            CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT) ==
                CUDNN_STATUS_SUCCESS &&
            cudnnSetConvolutionGroupCount(p->conv, (int)d->groups) == CUDNN_STATUS_SUCCESS &&
-           cudnnSetConvolutionMathType(p->conv, st->tf32 ? CUDNN_DEFAULT_MATH
-                                                         : CUDNN_FMA_MATH) ==
-               CUDNN_STATUS_SUCCESS;
+           cudnnSetConvolutionMathType(p->conv, math_type(p->prec)) == CUDNN_STATUS_SUCCESS;
 }
 
-/* plan_get — the cached plan of (d, pass), or a new one with its
- * descriptors (algorithm not chosen yet); NULL when out of memory */
+/* plan_get — the cached plan of (d, pass, the state's precision), or a new
+ * one with its descriptors (algorithm not chosen yet); NULL when out of
+ * memory */
 static gl_cuda_conv_plan *plan_get(gl_cuda *st, const genlab_conv_desc *d, conv_pass pass)
 {
     for (size_t i = 0; i < st->n_plans; i++)
-        if (st->plans[i].pass == pass && memcmp(&st->plans[i].d, d, sizeof *d) == 0)
+        if (st->plans[i].pass == pass && st->plans[i].prec == st->precision &&
+            memcmp(&st->plans[i].d, d, sizeof *d) == 0)
             return &st->plans[i];
     if (st->n_plans == st->cap_plans) {
         size_t c = st->cap_plans ? 2 * st->cap_plans : 32;
@@ -118,7 +152,8 @@ static gl_cuda_conv_plan *plan_get(gl_cuda *st, const genlab_conv_desc *d, conv_
     memset(p, 0, sizeof *p);
     p->d = *d;
     p->pass = pass;
-    if (!plan_describe(st, p)) {
+    p->prec = st->precision;
+    if (!plan_describe(p)) {
         plan_free(p);
         return NULL;
     }
@@ -153,10 +188,11 @@ typedef struct candidate {
 
 /* rank — every algorithm of p's pass (requestedAlgoCount: the pass's
  * count, cudnnGet*AlgorithmMaxCount) into cand (OUT: *n), fastest first:
- * measured on a, b, out (out overwritten) with the workspace ws when find,
- * else cuDNN's heuristic ranking (the same on every run) */
-static bool rank(gl_cuda *st, gl_cuda_conv_plan *p, bool find, const float *a, const float *b,
-                 float *out, void *ws, size_t wsb, candidate *cand, int *n)
+ * measured on a, b, out (out overwritten; stored in p's data type) with
+ * the workspace ws when find, else cuDNN's heuristic ranking (the same on
+ * every run) */
+static bool rank(gl_cuda *st, gl_cuda_conv_plan *p, bool find, const void *a, const void *b,
+                 void *out, void *ws, size_t wsb, candidate *cand, int *n)
 {
     int max = 0;
     cudnnStatus_t s = CUDNN_STATUS_SUCCESS;
@@ -209,27 +245,38 @@ static bool rank(gl_cuda *st, gl_cuda_conv_plan *p, bool find, const float *a, c
     return s == CUDNN_STATUS_SUCCESS;
 }
 
+/* operand_counts — the elements of a pass's two inputs and its output:
+ * forward (x, w) -> y, backward-data (gy, w) -> gx, backward-filter
+ * (x, gy) -> gw */
+static void operand_counts(const genlab_conv_desc *d, conv_pass pass, int64_t n[3])
+{
+    const int64_t xn = d->n * d->cin * d->h * d->w, yn = d->n * d->cout * d->ho * d->wo;
+    const int64_t wn = d->cout * (d->cin / d->groups) * d->kh * d->kw;
+    const int64_t a[3] = {xn, yn, xn}, b[3] = {wn, wn, yn}, o[3] = {yn, xn, wn};
+    n[0] = a[pass];
+    n[1] = b[pass];
+    n[2] = o[pass];
+}
+
 /* prefetch_operands — the pass's three buffers to the device, so that the
  * measurements time the algorithms, not page migration */
-static void prefetch_operands(gl_cuda *st, const gl_cuda_conv_plan *p, const float *a,
-                              const float *b, const float *out)
+static void prefetch_operands(gl_cuda *st, const gl_cuda_conv_plan *p, const void *a,
+                              const void *b, const void *out)
 {
-    const genlab_conv_desc *d = &p->d;
-    const size_t xb = (size_t)(d->n * d->cin * d->h * d->w) * sizeof(float);
-    const size_t yb = (size_t)(d->n * d->cout * d->ho * d->wo) * sizeof(float);
-    const size_t wb = (size_t)(d->cout * (d->cin / d->groups) * d->kh * d->kw) * sizeof(float);
-    const size_t ab[3] = {xb, yb, xb}, bb[3] = {wb, wb, yb}, ob[3] = {yb, xb, wb};
-    gl_cuda_prefetch(st, a, ab[p->pass]);
-    gl_cuda_prefetch(st, b, bb[p->pass]);
-    gl_cuda_prefetch(st, out, ob[p->pass]);
+    int64_t n[3];
+    operand_counts(&p->d, p->pass, n);
+    const size_t eb = elem_bytes(p->prec);
+    gl_cuda_prefetch(st, a, (size_t)n[0] * eb);
+    gl_cuda_prefetch(st, b, (size_t)n[1] * eb);
+    gl_cuda_prefetch(st, out, (size_t)n[2] * eb);
 }
 
 /* choose — fill p->algo and p->ws (and p->ms, the measured times): the
  * fastest usable algorithm over GL_CUDA_CONV_FINDS - 1 measuring Find
  * calls, or in determinism mode (or without a workspace) the first usable
  * one of cuDNN's heuristic ranking */
-static bool choose(gl_cuda *st, gl_cuda_conv_plan *p, const float *a, const float *b,
-                   float *out)
+static bool choose(gl_cuda *st, gl_cuda_conv_plan *p, const void *a, const void *b,
+                   void *out)
 {
     void *ws = st->deterministic ? NULL : gl_cuda_workspace(st, GL_CUDA_CONV_WS_MAX);
     const size_t wsb = ws ? GL_CUDA_CONV_WS_MAX : 0;
@@ -338,13 +385,13 @@ const char *gl_cuda_conv_notes(gl_cuda *st)
         const gl_cuda_conv_plan *p = &st->plans[i];
         const genlab_conv_desc *d = &p->d;
         appendf(&t,
-                "conv %s x %" PRId64 "x%" PRId64 "x%" PRId64 "x%" PRId64 " w %" PRId64
+                "conv %s %s x %" PRId64 "x%" PRId64 "x%" PRId64 "x%" PRId64 " w %" PRId64
                 "x%" PRId64 "x%" PRId64 "x%" PRId64 " stride %" PRId64 ",%" PRId64
                 " pad %" PRId64 ",%" PRId64 " dil %" PRId64 ",%" PRId64 " groups %" PRId64
                 ": %s",
-                pass_name[p->pass], d->n, d->cin, d->h, d->w, d->cout, d->cin / d->groups,
-                d->kh, d->kw, d->sh, d->sw, d->ph, d->pw, d->dh, d->dw, d->groups,
-                p->chosen ? algo_name(p->pass, p->algo) : "none");
+                pass_name[p->pass], genlab_precision_name(p->prec), d->n, d->cin, d->h, d->w,
+                d->cout, d->cin / d->groups, d->kh, d->kw, d->sh, d->sw, d->ph, d->pw, d->dh,
+                d->dw, d->groups, p->chosen ? algo_name(p->pass, p->algo) : "none");
         if (p->chosen)
             appendf(&t, " workspace %zu B", p->ws);
         if (p->measured) {
@@ -367,13 +414,14 @@ const char *gl_cuda_conv_notes(gl_cuda *st)
 
 /* ---- the three passes ---- */
 
-/* run — one pass: plan, algorithm (first time), workspace, call */
-static void run(gl_cuda *st, const genlab_conv_desc *d, conv_pass pass, const float *a,
-                const float *b, float *out)
+/* call — one pass of plan p on a, b and out stored in its data type:
+ * algorithm (first time), workspace, the cuDNN call (alpha 1, beta 0:
+ * out overwritten; both floats, the scale type of every configuration
+ * here) */
+static void call(gl_cuda *st, gl_cuda_conv_plan *p, const void *a, const void *b, void *out)
 {
     const float one = 1.0f, zero = 0.0f;
-    gl_cuda_conv_plan *p = plan_get(st, d, pass);
-    if (!p || (!p->chosen && !choose(st, p, a, b, out))) {
+    if (!p->chosen && !choose(st, p, a, b, out)) {
         gl_cuda_check(st, cudaErrorUnknown);
         return;
     }
@@ -383,7 +431,7 @@ static void run(gl_cuda *st, const genlab_conv_desc *d, conv_pass pass, const fl
         return;
     }
     cudnnStatus_t s = CUDNN_STATUS_SUCCESS;
-    switch (pass) {
+    switch (p->pass) {
     case PASS_FORWARD:
         s = cudnnConvolutionForward(st->dnn, &one, p->x, a, p->w, b, p->conv,
                                     (cudnnConvolutionFwdAlgo_t)p->algo, ws, p->ws, &zero, p->y,
@@ -402,6 +450,40 @@ static void run(gl_cuda *st, const genlab_conv_desc *d, conv_pass pass, const fl
     }
     if (s != CUDNN_STATUS_SUCCESS)
         gl_cuda_check(st, cudaErrorUnknown);
+}
+
+/* run — one pass on float32 a, b, out in the state's precision: directly,
+ * or for 16-bit operands through 16-bit copies of a and b and a 16-bit
+ * result converted into out (scratch from the caching allocator, given
+ * back once the calls are queued: the stream orders its next use after
+ * them) */
+static void run(gl_cuda *st, const genlab_conv_desc *d, conv_pass pass, const float *a,
+                const float *b, float *out)
+{
+    gl_cuda_conv_plan *p = plan_get(st, d, pass);
+    if (!p) {
+        gl_cuda_check(st, cudaErrorUnknown);
+        return;
+    }
+    if (!gl_cuda_reduced(p->prec)) {
+        call(st, p, a, b, out);
+        return;
+    }
+    int64_t n[3];
+    operand_counts(d, pass, n);
+    void *h[3];
+    for (int i = 0; i < 3; i++)
+        h[i] = gl_cuda_alloc_get(st, (size_t)(n[i] ? n[i] : 1) * elem_bytes(p->prec));
+    if (h[0] && h[1] && h[2]) {
+        gl_cuda_to_16(st, p->prec, a, h[0], n[0]);
+        gl_cuda_to_16(st, p->prec, b, h[1], n[1]);
+        call(st, p, h[0], h[1], h[2]);
+        gl_cuda_from_16(st, p->prec, h[2], out, n[2]);
+    } else {
+        gl_cuda_check(st, cudaErrorMemoryAllocation);
+    }
+    for (int i = 0; i < 3; i++)
+        gl_cuda_alloc_put(st, h[i]);
 }
 
 void gl_cuda_conv2d_forward(void *state, const genlab_conv_desc *d, const float *x,

@@ -64,9 +64,11 @@ typedef struct gl_cuda {
     gl_cuda_alloc  alloc;
     bool           deterministic; /* GENLAB_CUDA_DETERMINISTIC=1: deterministic
                                    * algorithms only, no atomics */
-    bool           tf32;          /* GENLAB_CUDA_TF32=1: TF32 tensor cores in
-                                   * cuBLAS and cuDNN (off: results comparable
-                                   * with the CPU) */
+    int            cc_major;      /* compute capability (bf16 needs 8) */
+    genlab_precision precision;   /* set_precision: the compute type of gemm and
+                                   * the convolutions (fp32: results comparable
+                                   * with the CPU; GENLAB_CUDA_TF32=1 starts
+                                   * in tf32) */
     struct gl_cuda_conv_plan *plans;   /* cuda_conv.c's cache, per shape and pass */
     size_t         n_plans, cap_plans;
     char          *notes;         /* gl_cuda_conv_notes' last text */
@@ -75,6 +77,12 @@ typedef struct gl_cuda {
     cudaError_t    first_error;   /* the first failed CUDA call (kernels cannot
                                    * report; tests read it) */
 } gl_cuda;
+
+/* gl_cuda_reduced — whether p computes on 16-bit operands (bf16, f16). */
+static inline bool gl_cuda_reduced(genlab_precision p)
+{
+    return p == GL_PRECISION_BF16 || p == GL_PRECISION_F16;
+}
 
 /* gl_cuda_table — the backend's vtable (module.c registers it). */
 const genlab_backend_i *gl_cuda_table(void);
@@ -156,6 +164,11 @@ void gl_cuda_rng(void *state, int kind, uint64_t seed, uint64_t stream, uint64_t
 /* cuda_optim.cu */
 void gl_cuda_adam(void *state, float *w, const float *g, float *m, float *v, int64_t n,
                   const genlab_adam_scalars *s);
+
+/* cuda_half.cu: y[0..n) = x as p's 16-bit type (bf16 or f16), rounded to
+ * nearest even; and back to float32 (exact) */
+void gl_cuda_to_16(gl_cuda *st, genlab_precision p, const float *x, void *y, int64_t n);
+void gl_cuda_from_16(gl_cuda *st, genlab_precision p, const void *x, float *y, int64_t n);
 
 /* cuda_norm.cu */
 void gl_cuda_group_norm(void *state, const genlab_norm_desc *d, const float *x,

@@ -13,10 +13,11 @@
  *     x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps
  *     target = eps | x0 | v = sqrt(abar_t) eps - sqrt(1 - abar_t) x0
  *                                                  (diffusion.prediction)
- *     loss = mean((denoiser(x_t, t) - target)^2)   -> backward,
- *     clip the gradient norm, Adam, EMA update
+ *     loss = mean((denoiser(x_t, t) - target)^2)   -> backward (of the loss
+ *     times the run's loss scale), clip the gradient norm, Adam, EMA update
  *
- * It reports loss, lr and grad_norm (the norm before clipping).
+ * It reports loss, lr and grad_norm (the norm before clipping; none for a
+ * step that loss scaling skipped).
  *
  * Not here: the sampling side (trainer_sample.c), the network, schedule
  * and samplers (their own components).
@@ -212,17 +213,23 @@ static genlab_status diff_step(genlab_ctx *ctx, void *state, int64_t step,
     if (!loss)
         return genlab_ctx_status(ctx);
     float norm = 0;
-    /* without clipping the norm is still measured: a bound no norm reaches */
-    if ((st = genlab_backward(ctx, loss)) != GL_OK ||
-        (st = genlab_clip_grad_norm(ctx, t->net.params, t->grad_clip > 0 ? t->grad_clip : 1e30,
-                                    &norm)) != GL_OK ||
+    bool finite = true;
+    /* clipping reads the true gradients: unscaled first, and left alone
+     * (the step is skipped) when the scaled ones overflowed. Without
+     * clipping the norm is still measured: a bound no norm reaches */
+    if ((st = genlab_backward(ctx, genlab_net_scale_loss(ctx, &t->net, loss))) != GL_OK ||
+        (st = genlab_net_unscale(ctx, &t->net, &finite)) != GL_OK ||
+        (finite && (st = genlab_clip_grad_norm(ctx, t->net.params,
+                                               t->grad_clip > 0 ? t->grad_clip : 1e30,
+                                               &norm)) != GL_OK) ||
         (st = genlab_net_step(ctx, &t->net, step)) != GL_OK)
         return st;
     if (t->ema && (st = genlab_ema_update(ctx, t->ema)) != GL_OK)
         return st;
     genlab_step_metric(out, "loss", genlab_tensor_item(loss));
     genlab_step_metric(out, "lr", genlab_optim_lr(t->net.optim));
-    genlab_step_metric(out, "grad_norm", norm);
+    if (finite)   /* a skipped step has no norm (the run counts it as skipped) */
+        genlab_step_metric(out, "grad_norm", norm);
     return diff_after_step(ctx, t, step + 1);
 }
 

@@ -65,11 +65,13 @@ static const genlab_param_def params[] = {
 
 /* ---- networks ---- */
 
-/* net_update — backward from loss into n's gradients (zeroed first by the
- * caller, before its forward) and one optimizer step at step's rate */
+/* net_update — backward from loss (times the run's loss scale) into n's
+ * gradients (zeroed first by the caller, before its forward) and one
+ * optimizer step at step's rate (left out when the scaled gradients
+ * overflowed) */
 static genlab_status net_update(genlab_ctx *ctx, genlab_net *n, genlab_tensor *loss, int64_t step)
 {
-    genlab_status st = genlab_backward(ctx, loss);
+    genlab_status st = genlab_backward(ctx, genlab_net_scale_loss(ctx, n, loss));
     return st == GL_OK ? genlab_net_step(ctx, n, step) : st;
 }
 

@@ -313,7 +313,9 @@ static genlab_status vae_step(genlab_ctx *ctx, void *state, int64_t step,
                                                               (float)beta));
     if (!loss)
         return genlab_ctx_status(ctx);
-    if ((st = genlab_backward(ctx, loss)) != GL_OK ||
+    /* one loss reaches both networks: scaled once (they share the run's
+     * scaler), each unscaled and stepped on its own */
+    if ((st = genlab_backward(ctx, genlab_net_scale_loss(ctx, &t->enc, loss))) != GL_OK ||
         (st = genlab_net_step(ctx, &t->enc, step)) != GL_OK ||
         (st = genlab_net_step(ctx, &t->dec, step)) != GL_OK)
         return st;

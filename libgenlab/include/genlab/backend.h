@@ -263,6 +263,14 @@ typedef struct genlab_backend_i {
     void (*batch_norm_backward)(void *state, const genlab_norm_desc *d, const float *x,
                                 const float *gamma, const float *mean, const float *rstd,
                                 const float *gy, float *gx, float *ggamma, float *gbeta);
+    /* ABI addition: set_precision */
+    /* set_precision — (optional) the compute type of the state's following
+     * gemm and conv2d_* calls (context.h: fp32, tf32, bf16, f16). Operands
+     * and results stay float32 in memory; a backend converts them for the
+     * product as it needs, and accumulates in float32. Returns non-zero when
+     * the state computes so from now on, 0 (nothing changed) when it cannot
+     * (a device without bfloat16). NULL: the backend computes in fp32 only. */
+    int (*set_precision)(void *state, genlab_precision p);
 } genlab_backend_i;
 
 /* GL_BACKEND_GET(be, member) — be->member when the backend's struct_size

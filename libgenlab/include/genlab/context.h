@@ -133,6 +133,40 @@ void genlab_ctx_synchronize(genlab_ctx *ctx);
 /* genlab_ctx_threads — number of threads kernels use. */
 int genlab_ctx_threads(const genlab_ctx *ctx);
 
+/* The compute type of a context's matrix products and convolutions. Tensors
+ * stay float32 whatever it is (a model's parameter block is its float32
+ * master copy): only the arithmetic inside gemm and the convolution kernels
+ * changes. Every other kernel computes in float32. */
+typedef enum genlab_precision {
+    GL_PRECISION_FP32 = 0,   /* float32 products (the default) */
+    GL_PRECISION_TF32 = 1,   /* float32 operands rounded to TF32 (10 mantissa
+                              * bits) inside the product, float32 sums */
+    GL_PRECISION_BF16 = 2,   /* operands as bfloat16 (8 mantissa bits, float32's
+                              * range), float32 sums */
+    GL_PRECISION_F16  = 3,   /* operands as IEEE half (11 mantissa bits, largest
+                              * 65504), float32 sums: gradients may underflow,
+                              * hence loss scaling (optim.h) */
+    GL_PRECISION_COUNT
+} genlab_precision;
+
+/* genlab_precision_name — "fp32", "tf32", "bf16", "f16"; NULL for a value
+ * outside the enum. Static text. */
+const char *genlab_precision_name(genlab_precision p);
+
+/* genlab_ctx_set_precision — the compute type of the context's following
+ * gemm and convolution kernels (a backend's optional set_precision,
+ * backend.h). fp32 is always accepted. A new context computes in fp32,
+ * except that a CUDA context starts in tf32 under GENLAB_CUDA_TF32=1 (the
+ * same setting, made by the backend at init); a run sets train.precision
+ * explicitly, so its record is what it computed in.
+ * Returns GL_OK; GL_ERR_INVALID for a value outside the enum;
+ * GL_ERR_UNSUPPORTED when the backend cannot compute so (the CPU computes
+ * in fp32 only), with a message on ctx that starts "precision=NAME" so a
+ * caller may prefix the scope of its setting ("train."): "precision=f16
+ * needs a backend with reduced-precision compute; the cpu backend computes
+ * in fp32". Nothing changes on failure. */
+genlab_status genlab_ctx_set_precision(genlab_ctx *ctx, genlab_precision p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,7 +16,14 @@
  * Thread-safety: one thread at a time per optimizer / EMA, as the context.
  * Not here: the parameters themselves (nn.h), checkpoint files.
  *
- * Sections: optimizers, learning-rate schedules, gradient clipping, EMA.
+ * Loss scaling (torch.cuda.amp.GradScaler's rules) keeps the gradients of
+ * reduced-precision compute (context.h: f16) from underflowing: the loss
+ * is multiplied by a scale before the backward pass, the gradient block
+ * divided by it before the optimizer step, and a step whose gradients are
+ * not finite is skipped while the scale backs off.
+ *
+ * Sections: optimizers, learning-rate schedules, gradient clipping, EMA,
+ * loss scaling.
  */
 #ifndef GENLAB_OPTIM_H
 #define GENLAB_OPTIM_H
@@ -188,6 +195,99 @@ void          genlab_ema_set_updates(genlab_ema *e, int64_t n);
  * GL_ERR_STATE while swapped (the shadow is live in the block then). */
 genlab_status genlab_ema_visit(genlab_ema *e, const char *prefix, genlab_visit_fn fn,
                                void *user);
+
+/* ---- loss scaling ---- */
+
+typedef enum genlab_loss_scale_kind {
+    GL_LOSS_SCALE_NONE    = 0,   /* no scaling: gradients used as they come */
+    GL_LOSS_SCALE_FIXED   = 1,   /* one scale for the whole run; a step with
+                                  * non-finite gradients is skipped */
+    GL_LOSS_SCALE_DYNAMIC = 2    /* GradScaler: grows after growth_interval
+                                  * finite steps in a row, backs off (and the
+                                  * step is skipped) on a non-finite one */
+} genlab_loss_scale_kind;
+
+/* Take genlab_loss_scale_defaults(kind) and change what you need. */
+typedef struct genlab_loss_scale_options {
+    genlab_loss_scale_kind kind;
+    double  init_scale;        /* > 0, finite as a float (65536: GradScaler's
+                                * init_scale); the fixed kind's scale */
+    double  growth_factor;     /* > 1 (2.0); dynamic only */
+    double  backoff_factor;    /* in (0, 1) (0.5); dynamic only */
+    int64_t growth_interval;   /* >= 1 (2000); dynamic only */
+} genlab_loss_scale_options;
+
+/* genlab_loss_scale_defaults — GradScaler's defaults for kind. */
+genlab_loss_scale_options genlab_loss_scale_defaults(genlab_loss_scale_kind kind);
+
+/* genlab_loss_scale_parse — the text of a loss-scale setting: "none",
+ * "dynamic" or a positive number (a fixed scale, written as strtod reads
+ * it). OUT: *o, genlab_loss_scale_defaults of the kind, with a number as
+ * its init_scale. Returns false (o untouched) for any other text, a number
+ * that is not finite as a float, or one <= 0. */
+bool genlab_loss_scale_parse(const char *text, genlab_loss_scale_options *o);
+
+typedef struct genlab_loss_scaler genlab_loss_scaler;
+
+/* genlab_loss_scaler_create — a scaler at its initial scale, no step seen.
+ * out: OUT, freed with genlab_loss_scaler_destroy.
+ * Returns GL_OK; GL_ERR_INVALID naming the first bad option
+ * ("loss scale: backoff_factor = 1 is outside (0, 1)"); GL_ERR_NOMEM.
+ * Errors are also recorded on ctx. */
+genlab_status genlab_loss_scaler_create(genlab_ctx *ctx, const genlab_loss_scale_options *o,
+                                        genlab_loss_scaler **out);
+void          genlab_loss_scaler_destroy(genlab_loss_scaler *s);
+
+/* genlab_loss_scaler_enabled — whether s scales (a kind other than none;
+ * false for NULL). */
+bool genlab_loss_scaler_enabled(const genlab_loss_scaler *s);
+
+/* genlab_loss_scaler_apply — loss * the current scale, recorded on the
+ * tape (the tensor to call genlab_backward on); loss itself when s is NULL
+ * or does not scale. NULL when loss is NULL (sticky error). */
+genlab_tensor *genlab_loss_scaler_apply(genlab_ctx *ctx, const genlab_loss_scaler *s,
+                                        genlab_tensor *loss);
+
+/* genlab_loss_scaler_unscale — after a backward of an applied loss:
+ * multiply p's gradient block by 1 / scale (GradScaler's inv_scale, a
+ * float: exact for powers of two) and test it with one sum over the block
+ * (in the backend's double accumulators) and one scalar read: a NaN or
+ * infinite gradient makes the sum non-finite, and so does a finite block
+ * whose sum leaves the float range (no gradient worth a step does).
+ * finite: OUT: whether the block is finite; when not, the step is to be
+ * skipped and the scaler remembers it for genlab_loss_scaler_update. Each
+ * block once per backward (unscaling twice divides twice). Without scaling
+ * (s NULL or kind none), *finite = true and nothing is read or changed.
+ * Returns GL_OK, or the sticky status (nothing done; *finite = false). */
+genlab_status genlab_loss_scaler_unscale(genlab_ctx *ctx, genlab_loss_scaler *s,
+                                         genlab_params *p, bool *finite);
+
+/* genlab_loss_scaler_update — the end of a training step (GradScaler's
+ * update()): when a block unscaled since the last update was not finite,
+ * the step counts as skipped, the scale is multiplied by backoff_factor
+ * (dynamic) and the run of finite steps restarts; otherwise the run grows
+ * by one and after growth_interval finite steps the scale is multiplied by
+ * growth_factor, unless that would overflow a float. Returns true when the
+ * step used the scaler (a block was unscaled since the last update); false
+ * changes nothing (a step that never unscaled, or s NULL / kind none). */
+bool genlab_loss_scaler_update(genlab_loss_scaler *s);
+
+/* A scaler's state, for checkpoints and curves. */
+typedef struct genlab_loss_scale_state {
+    float   scale;            /* the scale the next loss is multiplied by (1: none) */
+    int64_t growth_tracker;   /* finite steps in a row since the last change */
+    int64_t skipped;          /* steps skipped so far */
+} genlab_loss_scale_state;
+
+/* genlab_loss_scaler_get_state — *out from s (NULL: scale 1, zeros). */
+void genlab_loss_scaler_get_state(const genlab_loss_scaler *s, genlab_loss_scale_state *out);
+
+/* genlab_loss_scaler_set_state — restore a state (a resumed run). Returns
+ * GL_OK; GL_ERR_INVALID with a message on ctx (s unchanged) when the scale
+ * is not a positive finite float or a count is negative, or when s is NULL
+ * or does not scale. */
+genlab_status genlab_loss_scaler_set_state(genlab_ctx *ctx, genlab_loss_scaler *s,
+                                           const genlab_loss_scale_state *in);
 
 #ifdef __cplusplus
 }

@@ -178,6 +178,9 @@ typedef struct genlab_config genlab_config;
 /* The layer library's parameter block (nn.h), into which archs build. */
 typedef struct genlab_params genlab_params;
 
+/* A run's loss scaler (optim.h). */
+typedef struct genlab_loss_scaler genlab_loss_scaler;
+
 /* ---- host services ---- */
 
 typedef enum genlab_log_level {
@@ -246,6 +249,13 @@ struct genlab_host {
     genlab_status (*score)(const genlab_host *host, int64_t step, const char *metric,
                            double value, bool higher_is_better, int64_t n_samples,
                            const char *protocol_json);
+    /* loss_scaler — the run's loss scaler (optim.h; train.loss_scale), which
+     * the networks of run.h's genlab_net_create take: genlab_net_scale_loss
+     * multiplies a loss by its scale, genlab_net_step unscales and skips a
+     * step whose gradients are not finite, and the run loop updates it once
+     * per step. NULL outside a run and when the run does not scale. Owned
+     * by the host; set before the trainer's create(). */
+    genlab_loss_scaler *loss_scaler;
 };
 
 /* ---- descriptors ---- */

@@ -44,8 +44,9 @@
  * newest; each is recorded as an artifact of kind "checkpoint". A file
  * holds every tensor the trainer visits and, as metadata, the steps done,
  * the context's RNG state, the data loader's position (epoch, offset, its
- * data stream), the trainer's name, the dataset's hash and the
- * configuration. A run started with opt->resume_from restores all of that
+ * data stream), the trainer's name, the dataset's hash, the loss
+ * scaler's state (with scaling) and the configuration. A run started with
+ * opt->resume_from restores all of that
  * before its first step and goes on from there: with the same
  * configuration and thread count it produces bit for bit the values the
  * original run would have (tests/test_run.c checks this), and it is
@@ -60,7 +61,12 @@
  * keys give at that step, unless the trainer reported "lr" itself),
  * "data_time" and "step_time" (seconds per step, averaged over the steps
  * since the previous logged one; data time is the time spent fetching
- * batches). Steps are numbered from 0, as the trainer sees them.
+ * batches), and with loss scaling "loss_scale" (the scale the step's
+ * losses were multiplied by) and "skipped_steps" (the steps so far whose
+ * gradients were not finite, so their optimizer updates were left out and
+ * the scale backed off; a skipped step is no error, but a non-finite loss
+ * a trainer reports still is). Steps are numbered from 0, as the trainer
+ * sees them.
  *
  * Host services of a run (plugin.h): once the run's row exists, the host
  * the trainer was created with offers run_dir (the checkpoint directory,
@@ -115,6 +121,19 @@ extern "C" {
  *                   record the backend used ("auto" resolved)
  *   train.device    string, "": not read; the run's parameters record the
  *                   device used (the GPU's name, or "cpu")
+ *   train.precision enum fp32 | tf32 | bf16 | f16, fp32: the compute type of
+ *                   matrix products and convolutions (genlab_ctx_set_precision;
+ *                   parameters and every tensor stay float32). A backend
+ *                   without it (the CPU computes in fp32 only) fails the run
+ *                   at setup: "train.precision=f16 needs a backend with
+ *                   reduced-precision compute; the cpu backend computes in fp32"
+ *   train.loss_scale string, "auto": none, dynamic (GradScaler's rules:
+ *                   optim.h), a positive number (a fixed scale), or auto
+ *                   (dynamic under f16, else none); any other text fails the
+ *                   run at setup, naming the key and the value. Recorded
+ *                   resolved ("auto" as none or dynamic)
+ *   train.loss_scale_init float, 65536, [1e-30, 3.4e38]: the first scale of
+ *                   dynamic scaling
  *   train.log_every int, 10, [1, 10^9]: steps between logged curve points
  *   train.name      string, "": the run's label (stored NULL when empty)
  *   train.drop_last bool, true: drop each epoch's incomplete last batch
@@ -209,6 +228,9 @@ typedef struct genlab_run_result {
     double            log_seconds;   /* of which logging curves (the store's
                                         buffered logger, flushes included) */
     char              message[1024]; /* why it failed or stopped; "" if completed */
+    int64_t           skipped_steps; /* steps whose optimizer updates loss scaling
+                                        left out (gradients not finite), resumed
+                                        runs' included; 0 without scaling */
 } genlab_run_result;
 
 /* genlab_run_train — run one training run.
@@ -351,13 +373,18 @@ typedef struct genlab_net {
     genlab_params       *params;
     genlab_optim        *optim;
     genlab_lr_schedule   lr;       /* the core's schedule from this network's base rate */
+    genlab_loss_scaler  *scaler;   /* the run's (host->loss_scaler; not owned), shared
+                                    * by a trainer's networks; NULL: no scaling */
+    bool                 unscaled; /* this backward's gradients are unscaled ... */
+    bool                 finite;   /* ... and finite (genlab_net_unscale) */
 } genlab_net;
 
 /* genlab_net_create — bind component parameter ref (an arch) of cfg (the
  * trainer's scope), build it for spec into a new parameter block,
  * finalize the block (initialising it from the context's init stream) and
  * give it an optimizer: opt, with base learning rate lr (0: opt's own) on
- * the schedule sched. who names the trainer in messages ("trainer gan").
+ * the schedule sched, and the run's loss scaler (host->loss_scaler, when
+ * the host has one). who names the trainer in messages ("trainer gan").
  * n: OUT (zero-initialised by the caller). Returns GL_OK or the first
  * failure (message on host->ctx); free n with genlab_net_destroy either
  * way. */
@@ -370,8 +397,33 @@ genlab_status genlab_net_create(const genlab_host *host, const genlab_config *cf
  * block; n is left zeroed. NULL is a no-op. */
 void genlab_net_destroy(genlab_net *n);
 
+/* Loss scaling (train.loss_scale): a trainer calls genlab_backward on
+ * genlab_net_scale_loss(loss), then genlab_net_step for each network the
+ * loss reaches; genlab_net_step divides the gradients by the scale and
+ * leaves out the optimizer step when they are not finite (the run loop
+ * then backs the scale off; run.c). A trainer that reads its gradients
+ * before the step (clipping) calls genlab_net_unscale first and touches
+ * them only when they are finite. Without scaling, all three cost nothing:
+ * the loss is returned as it is and every step is taken. */
+
+/* genlab_net_scale_loss — loss times the scale of n's scaler (recorded on
+ * the tape), or loss itself without scaling. The networks of a trainer
+ * share the run's scaler, so a loss that reaches several is scaled through
+ * any of them. NULL when loss is NULL. */
+genlab_tensor *genlab_net_scale_loss(genlab_ctx *ctx, const genlab_net *n, genlab_tensor *loss);
+
+/* genlab_net_unscale — after the backward of a scaled loss, n's gradients
+ * divided by the scale and tested (genlab_loss_scaler_unscale), once per
+ * backward: later calls before genlab_net_step give the first answer.
+ * finite: OUT (may be NULL): whether they are finite (true without
+ * scaling). Returns GL_OK or the sticky status. */
+genlab_status genlab_net_unscale(genlab_ctx *ctx, genlab_net *n, bool *finite);
+
 /* genlab_net_step — one optimizer step of n from its gradients (filled by
- * the caller's backward), at the learning rate of `step` on its schedule. */
+ * the caller's backward), at the learning rate of `step` on its schedule:
+ * with loss scaling, after genlab_net_unscale, and none at all (GL_OK, a
+ * skipped step: the optimizer's step count and state unchanged) when the
+ * gradients are not finite. */
 genlab_status genlab_net_step(genlab_ctx *ctx, genlab_net *n, int64_t step);
 
 /* genlab_net_visit — what a checkpoint holds of n, for a trainer's
