@@ -9,9 +9,13 @@
  * run loop's loader does), stepped `warmup` untimed and `steps` timed
  * times, and one TSV line printed: model, ms/iteration (the median, as
  * torch_ref.py), images/s, peak RSS (MiB), the fastest iteration, then the
- * backend, its peak device memory (MiB, 0 on the CPU) and its device.
+ * backend, its peak device memory (MiB, 0 on the CPU), its device and the
+ * compute precision.
  * --backend cuda runs on the CUDA plugin (each step is timed to its
- * synchronisation: the GPU's queued work included).
+ * synchronisation: the GPU's queued work included). --precision sets the
+ * context's compute precision (context.h) as train.precision does; under
+ * f16 the trainer gets a dynamic loss scaler as a run's (train.loss_scale
+ * auto), updated after each step, so the step's price includes it.
  *
  * Plugins come from the build tree (the dirs a program passes) unless
  * GENLAB_PLUGIN_PATH is set. Header-only: each bench is one program.
@@ -38,6 +42,7 @@ enum { BT_BATCH = 64, BT_MAX_ARGS = 16 };
 typedef struct bt_options {
     int         steps, warmup, threads, batch;
     const char *backend;    /* genlab_ctx_options.backend */
+    const char *precision;  /* genlab_precision_name of the compute precision */
 } bt_options;
 
 /* ---- output ---- */
@@ -112,8 +117,23 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
         genlab_config_destroy(cfg);
         return 1;
     }
+    genlab_precision prec = GL_PRECISION_FP32;
+    while (prec < GL_PRECISION_COUNT && strcmp(genlab_precision_name(prec), o->precision))
+        prec++;
+    genlab_loss_scaler *scaler = NULL;
+    genlab_loss_scale_options so = genlab_loss_scale_defaults(GL_LOSS_SCALE_DYNAMIC);
+    if (prec == GL_PRECISION_COUNT || genlab_ctx_set_precision(ctx, prec) != GL_OK ||
+        (prec == GL_PRECISION_F16 && genlab_loss_scaler_create(ctx, &so, &scaler) != GL_OK)) {
+        fprintf(stderr, "%s: %s: --precision %s: %s\n", who, m->name, o->precision,
+                prec == GL_PRECISION_COUNT ? "not fp32, tf32, bf16 or f16"
+                                           : genlab_ctx_errmsg(ctx));
+        genlab_ctx_destroy(ctx);
+        genlab_config_destroy(cfg);
+        return 1;
+    }
     genlab_host host;
     genlab_host_init(&host, reg, ctx, cfg);
+    host.loss_scaler = scaler;
     const genlab_component *c;
     const genlab_config *scope;
     genlab_config_component(cfg, "train.trainer", GL_KIND_TRAINER, &c, &scope);
@@ -138,6 +158,8 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
             fprintf(stderr, "%s: %s: step %d: %s\n", who, m->name, i, genlab_ctx_errmsg(ctx));
             rc = 1;
         }
+        if (scaler)
+            genlab_loss_scaler_update(scaler);
         genlab_ctx_synchronize(ctx);
         if (i >= warmup)
             ms[i - warmup] = bench_now_ms() - t0;
@@ -146,11 +168,11 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
         qsort(ms, (size_t)steps, sizeof *ms, bench_cmp_double);
         double median = steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);
         printf("%s\t%.1f\tms/iter\t%.1f\timages/s\t%ld\tMiB peak RSS\t%.1f\tms fastest\t%d "
-               "timed\tbatch %" PRId64 "\t%s\t%.0f\tMiB peak device\t%s\n", m->name, median,
-               1e3 * (double)nb / median, bench_peak_rss_mib(), ms[0], steps, nb,
+               "timed\tbatch %" PRId64 "\t%s\t%.0f\tMiB peak device\t%s\t%s\n", m->name,
+               median, 1e3 * (double)nb / median, bench_peak_rss_mib(), ms[0], steps, nb,
                genlab_ctx_backend_name(ctx),
                (double)genlab_ctx_device_memory_peak(ctx) / (1 << 20),
-               genlab_ctx_device_name(ctx));
+               genlab_ctx_device_name(ctx), o->precision);
         bt_print_notes(genlab_ctx_backend_notes(ctx));
         fflush(stdout);
     }
@@ -158,6 +180,7 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
     if (state)
         tr->destroy(state);
     genlab_tensor_free(real);
+    genlab_loss_scaler_destroy(scaler);
     genlab_ctx_destroy(ctx);
     genlab_config_destroy(cfg);
     return rc;
@@ -166,7 +189,7 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
 /* ---- the command line ---- */
 
 /* bt_parse_options — the leading `--steps N`, `--warmup N`, `--threads N`,
- * `--batch N`, `--backend NAME` of argv into *o (what is not given keeps
+ * `--batch N`, `--backend NAME`, `--precision NAME` of argv into *o (what is not given keeps
  * the caller's default), up to the first argument that is not one of them.
  * Returns that argument's index. */
 static int bt_parse_options(int argc, char **argv, bt_options *o)
@@ -183,6 +206,8 @@ static int bt_parse_options(int argc, char **argv, bt_options *o)
             o->batch = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--backend"))
             o->backend = argv[i + 1];
+        else if (!strcmp(argv[i], "--precision"))
+            o->precision = argv[i + 1];
         else
             break;
     }
@@ -190,17 +215,18 @@ static int bt_parse_options(int argc, char **argv, bt_options *o)
 }
 
 /* bt_main — `who [--steps N] [--warmup N] [--threads N] [--batch N]
- * [--backend cpu|cuda|auto] MODEL...` over the n models; plugin_dirs: the
+ * [--backend cpu|cuda|auto] [--precision fp32|tf32|bf16|f16] MODEL...` over the n models; plugin_dirs: the
  * build tree's plugin directories. Returns the exit status. */
 static int bt_main(const char *who, const char *plugin_dirs, const bt_model *models, size_t n,
                    int argc, char **argv)
 {
     bt_options o = {.steps = 0, .warmup = -1, .threads = 2, .batch = BT_BATCH,
-                    .backend = "cpu"};
+                    .backend = "cpu", .precision = "fp32"};
     int i = bt_parse_options(argc, argv, &o);
     if (i >= argc) {
         fprintf(stderr, "usage: %s [--steps N] [--warmup N] [--threads N] [--batch N] "
-                "[--backend cpu|cuda|auto] MODEL...\nmodels:", who);
+                "[--backend cpu|cuda|auto] [--precision fp32|tf32|bf16|f16] MODEL...\nmodels:",
+                who);
         for (size_t k = 0; k < n; k++)
             fprintf(stderr, " %s", models[k].name);
         fprintf(stderr, "\n");

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 #
 # cuda_check.sh — the CUDA backend's whole check on a GPU machine, in one
-# run of under 6 minutes: build, the CUDA tests (verbose), then bench_gan
+# run of about 4 minutes: build, the CUDA tests (verbose), then bench_gan
 # --backend cuda against PyTorch eager on the same GPU (bench/torch_gpu.py)
-# for dcgan64 and resnet32 WGAN-GP at batch 64 and 256. Uses no network and
-# installs nothing.
+# for dcgan64 and resnet32 WGAN-GP at batch 64 and 256 and the UNet at 64,
+# then dcgan64, resnet32 WGAN-GP and the UNet at batch 64 again in bf16
+# (genlab --precision bf16 against PyTorch's bf16 autocast). Uses no network
+# and installs nothing.
 #
 #   bench/cuda_check.sh SUMMARY_FILE
 #
@@ -18,7 +20,8 @@
 # Each bench runs 20 warm-up and 50 timed iterations (resnet32 WGAN-GP, six
 # passes per iteration: 10 and 30 at batch 64, 5 and 10 at 256) under a
 # timeout (genlab 40 s, torch 30 s), so a slow case cannot eat the time of
-# the others: build ~1 min, tests ~1 min, benches at most 4.7 min.
+# the others: build ~1 min, tests ~1 min, benches about 2 min (at most
+# 9.3 min when every case runs into its timeout).
 # Environment: PYTHON (default python3), JOBS (16), TORCH_REF (torch_ref.py,
 # whose UNet32 bench/torch_gpu.py runs; default ../shared/bench/torch_ref.py).
 set -u
@@ -60,26 +63,29 @@ say "test_backend_ops: exit $rc ($(elapsed)); $(grep -E '^[0-9]+%: Checks' "$log
 grep -E ':[FE]:' "$logs/test_backend_ops.log" | head -20 | tee -a "$out"
 
 # ---- benches ----
-# bench MODEL BATCH WARMUP STEPS: genlab then torch, each bounded
+# bench MODEL BATCH WARMUP STEPS [PRECISION]: genlab then torch, each bounded
 bench() {
-    say "-- $1 batch $2 ($3 warm-up, $4 timed)"
+    prec=${5:-fp32}
+    amp=
+    [ "$prec" = bf16 ] && amp="--amp bf16"
+    say "-- $1 batch $2 $prec ($3 warm-up, $4 timed)"
     prog=bench/bench_gan
     [ "$1" = unet32_ddpm ] && prog=bench/bench_diffusion
-    timeout 40 $prog --backend cuda --batch "$2" --warmup "$3" --steps "$4" "$1" \
-        > "$logs/genlab_$1_$2.log" 2>&1
+    timeout 40 $prog --backend cuda --precision "$prec" --batch "$2" --warmup "$3" --steps "$4" \
+        "$1" > "$logs/genlab_$1_$2_$prec.log" 2>&1
     r=$?
     if [ $r -eq 0 ]; then
-        grep -v '^#' "$logs/genlab_$1_$2.log" | sed 's/^/genlab\t/' | tee -a "$out"
+        grep -v '^#' "$logs/genlab_$1_$2_$prec.log" | sed 's/^/genlab\t/' | tee -a "$out"
     else
-        say "genlab $1 batch $2: exit $r: $(tail -2 "$logs/genlab_$1_$2.log" | tr '\n' ' ')"
+        say "genlab $1 batch $2 $prec: exit $r: $(tail -2 "$logs/genlab_$1_$2_$prec.log" | tr '\n' ' ')"
     fi
-    timeout 30 "$PYTHON" bench/torch_gpu.py --ref "$TORCH_REF" --batch "$2" --warmup "$3" --steps "$4" "$1" \
-        > "$logs/torch_$1_$2.log" 2>&1
+    timeout 30 "$PYTHON" bench/torch_gpu.py --ref "$TORCH_REF" $amp --batch "$2" --warmup "$3" \
+        --steps "$4" "$1" > "$logs/torch_$1_$2_$prec.log" 2>&1
     r=$?
     if [ $r -eq 0 ]; then
-        tee -a "$out" < "$logs/torch_$1_$2.log"
+        tee -a "$out" < "$logs/torch_$1_$2_$prec.log"
     else
-        say "torch $1 batch $2: exit $r: $(tail -2 "$logs/torch_$1_$2.log" | tr '\n' ' ')"
+        say "torch $1 batch $2 $prec: exit $r: $(tail -2 "$logs/torch_$1_$2_$prec.log" | tr '\n' ' ')"
     fi
 }
 bench dcgan64 64 20 50
@@ -87,4 +93,7 @@ bench resnet32_wgangp 64 10 30
 bench dcgan64 256 20 50
 bench resnet32_wgangp 256 5 10
 bench unet32_ddpm 64 10 30
+bench dcgan64 64 20 50 bf16
+bench resnet32_wgangp 64 10 30 bf16
+bench unet32_ddpm 64 10 30 bf16
 say "done ($(elapsed)); logs in $logs/"

@@ -13,12 +13,18 @@ step to its synchronisation. TF32 is off in cuBLAS and cuDNN unless --tf32
 (genlab's CUDA backend keeps it off unless GENLAB_CUDA_TF32=1), and
 cudnn.benchmark is on (genlab measures its cuDNN algorithms once per shape
 too). Prints one line per model, the figures bench_gan prints:
-  torch  MODEL  ms/iter (median)  images/s  MiB peak device  batch  device
+  torch  MODEL  ms/iter (median)  images/s  MiB peak device  batch  device  precision
 
 unet32_ddpm is torch_ref.py's UNet32 and iteration itself (eps-prediction
 MSE at random t of the linear schedule, Adam 1e-4), loaded from --ref and
 run with CUDA as the default device (its timestep embedding makes tensors
 without naming a device).
+
+--amp bf16 runs each iteration inside torch.autocast("cuda", torch.bfloat16),
+the reference for bench_gan --precision bf16: bfloat16 has float32's range,
+so PyTorch's recipe needs no GradScaler and the iterations run unchanged
+(torch_ref.py's UNet step included). f16 would need GradScaler calls inside
+each iteration, so it is not offered.
 
 Not here: the CPU reference (torch_ref.py).
 """
@@ -200,6 +206,7 @@ def main():
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--tf32", action="store_true", help="allow TF32 in cuBLAS and cuDNN")
+    ap.add_argument("--amp", choices=["bf16"], help="autocast each iteration to this type")
     ap.add_argument("--ref", default=REF, help="torch_ref.py, for unet32_ddpm (default %(default)s)")
     a = ap.parse_args()
     MODELS["unet32_ddpm"] = lambda B: make_unet(B, a.ref)
@@ -210,7 +217,13 @@ def main():
     for model in a.models:
         torch.manual_seed(0)
         torch.cuda.reset_peak_memory_stats()
-        fn = MODELS[model](a.batch)
+        step = MODELS[model](a.batch)
+        if a.amp:
+            def fn(step=step):
+                with torch.autocast("cuda", dtype=torch.bfloat16):
+                    return step()
+        else:
+            fn = step
         for _ in range(a.warmup):
             fn()
         torch.cuda.synchronize()
@@ -223,7 +236,8 @@ def main():
         med = statistics.median(ts)
         peak = torch.cuda.max_memory_reserved() / 2**20
         print(f"torch\t{model}\t{med:.1f}\tms/iter\t{a.batch * 1e3 / med:.1f}\timages/s\t"
-              f"{peak:.0f}\tMiB peak device\tbatch {a.batch}\t{name}", flush=True)
+              f"{peak:.0f}\tMiB peak device\tbatch {a.batch}\t{name}\t{a.amp or 'fp32'}",
+              flush=True)
 
 
 if __name__ == "__main__":
