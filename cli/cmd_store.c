@@ -519,15 +519,15 @@ static int mixed_row(void *user, int ncol, const char *const *names, const char 
  * metric to share a column (the seed and the genlab version may differ);
  * KID's subset size and PR's k from the protocol JSON, for those scores
  * only (one metric instance's protocol lists the parameters of all its
- * scores). */
+ * scores). %s: the report's metric filter (report_metric_filter). */
 static const char protocol_check_sql[] =
     "WITH s AS (SELECT metric, feature_extractor, extractor_sha256, resize, ref_stats_id,\n"
     "                  ref_stats_sha256, ref_split, n_samples, n_real, n_splits,\n"
-    "                  CASE WHEN metric LIKE '%kid' THEN\n"
+    "                  CASE WHEN metric LIKE '%%kid' THEN\n"
     "                      json_extract(protocol, '$.kid_subset_size') END AS kid_subset_size,\n"
-    "                  CASE WHEN metric LIKE '%precision' OR metric LIKE '%recall' THEN\n"
+    "                  CASE WHEN metric LIKE '%%precision' OR metric LIKE '%%recall' THEN\n"
     "                      json_extract(protocol, '$.pr_k') END AS pr_k\n"
-    "             FROM scores WHERE protocol IS NULL OR json_valid(protocol)),\n"
+    "             FROM scores WHERE (protocol IS NULL OR json_valid(protocol))%s),\n"
     "f(metric, field, value) AS (\n"
     "    SELECT metric, 'feature extractor', feature_extractor FROM s UNION ALL\n"
     "    SELECT metric, 'weights sha256', substr(extractor_sha256, 1, 12) FROM s UNION ALL\n"
@@ -549,10 +549,15 @@ static const char protocol_check_sql[] =
 /* check_protocols — refuse (exit status 1, saying what differs) when the
  * store holds scores of one metric under different protocols; -1 when it
  * does not */
-static int check_protocols(genlab_store *s, const char *report)
+static int check_protocols(genlab_store *s, const char *report, const char *filter)
 {
     mixed m = {0};
-    if (genlab_store_query(s, protocol_check_sql, mixed_row, &m) != GL_OK)
+    char *sql = NULL;
+    if (asprintf(&sql, protocol_check_sql, filter) < 0)
+        return cli_fail(&report_help, "out of memory");
+    genlab_status st = genlab_store_query(s, sql, mixed_row, &m);
+    free(sql);
+    if (st != GL_OK)
         return cli_fail(&report_help, "checking the scores' protocols: %s",
                         genlab_store_errmsg(s));
     if (!m.n)
@@ -568,25 +573,72 @@ static int check_protocols(genlab_store *s, const char *report)
     return CLI_EXIT_FAILURE;
 }
 
-/* report_pivot — the pivot a report file asks for on a line of its own
- * "-- pivot: ROW,COL,VALUE" into buf; false when it has none */
-static bool report_pivot(const char *path, char *buf, size_t size)
+/* report_directive — the value of a line of its own "-- KEY: VALUE" in the
+ * report file at path (the first such line) into buf; false when it has
+ * none */
+static bool report_directive(const char *path, const char *key, char *buf, size_t size)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return false;
     char line[512];
+    const size_t klen = strlen(key);
     bool found = false;
     while (!found && fgets(line, sizeof line, f)) {
         const char *p = line;
-        if (strncmp(p, "-- pivot:", 9))
+        if (strncmp(p, "-- ", 3) || strncmp(p + 3, key, klen) || p[3 + klen] != ':')
             continue;
-        p += 9 + strspn(p + 9, " \t");
+        p += 4 + klen;
+        p += strspn(p, " \t");
         snprintf(buf, size, "%.*s", (int)strcspn(p, " \t\r\n"), p);
         found = buf[0] != '\0';
     }
     fclose(f);
     return found;
+}
+
+/* report_metric_filter — the SQL condition (" AND metric IN (...)") that
+ * keeps the scores a report reads, from its line "-- metrics: A,B": fid
+ * and is stand for the metric the view report_metric shows as them
+ * (Inception's or the classifier's), any other name for itself. A report
+ * without the line reads every metric: "". Returns a malloc'd string, or
+ * NULL with a message (a name that is not [A-Za-z0-9_]+, out of memory). */
+static char *report_metric_filter(const char *path, const char *report)
+{
+    char list[256];
+    if (!report_directive(path, "metrics", list, sizeof list))
+        return strdup("");
+    char *out = NULL;
+    size_t size = 0;
+    FILE *m = open_memstream(&out, &size);
+    if (!m) {
+        cli_fail(&report_help, "out of memory");
+        return NULL;
+    }
+    fputs(" AND metric IN (", m);
+    bool ok = true;
+    for (const char *p = list; *p && ok;) {
+        size_t n = strcspn(p, ",");
+        ok = n > 0 && strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789_") >= n;
+        if (!ok)
+            cli_fail(&report_help, "report '%s': '-- metrics: %s': '%.*s' is not a metric name",
+                     report, list, (int)n, p);
+        else if ((n == 3 && !strncmp(p, "fid", 3)) || (n == 2 && !strncmp(p, "is", 2)))
+            fprintf(m, "%s(SELECT metric FROM report_metric WHERE score = '%.*s')",
+                    p == list ? "" : ", ", (int)n, p);
+        else
+            fprintf(m, "%s'%.*s'", p == list ? "" : ", ", (int)n, p);
+        p += n + (p[n] == ',');
+    }
+    fputc(')', m);
+    if (fclose(m) != 0 || !ok) {
+        if (ok)
+            cli_fail(&report_help, "out of memory");
+        free(out);
+        return NULL;
+    }
+    return out;
 }
 
 /* What protocol_row collects: the protocols of the store's scores, one
@@ -605,7 +657,8 @@ static int protocol_row(void *user, int ncol, const char *const *names, const ch
     return 0;
 }
 
-/* one line per metric and protocol the store's scores were measured under */
+/* one line per metric and protocol the store's scores were measured under;
+ * %s: the report's metric filter (report_metric_filter) */
 static const char protocol_note_sql[] =
     "SELECT DISTINCT metric || ': ' || coalesce(feature_extractor, 'no feature extractor')\n"
     "       || coalesce(' (weights ' || substr(extractor_sha256, 1, 12) || ')', '')\n"
@@ -615,7 +668,7 @@ static const char protocol_note_sql[] =
     "       || coalesce(' (' || ref_split || ' split)', '')\n"
     "       || coalesce(', resize ' || resize, '')\n"
     "       || coalesce(', ' || n_splits || ' splits', '')\n"
-    "  FROM scores ORDER BY 1 LIMIT 20";
+    "  FROM scores WHERE 1%s ORDER BY 1 LIMIT 20";
 
 /* run_report — run the report at path (checking the protocols first unless
  * mixed_ok), pivoted as the file asks unless pivot says otherwise, then the
@@ -625,23 +678,28 @@ static int run_report(genlab_store *s, const char *name, const char *path,
                       bool mixed_ok)
 {
     bool scores = reads_scores(path);
+    char *filter = scores ? report_metric_filter(path, name) : NULL;
+    if (scores && !filter)
+        return CLI_EXIT_FAILURE;
     int rc = -1;
     if (!mixed_ok && scores)
-        rc = check_protocols(s, name);
-    if (rc >= 0)
-        return rc;
+        rc = check_protocols(s, name, filter);
     char own[256];
-    if (!pivot && report_pivot(path, own, sizeof own))
+    if (!pivot && report_directive(path, "pivot", own, sizeof own))
         pivot = own;
     if (pivot && !strcmp(pivot, "none"))
         pivot = NULL;
-    rc = print_result(&report_help, s, fmt,
-                      &(rows_source){.report = name, .dirs = user_dirs, .what = "",
-                                     .pivot = pivot});
+    if (rc < 0)
+        rc = print_result(&report_help, s, fmt,
+                          &(rows_source){.report = name, .dirs = user_dirs, .what = "",
+                                         .pivot = pivot});
     protocols note = {{0}};
-    if (rc == CLI_EXIT_OK && scores &&
-        genlab_store_query(s, protocol_note_sql, protocol_row, &note) == GL_OK && note.text[0])
+    char *sql = NULL;
+    if (rc == CLI_EXIT_OK && scores && asprintf(&sql, protocol_note_sql, filter) >= 0 &&
+        genlab_store_query(s, sql, protocol_row, &note) == GL_OK && note.text[0])
         cli_note_print(stdout, fmt, note.text);
+    free(sql);
+    free(filter);
     return rc;
 }
 

@@ -8,7 +8,8 @@
  *
  *   report_fixture DB DIR SAMPLE.png   the store, expected rows in DIR,
  *                                      SAMPLE.png recorded as run 1's grid
- *   report_fixture --mixed DB          adds a FID of another protocol
+ *   report_fixture --mixed METRIC DB   adds a score of METRIC (fid, is)
+ *                                      under another protocol
  *
  * The store holds sweeps shaped like the seeds' tables: batch size and
  * learning rate by architecture, Adam beta1, the GAN loss, models with IS
@@ -249,11 +250,11 @@ static void artifacts(const char *png)
     remove(gone);
 }
 
-/* mixed — one FID of another protocol (1000 samples), which the reports
- * reading scores must refuse */
-static void mixed(void)
+/* mixed — one score of metric under another protocol (1000 samples),
+ * which the reports reading that metric must refuse */
+static void mixed(const char *metric)
 {
-    genlab_score_row s = {.step = 100, .metric = "fid", .value = 50, .n_samples = 1000,
+    genlab_score_row s = {.step = 100, .metric = metric, .value = 50, .n_samples = 1000,
                           .feature_extractor = "inception-v3-tf", .ref_stats_id = "cats-train",
                           .resize = "bilinear-299", .ref_split = "train", .seed = 0,
                           .protocol_json = "{\"n\": 1000}"};
@@ -264,14 +265,15 @@ static void mixed(void)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && !strcmp(argv[1], "--mixed")) {
-        check(genlab_store_open(argv[2], false, &store), "open");
-        mixed();
+    if (argc == 4 && !strcmp(argv[1], "--mixed")) {
+        check(genlab_store_open(argv[3], false, &store), "open");
+        mixed(argv[2]);
         check(genlab_store_close(store), "close");
         return 0;
     }
     if (argc != 4) {
-        fprintf(stderr, "usage: report_fixture DB DIR SAMPLE.png | report_fixture --mixed DB\n");
+        fprintf(stderr, "usage: report_fixture DB DIR SAMPLE.png | "
+                        "report_fixture --mixed METRIC DB\n");
         return 2;
     }
     out_dir = argv[2];

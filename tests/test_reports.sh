@@ -59,12 +59,28 @@ run $G report --db "$db" samplers
 check "report samplers still runs (no diffusion scores of samplers: no rows)" \
     eval 'rc_is 0 && out_has "(0 rows)"'
 cp "$db" "$tmp/mixed.db"
-"$REPORT_FIXTURE" --mixed "$tmp/mixed.db"
+"$REPORT_FIXTURE" --mixed fid "$tmp/mixed.db"
 run $G report --db "$tmp/mixed.db" batch-arch
 check "report: mixed protocols refused, naming what differs" \
     eval 'rc_is 1 && err_has "fid: n_samples differs (500, 1000)"'
+run $G report --db "$db" batch-arch
+check "report: the protocol note names only the metrics the report reads (-- metrics: fid)" \
+    eval 'rc_is 0 && out_has "score protocol: fid:" && out_lacks "score protocol: is:"'
+cp "$db" "$tmp/mixed-is.db"
+"$REPORT_FIXTURE" --mixed is "$tmp/mixed-is.db"
+run $G report --db "$tmp/mixed-is.db" batch-arch
+check "report: mixed protocols of a metric it does not read do not refuse it" \
+    eval 'rc_is 0 && out_has "score protocol: fid:"'
+run $G report --db "$tmp/mixed-is.db" model-is-fid
+check "report: ... but refuse the report that reads it (-- metrics: fid,is)" \
+    eval 'rc_is 1 && err_has "is: n_samples differs"'
 run $G report --db "$db" runs
 check "report runs: found in the source tree by the uninstalled genlab" eval 'rc_is 0'
+mkdir -p "$tmp/noconfig/genlab/reports"
+printf -- "-- metrics: fid;x\nSELECT metric FROM scores;\n" > "$tmp/noconfig/genlab/reports/bad.sql"
+run $G report --db "$db" bad
+check "report: a '-- metrics:' name that is not one is refused, naming the report and the name" \
+    eval "rc_is 1 && err_has \"report 'bad': '-- metrics: fid;x': 'fid;x' is not a metric name\""
 
 # ---- views ----
 

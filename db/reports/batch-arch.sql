@@ -29,6 +29,7 @@
 -- architecture or filter with genlab query on score_by_config.
 --
 -- pivot: arch,batch,fid
+-- metrics: fid
 
 SELECT arch, value AS batch, fid FROM fid_by_param WHERE key = 'train.batch'
  ORDER BY arch, num;

@@ -29,6 +29,7 @@
 -- architecture or filter with genlab query on score_by_config.
 --
 -- pivot: arch,beta1,fid
+-- metrics: fid
 
 SELECT arch, value AS beta1, fid FROM fid_by_param WHERE key = 'optim.beta1'
  ORDER BY arch, num;

@@ -25,6 +25,8 @@
 -- Score protocol: FID as `genlab score` stores it; the report is refused
 -- when the store's FIDs were measured under different protocols, and ends
 -- with the protocol it used.
+--
+-- metrics: fid
 
 WITH last_losses AS (   -- each scored GAN run's last logged losses
     SELECT rc.run_id, rc.sweep, rc.config,

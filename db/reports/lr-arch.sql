@@ -29,6 +29,7 @@
 -- architecture or filter with genlab query on score_by_config.
 --
 -- pivot: arch,lr,fid
+-- metrics: fid
 
 SELECT arch, value AS lr, fid FROM fid_by_param WHERE key = 'optim.lr'
  ORDER BY arch, num;

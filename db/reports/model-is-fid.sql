@@ -20,6 +20,8 @@
 -- Score protocol: IS and FID as `genlab score` stores them; the report is
 -- refused when the store's scores of one metric were measured under
 -- different protocols, and ends with the protocols it used.
+--
+-- metrics: fid,is
 
 SELECT c.trainer || coalesce(' ' || (SELECT value FROM run_param
                                       WHERE run_id = c.first_run

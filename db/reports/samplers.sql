@@ -13,6 +13,8 @@
 -- "metric" is fid (Inception) or classifier_fid; a row only pairs scores of
 -- one metric and feature extractor, and each side is the newest such score.
 -- "speedup" is DDPM's time per image over DDIM's.
+--
+-- metrics: fid,classifier_fid
 
 WITH s AS (
     SELECT sc.id, sc.run_id, sc.metric, sc.feature_extractor, sc.value, sc.n_samples,

@@ -13,6 +13,8 @@
 -- "iwae" are the held-out bounds the trainer recorded after its last step
 -- (higher is better; iwae only with vae.iw_k > 1), on as many images as
 -- "eval_n" says.
+--
+-- metrics: elbo,iwae
 
 WITH runs_vae AS (
     SELECT r.id, r.name, r.started, r.ended,
