@@ -221,16 +221,13 @@ const char *genlab_ctx_backend_notes(genlab_ctx *ctx)
 
 int genlab_ctx_threads(const genlab_ctx *ctx) { return ctx->be->threads(ctx->be_state); }
 
+const char *const genlab_precision_names[GL_PRECISION_COUNT + 1] = {
+    [GL_PRECISION_FP32] = "fp32", [GL_PRECISION_TF32] = "tf32", [GL_PRECISION_BF16] = "bf16",
+    [GL_PRECISION_F16] = "f16", [GL_PRECISION_COUNT] = NULL};
+
 const char *genlab_precision_name(genlab_precision p)
 {
-    switch (p) {
-    case GL_PRECISION_FP32: return "fp32";
-    case GL_PRECISION_TF32: return "tf32";
-    case GL_PRECISION_BF16: return "bf16";
-    case GL_PRECISION_F16:  return "f16";
-    case GL_PRECISION_COUNT: break;
-    }
-    return NULL;
+    return (unsigned)p < GL_PRECISION_COUNT ? genlab_precision_names[p] : NULL;
 }
 
 genlab_status genlab_ctx_set_precision(genlab_ctx *ctx, genlab_precision p)

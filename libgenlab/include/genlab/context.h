@@ -149,7 +149,11 @@ typedef enum genlab_precision {
     GL_PRECISION_COUNT
 } genlab_precision;
 
-/* genlab_precision_name — "fp32", "tf32", "bf16", "f16"; NULL for a value
+/* genlab_precision_names — "fp32", "tf32", "bf16", "f16" in the enum's
+ * order, then NULL (the choices of a setting such as train.precision). */
+extern const char *const genlab_precision_names[GL_PRECISION_COUNT + 1];
+
+/* genlab_precision_name — genlab_precision_names[p]; NULL for a value
  * outside the enum. Static text. */
 const char *genlab_precision_name(genlab_precision p);
 
