@@ -42,7 +42,7 @@ enum { BT_BATCH = 64, BT_MAX_ARGS = 16 };
 typedef struct bt_options {
     int         steps, warmup, threads, batch;
     const char *backend;    /* genlab_ctx_options.backend */
-    const char *precision;  /* genlab_precision_name of the compute precision */
+    const char *precision;  /* one of genlab_precision_names */
 } bt_options;
 
 /* ---- output ---- */
@@ -118,12 +118,12 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
         return 1;
     }
     genlab_precision prec = GL_PRECISION_FP32;
-    while (prec < GL_PRECISION_COUNT && strcmp(genlab_precision_name(prec), o->precision))
+    while (prec < GL_PRECISION_COUNT && strcmp(genlab_precision_names[prec], o->precision))
         prec++;
     genlab_loss_scaler *scaler = NULL;
-    genlab_loss_scale_options so = genlab_loss_scale_defaults(GL_LOSS_SCALE_DYNAMIC);
+    genlab_loss_scale_options so = genlab_loss_scale_auto(prec);
     if (prec == GL_PRECISION_COUNT || genlab_ctx_set_precision(ctx, prec) != GL_OK ||
-        (prec == GL_PRECISION_F16 && genlab_loss_scaler_create(ctx, &so, &scaler) != GL_OK)) {
+        genlab_loss_scaler_create(ctx, &so, &scaler) != GL_OK) {
         fprintf(stderr, "%s: %s: --precision %s: %s\n", who, m->name, o->precision,
                 prec == GL_PRECISION_COUNT ? "not fp32, tf32, bf16 or f16"
                                            : genlab_ctx_errmsg(ctx));
@@ -133,7 +133,8 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
     }
     genlab_host host;
     genlab_host_init(&host, reg, ctx, cfg);
-    host.loss_scaler = scaler;
+    if (genlab_loss_scaler_enabled(scaler))
+        host.loss_scaler = scaler;
     const genlab_component *c;
     const genlab_config *scope;
     genlab_config_component(cfg, "train.trainer", GL_KIND_TRAINER, &c, &scope);
@@ -158,8 +159,7 @@ static int bt_bench(const char *who, genlab_registry *reg, const bt_model *m,
             fprintf(stderr, "%s: %s: step %d: %s\n", who, m->name, i, genlab_ctx_errmsg(ctx));
             rc = 1;
         }
-        if (scaler)
-            genlab_loss_scaler_update(scaler);
+        genlab_loss_scaler_update(scaler);
         genlab_ctx_synchronize(ctx);
         if (i >= warmup)
             ms[i - warmup] = bench_now_ms() - t0;

@@ -44,6 +44,12 @@ genlab_loss_scale_options genlab_loss_scale_defaults(genlab_loss_scale_kind kind
                                        .backoff_factor = 0.5, .growth_interval = 2000};
 }
 
+genlab_loss_scale_options genlab_loss_scale_auto(genlab_precision p)
+{
+    return genlab_loss_scale_defaults(p == GL_PRECISION_F16 ? GL_LOSS_SCALE_DYNAMIC
+                                                            : GL_LOSS_SCALE_NONE);
+}
+
 /* a scale a float multiplies by: positive and finite once rounded */
 static bool scale_ok(double v) { return v > 0 && v <= FLT_MAX; }
 

@@ -32,8 +32,6 @@
 /* ---- the core's parameters ---- */
 
 static const char *const optim_names[] = {"adam", "adamw", "sgd", NULL};
-/* in genlab_precision's order (context.h) */
-static const char *const precision_names[] = {"fp32", "tf32", "bf16", "f16", NULL};
 static const char *const schedule_names[] = {"constant", "linear", "cosine", NULL};
 
 static const genlab_param_def train_params[] = {
@@ -55,7 +53,8 @@ static const genlab_param_def train_params[] = {
              "probe accepts this machine, else cpu); recorded as the backend used"},
     {.name = "device", .type = GL_PARAM_STRING, .def = "",
      .help = "recorded, not read: the device the run used (the GPU's name, or \"cpu\")"},
-    {.name = "precision", .type = GL_PARAM_ENUM, .def = "fp32", .choices = precision_names,
+    {.name = "precision", .type = GL_PARAM_ENUM, .def = "fp32",
+     .choices = genlab_precision_names,
      .help = "compute type of matrix products and convolutions (parameters stay float32): "
              "fp32, tf32, bf16 or f16 (these three need a backend that has them: cuda)"},
     {.name = "loss_scale", .type = GL_PARAM_STRING, .def = "auto",
@@ -296,8 +295,8 @@ static genlab_status setup(gl_run *r)
     r->ckpt_keep = genlab_config_int(cfg, "train.ckpt_keep");
     int64_t seed = genlab_config_int(cfg, "train.seed");
     int64_t threads = genlab_config_int(cfg, "train.threads");
-    genlab_precision precision =
-        (genlab_precision)index_of(precision_names, genlab_config_str(cfg, "train.precision"));
+    genlab_precision precision = (genlab_precision)index_of(
+        genlab_precision_names, genlab_config_str(cfg, "train.precision"));
     const char *loss_scale = genlab_config_str(cfg, "train.loss_scale");
     double scale_init = genlab_config_float(cfg, "train.loss_scale_init");
     if (genlab_config_status(cfg) != GL_OK)
@@ -305,8 +304,7 @@ static genlab_status setup(gl_run *r)
                            "genlab_run_declare)", genlab_config_errmsg(cfg));
     genlab_loss_scale_options scaling;
     if (!strcmp(loss_scale, "auto"))
-        scaling = genlab_loss_scale_defaults(precision == GL_PRECISION_F16 ? GL_LOSS_SCALE_DYNAMIC
-                                                                           : GL_LOSS_SCALE_NONE);
+        scaling = genlab_loss_scale_auto(precision);
     else if (!genlab_loss_scale_parse(loss_scale, &scaling))
         return gl_run_fail(r, GL_ERR_INVALID, "train.loss_scale: \"%s\" is not auto, none, "
                            "dynamic or a positive number (a float's range)", loss_scale);

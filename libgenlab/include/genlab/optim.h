@@ -220,6 +220,11 @@ typedef struct genlab_loss_scale_options {
 /* genlab_loss_scale_defaults — GradScaler's defaults for kind. */
 genlab_loss_scale_options genlab_loss_scale_defaults(genlab_loss_scale_kind kind);
 
+/* genlab_loss_scale_auto — the scaling a computation in precision p needs
+ * (train.loss_scale=auto): dynamic under f16, whose gradients underflow,
+ * else none (bf16 has float32's range). */
+genlab_loss_scale_options genlab_loss_scale_auto(genlab_precision p);
+
 /* genlab_loss_scale_parse — the text of a loss-scale setting: "none",
  * "dynamic" or a positive number (a fixed scale, written as strtod reads
  * it). OUT: *o, genlab_loss_scale_defaults of the kind, with a number as
