@@ -66,6 +66,15 @@ static inline void moments(double sum, double sq, int64_t m, float eps, float *m
     *rstd = (float)(1.0 / sqrt(var + eps));
 }
 
+/* y[0..m) = (x - mu) sc + sh: the normalise-and-affine write of both
+ * forwards (gamma folded into sc) */
+static inline void affine_row(const float *x, int64_t m, float mu, float sc, float sh, float *y)
+{
+#pragma omp simd
+    for (int64_t j = 0; j < m; j++)
+        y[j] = (x[j] - mu) * sc + sh;
+}
+
 /* ---- group norm forward ---- */
 
 /* one (n, g) block of m = channels * s contiguous floats from xb: mean and
@@ -89,9 +98,7 @@ static void gn_forward_block(const genlab_norm_desc *d, const float *xb, const f
                 yc[j] = z * sigmoidf(z);
             }
         } else {
-#pragma omp simd
-            for (int64_t j = 0; j < d->s; j++)
-                yc[j] = (xc[j] - fmu) * sc + sh;
+            affine_row(xc, d->s, fmu, sc, sh, yc);
         }
     }
 }
@@ -206,13 +213,8 @@ static void bn_forward_channel(const genlab_norm_desc *d, int64_t k, const float
     moments(sum, sq, d->n * d->s, d->eps, mean + k, rstd + k);
     const float fmu = mean[k], sc = gamma ? rstd[k] * gamma[k] : rstd[k];
     const float sh = beta ? beta[k] : 0.0f;
-    for (int64_t i = 0; i < d->n; i++) {
-        const float *xr = x + i * cs + off;
-        float *yr = y + i * cs + off;
-#pragma omp simd
-        for (int64_t j = 0; j < d->s; j++)
-            yr[j] = (xr[j] - fmu) * sc + sh;
-    }
+    for (int64_t i = 0; i < d->n; i++)
+        affine_row(x + i * cs + off, d->s, fmu, sc, sh, y + i * cs + off);
 }
 
 void gl_cpu_batch_norm(void *state, const genlab_norm_desc *d, const float *x,
